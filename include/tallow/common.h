@@ -1,0 +1,71 @@
+/* tallow — common definitions: error codes, logging, allocation.
+ *
+ * Error convention: every function that can fail returns an int, 0 (TL_OK)
+ * on success and a negative TL_ERR_* code on failure. tl_strerror() gives a
+ * human-readable string for any code. */
+#ifndef TALLOW_COMMON_H
+#define TALLOW_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    TL_OK = 0,
+    TL_ERR_INVALID_ARG = -1,  /* a parameter is out of its documented range */
+    TL_ERR_NOMEM = -2,        /* allocation failed */
+    TL_ERR_PROTO = -3,        /* the peer violated the protocol */
+    TL_ERR_AUTH = -4,         /* authentication / integrity check failed */
+    TL_ERR_STATE = -5,        /* call not valid in the object's current state */
+    TL_ERR_IO = -6,           /* an operating-system I/O call failed */
+    TL_ERR_CLOSED = -7,       /* the object or its transport is closed */
+    TL_ERR_AGAIN = -8,        /* would block; retry after the relevant callback */
+    TL_ERR_TOO_BIG = -9,      /* message or field larger than the limit */
+    TL_ERR_NOT_FOUND = -10,   /* no such object */
+    TL_ERR_TIMEOUT = -11,     /* a deadline passed */
+    TL_ERR_CRYPTO = -12,      /* the crypto library failed (not an auth failure) */
+    TL_ERR_REPLAY = -13,      /* a message was seen before */
+    TL_ERR_UNSUPPORTED = -14, /* feature or version not supported */
+    TL_ERR_PARSE = -15,       /* malformed input */
+    TL_ERR_LIMIT = -16,       /* a rate, size or count limit was hit */
+    TL_ERR_NOSPACE = -17,     /* no space left on the device */
+    TL_ERR_PERM = -18,        /* permission denied */
+    TL_ERR_EXISTS = -19,      /* target exists and overwriting was not asked for */
+    TL_ERR_CANCELED = -20,    /* the operation was cancelled by the peer or user */
+    TL_ERR_INTERNAL = -21,    /* a bug: an invariant did not hold */
+};
+
+/* Returns a static, never-NULL string describing err. */
+const char *tl_strerror(int err);
+
+/* Log levels; TL_LOG_INFO is the default. Nothing logged at INFO or above
+ * may contain an IP address (SPEC §2 WebRTC). */
+typedef enum {
+    TL_LOG_DEBUG = 0,
+    TL_LOG_INFO = 1,
+    TL_LOG_WARN = 2,
+    TL_LOG_ERROR = 3,
+    TL_LOG_NONE = 4,
+} tl_log_level;
+
+/* Log sink. subject names what the line is about (e.g. "pc 3", "peer alice"),
+ * msg is one line without a trailing newline. Called on the thread that logs. */
+typedef void (*tl_log_fn)(void *user_data, tl_log_level level, const char *subject,
+                          const char *msg);
+
+typedef struct tl_logger {
+    tl_log_fn fn; /* NULL: discard everything */
+    void *user_data;
+    tl_log_level level; /* lines below this level are dropped before formatting */
+} tl_logger;
+
+/* Frees memory the library returned to the caller (SDP strings and similar). */
+void tl_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
