@@ -156,6 +156,12 @@ tl_pc_state tl_pc_get_state(const tl_pc *pc)
     return pc->state;
 }
 
+void tl_pc_flush(tl_pc *pc)
+{
+    if (pc->ice)
+        tl_ice_flush(pc->ice);
+}
+
 void tl_pc_schedule_deferred(tl_pc *pc)
 {
     if (pc->deferred)
@@ -333,6 +339,7 @@ static void sctp_writable_cb(void *ud)
         return;
     enter(pc);
     tl_dc_on_writable(pc);
+    tl_pc_flush(pc);
     leave(pc);
 }
 
