@@ -143,7 +143,8 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
         set_state(ice, TL_ICE_FAILED);
         break;
     case NICE_COMPONENT_STATE_CONNECTING:
-        /* During an ICE restart the old pair keeps working: stay connected. */
+        /* During an ICE restart the old pair keeps working: stay connected
+         * (a restart after a failure goes back to checking). */
         if (ice->state != TL_ICE_CONNECTED)
             set_state(ice, TL_ICE_CHECKING);
         break;
@@ -354,8 +355,9 @@ int tl_ice_new(tl_ice **out, tl_loop *loop, const tl_pc_config *cfg, const char 
     ice->flush_src = g_source_new(&flush_funcs, sizeof(GSource) + sizeof(tl_ice *));
     *(tl_ice **)(ice->flush_src + 1) = ice;
     g_source_attach(ice->flush_src, tl_loop_gcontext(loop));
-    ice->agent = nice_agent_new_full(tl_loop_gcontext(loop), NICE_COMPATIBILITY_RFC5245,
-                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+    ice->agent =
+        nice_agent_new_full(tl_loop_gcontext(loop), NICE_COMPATIBILITY_RFC5245,
+                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     if (!ice->agent) {
         tl_ice_free(ice);
         return TL_ERR_NOMEM;

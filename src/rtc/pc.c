@@ -486,13 +486,21 @@ static void ice_state_cb(void *ud, tl_ice_state st)
             maybe_start_dtls(pc);
         }
         if (pc->state == TL_PC_DISCONNECTED)
-            set_state(pc, pc->sctp_up ? TL_PC_CONNECTED : TL_PC_CONNECTING);
+            set_state(pc, TL_PC_CONNECTED);
         break;
     case TL_ICE_DISCONNECTED:
         if (pc->state == TL_PC_CONNECTED)
             set_state(pc, TL_PC_DISCONNECTED);
         break;
     case TL_ICE_FAILED:
+        if (pc->sctp_up) {
+            /* Consent lost on a live connection: DTLS and SCTP stay up, so
+             * an ICE restart can bring the same channels back. SCTP gives
+             * up on its own (heartbeats) if nothing happens. */
+            tl_loop_log(pc->loop, TL_LOG_WARN, pc->subject, "ice: connectivity lost");
+            set_state(pc, TL_PC_DISCONNECTED);
+            break;
+        }
         tl_loop_log(pc->loop, TL_LOG_WARN, pc->subject, "ice failed");
         set_state(pc, TL_PC_FAILED);
         shutdown_transports(pc);
