@@ -189,6 +189,8 @@ static void free_layers(tl_pc *pc)
     tl_sctp_free(pc->sctp);
     pc->sctp = NULL;
     pc->sctp_up = 0;
+    if (pc->dtls)
+        tl_dtls_close(pc->dtls); /* close_notify */
     tl_dtls_free(pc->dtls);
     pc->dtls = NULL;
     tl_ice_free(pc->ice);
@@ -208,8 +210,6 @@ static void shutdown_transports(tl_pc *pc)
 {
     if (pc->sctp)
         tl_sctp_detach(pc->sctp);
-    if (pc->dtls)
-        tl_dtls_close(pc->dtls);
     tl_dc_close_all(pc);
     if (pc->depth > 0) {
         pc->teardown_pending = 1;
