@@ -18,3 +18,29 @@ endforeach()
 
 tl_add_test(test_mlkem_acvp ${CMAKE_CURRENT_LIST_DIR}/test_mlkem_acvp.c ${TL_MLKEM_TEST_UTIL}
             TIMEOUT 60)
+
+# mlkem_speed: a timing tool (not a test), build/mlkem_speed [ITERATIONS].
+add_executable(mlkem_speed ${CMAKE_CURRENT_LIST_DIR}/test_mlkem_speed.c)
+target_include_directories(mlkem_speed PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(mlkem_speed PRIVATE tallow)
+set_target_properties(mlkem_speed PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
+tl_apply_warnings(mlkem_speed)
+
+tl_add_test(test_mlkem ${CMAKE_CURRENT_LIST_DIR}/test_mlkem.c TIMEOUT 60)
+tl_add_test(test_mlkem_keccak ${CMAKE_CURRENT_LIST_DIR}/test_mlkem_keccak.c ${TL_MLKEM_TEST_UTIL}
+            TIMEOUT 60)
+tl_add_test(test_mlkem_wycheproof ${CMAKE_CURRENT_LIST_DIR}/test_mlkem_wycheproof.c
+            ${TL_MLKEM_TEST_UTIL} TIMEOUT 60)
+
+# Negative: a corrupted copy of the expected results (made at test time) must
+# make acvp_mlkem exit 1, and an unreadable file exit 2.
+add_test(NAME acvp_mlkem_detects_corruption
+         COMMAND sh -c "set -u; bad=\"$0.bad.json\"; \
+sed 's/\"testPassed\": *true/\"testPassed\": false/' \"$2\" > \"$bad\" || exit 90; \
+cmp -s \"$2\" \"$bad\" && exit 91; \
+\"$0\" \"$1\" \"$bad\"; rc=$?; rm -f \"$bad\"; [ $rc -eq 1 ] || exit 92; \
+\"$0\" \"$1\" /nonexistent.json; [ $? -eq 2 ] || exit 93; exit 0"
+                 $<TARGET_FILE:acvp_mlkem>
+                 ${TL_ACVP_DIR}/ML-KEM-encapDecap-FIPS203/prompt.json
+                 ${TL_ACVP_DIR}/ML-KEM-encapDecap-FIPS203/expectedResults.json)
+set_tests_properties(acvp_mlkem_detects_corruption PROPERTIES TIMEOUT 60)
