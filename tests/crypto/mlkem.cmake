@@ -44,3 +44,19 @@ cmp -s \"$2\" \"$bad\" && exit 91; \
                  ${TL_ACVP_DIR}/ML-KEM-encapDecap-FIPS203/prompt.json
                  ${TL_ACVP_DIR}/ML-KEM-encapDecap-FIPS203/expectedResults.json)
 set_tests_properties(acvp_mlkem_detects_corruption PROPERTIES TIMEOUT 60)
+
+# Cross-check against @noble/post-quantum in Node, 1,000 random seeds each way.
+add_executable(mlkem_xcheck ${CMAKE_CURRENT_LIST_DIR}/test_mlkem_xcheck.c ${TL_MLKEM_TEST_UTIL})
+target_include_directories(mlkem_xcheck PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(mlkem_xcheck PRIVATE tallow)
+tl_apply_warnings(mlkem_xcheck)
+find_program(TL_NODE node)
+if(TL_NODE)
+  add_test(NAME mlkem_noble_crosscheck
+           COMMAND ${TL_NODE} ${CMAKE_CURRENT_LIST_DIR}/noble/crosscheck.mjs
+                   $<TARGET_FILE:mlkem_xcheck> 1000)
+  set_tests_properties(mlkem_noble_crosscheck PROPERTIES TIMEOUT 120
+                       ENVIRONMENT "TL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+else()
+  message(WARNING "node not found: the ML-KEM cross-check with @noble/post-quantum is not registered")
+endif()
