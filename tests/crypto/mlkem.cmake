@@ -60,3 +60,30 @@ if(TL_NODE)
 else()
   message(WARNING "node not found: the ML-KEM cross-check with @noble/post-quantum is not registered")
 endif()
+
+# Constant-time check under valgrind memcheck (ctgrind). Not with ASan: the
+# two cannot run together. ctgrind_mlkem_selftest has one deliberate secret
+# branch and must be reported (exit 99), proving the check can fail.
+find_program(TL_VALGRIND valgrind)
+if(TL_VALGRIND AND NOT TALLOW_SANITIZE AND EXISTS /usr/include/valgrind/memcheck.h)
+  # The ML-KEM sources are compiled into the checker itself, with the same
+  # -O3, plus TL_CTGRIND so that TL_CT_DECLASSIFY marks rho public.
+  foreach(v ctgrind_mlkem ctgrind_mlkem_selftest)
+    add_executable(${v} ${CMAKE_CURRENT_LIST_DIR}/ctgrind_mlkem.c
+                   ${PROJECT_SOURCE_DIR}/src/crypto/keccak.c ${PROJECT_SOURCE_DIR}/src/crypto/mlkem_poly.c
+                   ${PROJECT_SOURCE_DIR}/src/crypto/mlkem.c)
+    target_include_directories(${v} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+    target_compile_definitions(${v} PRIVATE TL_CTGRIND)
+    target_compile_options(${v} PRIVATE -O3)
+    target_link_libraries(${v} PRIVATE OpenSSL::Crypto)
+    tl_apply_warnings(${v})
+  endforeach()
+  target_compile_definitions(ctgrind_mlkem_selftest PRIVATE CTGRIND_SELFTEST)
+  add_test(NAME ctgrind_mlkem
+           COMMAND ${TL_VALGRIND} -q --error-exitcode=1 --track-origins=yes
+                   $<TARGET_FILE:ctgrind_mlkem>)
+  add_test(NAME ctgrind_mlkem_selftest
+           COMMAND sh -c "\"$0\" -q --error-exitcode=99 --track-origins=yes \"$1\"; [ $? -eq 99 ]"
+                   ${TL_VALGRIND} $<TARGET_FILE:ctgrind_mlkem_selftest>)
+  set_tests_properties(ctgrind_mlkem ctgrind_mlkem_selftest PROPERTIES TIMEOUT 120)
+endif()
