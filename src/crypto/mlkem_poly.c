@@ -201,7 +201,19 @@ void tl_mlkem_poly_canonical(tl_mlkem_poly *p)
  * the new count. Branches only on public (rho-derived) data. */
 static unsigned rej_uniform(int16_t *c, unsigned ctr, const uint8_t *buf, unsigned buflen)
 {
-    for (unsigned pos = 0; ctr < TL_MLKEM_N && pos + 3 <= buflen; pos += 3) {
+    unsigned pos = 0;
+    /* While two more values surely fit, store each candidate and advance
+     * only past accepted ones (a rejected one is overwritten next): no
+     * unpredictable branch. */
+    for (; ctr + 2 <= TL_MLKEM_N && pos + 3 <= buflen; pos += 3) {
+        uint16_t d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
+        uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+        c[ctr] = (int16_t)d1;
+        ctr += d1 < Q;
+        c[ctr] = (int16_t)d2;
+        ctr += d2 < Q;
+    }
+    for (; ctr < TL_MLKEM_N && pos + 3 <= buflen; pos += 3) {
         uint16_t d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
         uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
         if (d1 < Q)
