@@ -101,10 +101,17 @@ int tl_x25519_shared(uint8_t shared[TL_X25519_LEN], const uint8_t priv[TL_X25519
         rc = TL_ERR_INVALID_ARG;
         goto out;
     }
-    rc = tl_ct_is_zero(shared, TL_X25519_LEN) ? TL_ERR_INVALID_ARG : TL_OK;
+    /* Branch-free on the (secret) result: zero it and report
+     * TL_ERR_INVALID_ARG if it is all zero; the caller acts on the verdict. */
+    int zero = tl_ct_is_zero(shared, TL_X25519_LEN);
+    uint8_t keep = (uint8_t)(zero - 1); /* 0xff: keep, 0x00: all-zero result */
+    for (size_t i = 0; i < TL_X25519_LEN; i++)
+        shared[i] &= keep;
+    rc = zero * TL_ERR_INVALID_ARG; /* TL_OK is 0 */
+    goto done;
 out:
-    if (rc != TL_OK)
-        tl_wipe(shared, TL_X25519_LEN);
+    tl_wipe(shared, TL_X25519_LEN);
+done:
     EVP_PKEY_CTX_free(pctx);
     EVP_PKEY_free(mine);
     EVP_PKEY_free(theirs);

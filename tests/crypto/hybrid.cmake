@@ -15,6 +15,14 @@ find_program(TL_VALGRIND valgrind)
 if(TL_VALGRIND AND NOT TALLOW_SANITIZE)
   add_test(NAME ctgrind_keys
            COMMAND ${TL_VALGRIND} --tool=memcheck --error-exitcode=1 --track-origins=yes
-                   --leak-check=no $<TARGET_FILE:ctgrind_keys>)
+                   --leak-check=no --suppressions=${CMAKE_CURRENT_LIST_DIR}/ctgrind.supp
+                   $<TARGET_FILE:ctgrind_keys>)
   set_tests_properties(ctgrind_keys PROPERTIES TIMEOUT 120 LABELS crypto)
+  # The same harness branching on a secret on purpose: memcheck must catch it.
+  add_test(NAME ctgrind_negative_control
+           COMMAND ${TL_VALGRIND} --tool=memcheck --error-exitcode=1 --leak-check=no
+                   $<TARGET_FILE:ctgrind_keys> --negative-control)
+  set_tests_properties(ctgrind_negative_control PROPERTIES
+    PASS_REGULAR_EXPRESSION "Conditional jump or move depends on uninitialised value.*leaky_compare"
+    TIMEOUT 60 LABELS crypto)
 endif()
