@@ -203,22 +203,25 @@ static const char *cand_type_str(tl_cand_type t)
 static int cand_parse_ext(sv rest, tl_sdp_candidate *c)
 {
     sv name, val;
-    int n = 0;
+    int n = 0, seen_rport = 0;
     while (sv_next_token(&rest, &name)) {
         if (!sv_next_token(&rest, &val) || !is_visible(name) || !is_visible(val))
             return TL_ERR_PARSE;
         if (++n > CAND_TOKENS_MAX)
             return TL_ERR_PARSE;
         uint64_t v;
+        /* raddr, rport and tcptype appear at most once (RFC 8839 §5.1) */
         if (sv_eq(name, "raddr")) {
-            if (!cand_addr_ok(val) || sv_copy(c->raddr, sizeof(c->raddr), val) != 0)
+            if (c->raddr[0] != '\0' || !cand_addr_ok(val) ||
+                sv_copy(c->raddr, sizeof(c->raddr), val) != 0)
                 return TL_ERR_PARSE;
         } else if (sv_eq(name, "rport")) {
-            if (sv_u64(val, 65535, &v) != 0)
+            if (seen_rport++ || sv_u64(val, 65535, &v) != 0 || val.n > 5)
                 return TL_ERR_PARSE;
             c->rport = (uint16_t)v;
         } else if (sv_eq(name, "tcptype")) {
-            if (!sv_eq(val, "active") && !sv_eq(val, "passive") && !sv_eq(val, "so"))
+            if (c->tcptype[0] != '\0' ||
+                (!sv_eq(val, "active") && !sv_eq(val, "passive") && !sv_eq(val, "so")))
                 return TL_ERR_PARSE;
             sv_copy(c->tcptype, sizeof(c->tcptype), val);
         }

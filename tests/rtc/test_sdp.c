@@ -645,6 +645,10 @@ static void test_candidate_bad(void **state)
         "candidate:1 1 udp 1 1.2.3.4 5 typ srflx rport 70000",
         "candidate:1 1 tcp 1 1.2.3.4 5 typ host tcptype sideways",
         "candidate:1 1 udp 1 1.2.3.4 5 typ host generation",
+        /* fuzz_candidate: a second raddr left bytes of the first behind */
+        "candidate:1 1 udp 1 1.2.3.4 5 typ srflx raddr typ10.0.01r rport 1 raddr 10.0.0.1",
+        "candidate:1 1 udp 1 1.2.3.4 5 typ srflx rport 1 rport 2",
+        "candidate:1 1 tcp 1 1.2.3.4 5 typ host tcptype active tcptype so",
         "candidate:f\xc3\xa9 1 udp 1 1.2.3.4 5 typ host",
         "candidate:123456789012345678901234567890123 1 udp 1 1.2.3.4 5 typ host",
         "candidate:1 1 udp 1 1.2.3.4 5 typ host\x01",
