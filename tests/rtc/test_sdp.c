@@ -446,6 +446,9 @@ static void test_malformed(void **state)
     expect_variant_fail("c=", "", TL_ERR_PARSE, "line 7: empty line");
     expect_variant_fail("a=mid", "a=mid:", TL_ERR_PARSE, "line 12: bad a=mid");
     expect_variant_fail(NULL, "a=mid:1", TL_ERR_PARSE, "line 14: duplicate a=mid");
+    /* fuzz_sdp: two sections with mid 0 made the BUNDLE tag ambiguous */
+    expect_variant_fail(NULL, "m=audio 0 RTP/AVP 0\r\na=mid:0", TL_ERR_PARSE,
+                        "line 15: a=mid repeats the mid of m= section 1");
     expect_variant_fail("a=group", "a=candidate:1 1 udp 1 1.2.3.4 5 typ host", TL_ERR_PARSE,
                         "line 5: a=candidate at session level");
     expect_variant_fail(NULL, "a=candidate:1 1 udp 1 1.2.3.4 65536 typ host", TL_ERR_PARSE,
@@ -552,6 +555,96 @@ static void test_session_level_attrs(void **state)
     assert_true(s->ice_options_trickle);
     assert_int_equal(s->max_message_size, 0);
     assert_int_equal(s->session_id, 6318467352823405498ULL);
+    free(s);
+}
+
+static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    assert_true(n > 0 && (size_t)n < cap - *len);
+    *len += (size_t)n;
+}
+
+/* Audio and video before the data channel, each with its own candidates:
+ * only the data channel's are kept, and the 64-candidate limit applies to
+ * them alone. */
+static void test_candidates_per_section(void **state)
+{
+    (void)state;
+    size_t cap = 32768, len = 0;
+    char *t = malloc(cap), err[160];
+    tl_sdp *s = malloc(sizeof(*s));
+    assert_non_null(t);
+    assert_non_null(s);
+    append(t, cap, &len,
+           "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+           "a=group:BUNDLE a v d\r\n");
+    static const char *const m[] = {"audio 9 UDP/TLS/RTP/SAVPF 111", "video 9 UDP/TLS/RTP/SAVPF 96",
+                                    "application 9 UDP/DTLS/SCTP webrtc-datachannel"};
+    static const char *const mids[] = {"a", "v", "d"};
+    for (int sec = 0; sec < 3; sec++) {
+        append(t, cap, &len, "m=%s\r\nc=IN IP4 0.0.0.0\r\n", m[sec]);
+        for (int i = 0; i < 50; i++)
+            append(t, cap, &len, "a=candidate:%d 1 udp %d 10.0.%d.%d %d typ host\r\n", i, 1000 + i,
+                   sec, i, 40000 + sec * 100 + i);
+        append(t, cap, &len,
+               "a=ice-ufrag:ufr%d\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+               "a=fingerprint:sha-256 "
+               "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+               "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\r\n"
+               "a=setup:actpass\r\na=mid:%s\r\n",
+               sec, mids[sec]);
+    }
+    int rc = tl_sdp_parse(t, len, s, err, sizeof(err));
+    if (rc != TL_OK)
+        fail_msg("%s", err);
+    assert_int_equal(s->n_candidates, 50);
+    assert_string_equal(s->candidates[0].addr, "10.0.2.0");
+    assert_int_equal(s->candidates[49].port, 40249);
+    assert_string_equal(s->ice_ufrag, "ufr2");
+    assert_int_equal(s->n_others, 2);
+    free(s);
+    free(t);
+}
+
+/* Firefox-style bundle-only data channel: port 0, no transport attributes
+ * or candidates of its own; they come from the BUNDLE tag section. */
+static void test_bundle_only(void **state)
+{
+    (void)state;
+    const char *t = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                    "a=group:BUNDLE 0 1\r\n"
+                    "m=audio 9 UDP/TLS/RTP/SAVPF 109\r\n"
+                    "c=IN IP4 0.0.0.0\r\n"
+                    "a=candidate:0 1 UDP 2122252543 10.201.0.1 42117 typ host\r\n"
+                    "a=end-of-candidates\r\n"
+                    "a=ice-ufrag:ff1ba64f\r\n"
+                    "a=ice-pwd:5e9462a8fa9a9b1113b0ebb059b9c2a9\r\n"
+                    "a=fingerprint:sha-256 "
+                    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+                    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\r\n"
+                    "a=setup:actpass\r\n"
+                    "a=mid:0\r\n"
+                    "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                    "c=IN IP4 0.0.0.0\r\n"
+                    "a=bundle-only\r\n"
+                    "a=mid:1\r\n"
+                    "a=sctp-port:5000\r\n";
+    tl_sdp *s = malloc(sizeof(*s));
+    char err[160];
+    assert_non_null(s);
+    int rc = parse_str(t, s, err, sizeof(err));
+    if (rc != TL_OK)
+        fail_msg("%s", err);
+    assert_string_equal(s->mid, "1");
+    assert_int_equal(s->dc_index, 1);
+    assert_string_equal(s->ice_ufrag, "ff1ba64f");
+    assert_int_equal(s->n_candidates, 1);
+    assert_true(s->end_of_candidates);
+    assert_int_equal(s->setup, TL_SETUP_ACTPASS);
     free(s);
 }
 
@@ -736,6 +829,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_nul_and_control),
         cmocka_unit_test(test_too_big),
         cmocka_unit_test(test_session_level_attrs),
+        cmocka_unit_test(test_candidates_per_section),
+        cmocka_unit_test(test_bundle_only),
         cmocka_unit_test(test_candidate_types),
         cmocka_unit_test(test_candidate_bad),
         cmocka_unit_test(test_fingerprint_text),
