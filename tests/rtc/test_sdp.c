@@ -146,8 +146,23 @@ static void test_firefox_offer(void **state)
     assert_true(strlen(s->ice_pwd) >= 22);
     free(s);
     s = parse_fixture("firefox-offer-candidates.sdp");
-    assert_true(s->n_candidates >= 1);
+    assert_true(s->n_candidates >= 2);
     assert_true(s->end_of_candidates);
+    int udp = 0, tcp = 0;
+    for (size_t i = 0; i < s->n_candidates; i++) {
+        udp += strcmp(s->candidates[i].transport, "udp") == 0;
+        if (strcmp(s->candidates[i].transport, "tcp") == 0) {
+            tcp++;
+            assert_string_equal(s->candidates[i].tcptype, "active");
+        }
+    }
+    assert_true(udp >= 1 && tcp >= 1);
+    free(s);
+    s = parse_fixture("firefox-answer.sdp");
+    assert_int_equal(s->setup, TL_SETUP_ACTIVE);
+    assert_string_equal(s->mid, "0");
+    assert_true(s->has_fingerprint);
+    assert_int_equal(s->max_message_size, 1073741823);
     free(s);
 }
 
