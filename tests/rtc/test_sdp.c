@@ -408,6 +408,14 @@ static void test_base_parses(void **state)
     assert_int_equal(tl_sdp_parse(lf, k - 1, s, err, sizeof(err)), TL_OK);
     assert_int_equal(s->sctp_port, 5000);
     assert_int_equal(s->max_message_size, 65536);
+    /* a tiny or absent error buffer is never overrun */
+    char small[8];
+    memset(small, 'Z', sizeof(small));
+    assert_int_equal(tl_sdp_parse("v=1", 3, s, small, 5), TL_ERR_PARSE);
+    assert_string_equal(small, "line");
+    assert_int_equal(small[5], 'Z');
+    assert_int_equal(tl_sdp_parse("v=1", 3, s, NULL, 0), TL_ERR_PARSE);
+    assert_int_equal(tl_sdp_parse(NULL, 5, s, NULL, 0), TL_ERR_PARSE);
     free(s);
 }
 
