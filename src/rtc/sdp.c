@@ -284,6 +284,10 @@ static int cand_parse_n(const char *line, size_t len, tl_sdp_candidate *c)
         c->type = TL_CAND_UNKNOWN;
         return TL_ERR_UNSUPPORTED;
     }
+    if (c->type == TL_CAND_HOST) { /* related address: not for host (RFC 8839 §5.1) */
+        memset(c->raddr, 0, sizeof(c->raddr));
+        c->rport = 0;
+    }
     return TL_OK;
 }
 

@@ -726,6 +726,15 @@ static void test_candidate_types(void **state)
     assert_int_equal(c.component, 2);
     assert_string_equal(c.tcptype, "passive");
 
+    /* fuzz_candidate: a host candidate's related address is dropped, as
+     * the formatter never writes one */
+    assert_int_equal(tl_sdp_parse_candidate("candidate:5 1 udp 1 2001::1 9 typ host raddr "
+                                            "10.0.0.1 rport 7",
+                                            &c),
+                     TL_OK);
+    assert_string_equal(c.raddr, "");
+    assert_int_equal(c.rport, 0);
+
     /* A non-host candidate without raddr is written with 0.0.0.0/0 */
     assert_int_equal(tl_sdp_parse_candidate("candidate:7 1 udp 5 192.0.2.9 7 typ relay", &c),
                      TL_OK);
