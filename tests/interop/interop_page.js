@@ -12,7 +12,7 @@ function installPage(g) {
   const dec = new TextDecoder('utf-8', { fatal: true });
   const END = '__end__';
   const send = (m) => g.tlToNode(m);
-  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, rxDone: false,
+  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, rxDone: false, rxLate: 0, opened: 0,
     txMsgs: 0, txBytes: 0, rxMsgs: 0, rxAll: 0 };
 
   function sendScript(dc) {
@@ -37,6 +37,10 @@ function installPage(g) {
     st.dc = dc;
     dc.binaryType = 'arraybuffer';
     dc.onopen = () => {
+      if (st.opened++) {
+        send({ type: 'error', message: 'onopen fired twice' });
+        return;
+      }
       send({ type: 'open', label: dc.label, protocol: dc.protocol, id: dc.id, ordered: dc.ordered });
       try {
         sendScript(dc);
@@ -48,7 +52,7 @@ function installPage(g) {
       st.rxMsgs++;
       st.rxAll += typeof e.data === 'string' ? enc.encode(e.data).length : e.data.byteLength;
       if (st.rxDone) {
-        send({ type: 'error', message: 'message after the end marker' });
+        if (!st.rxLate++) send({ type: 'error', message: 'message after the end marker' });
         return;
       }
       if (typeof e.data === 'string') {
@@ -128,7 +132,8 @@ function installPage(g) {
       if (!pair) return null;
       const l = stats.get(pair.localCandidateId);
       const r = stats.get(pair.remoteCandidateId);
-      return { local: l && l.candidateType, remote: r && r.candidateType, state: pair.state };
+      return { local: l && l.candidateType, remote: r && r.candidateType, state: pair.state,
+        localAddr: l && `${l.address}:${l.port}`, remoteAddr: r && `${r.address}:${r.port}` };
     },
   };
 }

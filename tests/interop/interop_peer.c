@@ -53,6 +53,7 @@ typedef struct peer {
     script_hash rx_hash; /* running hash of received messages */
     uint64_t rx_count, rx_bytes;
     int rx_done;
+    int opened; /* on_open calls seen */
 } peer;
 
 static peer g_peer;
@@ -174,6 +175,10 @@ static void send_script(peer *p)
 static void on_dc_open(tl_dc *dc, void *ud)
 {
     peer *p = ud;
+    if (p->opened++) {
+        fail(p, "on_open called more than once");
+        return;
+    }
     cJSON *o = msg_new("open");
     cJSON_AddStringToObject(o, "label", tl_dc_label(dc));
     cJSON_AddStringToObject(o, "protocol", tl_dc_protocol(dc));
@@ -264,10 +269,7 @@ static void on_datachannel(tl_pc *pc, tl_dc *dc, void *ud)
         return;
     }
     p->dc = dc;
-    tl_dc_set_callbacks(dc, &dc_cbs, p);
-    /* If the library reports the channel already open, announce it now. */
-    if (tl_dc_get_state(dc) == TL_DC_OPEN)
-        on_dc_open(dc, p);
+    tl_dc_set_callbacks(dc, &dc_cbs, p); /* on_open follows */
 }
 
 static void emit_bye(peer *p)
