@@ -114,9 +114,10 @@ function startPeer(o, events) {
   return cp;
 }
 
+let fullSdp = false; // --verbose shows whole descriptions
 function summarize(ev) {
   const s = { ...ev };
-  if (s.sdp) s.sdp = `<${s.sdp.length} bytes>`;
+  if (s.sdp && !fullSdp) s.sdp = `<${s.sdp.length} bytes>`;
   return JSON.stringify(s);
 }
 
@@ -235,6 +236,7 @@ async function closeAll(o, page, peer, events, exp) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  fullSdp = o.verbose;
   if (!process.env.TL_NETNS) log('warning: not inside netns_run.sh; Chromium may gather no candidates');
   const events = new Events();
   events.onPage = () => {};
