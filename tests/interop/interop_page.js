@@ -16,6 +16,18 @@ function installPage(g) {
     txMsgs: 0, txBytes: 0, rxMsgs: 0, rxAll: 0 };
 
   function sendScript(dc) {
+    // libtallow announces a=max-message-size:262144; Chromium must refuse
+    // one byte more in send() (it throws) and keep the channel open.
+    let refused = false;
+    try {
+      dc.send(new Uint8Array(S.BIG + 1));
+    } catch (_) {
+      refused = true;
+    }
+    if (!refused || dc.readyState !== 'open') {
+      send({ type: 'error', message: `send of ${S.BIG + 1} bytes: refused=${refused} state=${dc.readyState}` });
+      return;
+    }
     const h = new S.Sha256();
     let bytes = 0;
     for (let i = 0; i < S.count(); i++) {

@@ -136,10 +136,30 @@ static void emit_digest(peer *p, const char *type, uint64_t count, uint64_t byte
 
 /* ---- data channel ---- */
 
+/* Chromium announces a=max-message-size:262144: one byte more must be
+ * refused locally with TL_ERR_TOO_BIG, never sent. */
+static int check_max_message_size(peer *p)
+{
+    uint8_t *big = calloc(1, SCRIPT_BIG + 1);
+    if (!big) {
+        fail(p, "out of memory");
+        return -1;
+    }
+    int rc = tl_dc_send_binary(p->dc, big, SCRIPT_BIG + 1);
+    free(big);
+    if (rc != TL_ERR_TOO_BIG) {
+        fail(p, "sending %d bytes gave %s, want TL_ERR_TOO_BIG", SCRIPT_BIG + 1, tl_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 static void send_script(peer *p)
 {
     script_hash h;
     uint64_t bytes = 0;
+    if (check_max_message_size(p) != 0)
+        return;
     if (script_hash_init(&h) != 0) {
         fail(p, "SHA-256 init failed");
         return;
