@@ -279,7 +279,7 @@ void tl_dtls_free(tl_dtls *d)
 
 int tl_dtls_start(tl_dtls *d)
 {
-    if (d->is_client)
+    if (d->is_client && !d->connected && !d->failed)
         handshake_step(d);
     return d->failed ? TL_ERR_CRYPTO : TL_OK;
 }

@@ -61,7 +61,7 @@ struct tl_pc {
     int offerer;          /* we made the first offer */
     int pending_offer;    /* local offer made, answer awaited */
     tl_sdp *remote_offer; /* kept from set_remote(offer) until the answer */
-    int dtls_client, dtls_role_known;
+    int dtls_client, dtls_role_known, dtls_started;
     uint8_t remote_fp[TL_FINGERPRINT_LEN];
     int has_remote_fp;
     size_t remote_mms;
@@ -424,8 +424,10 @@ static void maybe_start_dtls(tl_pc *pc)
         }
         pc->n_early = 0;
     }
-    if (pc->dtls_client && pc->ice_connected && pc->dtls)
+    if (pc->dtls_client && pc->ice_connected && pc->dtls && !pc->dtls_started) {
+        pc->dtls_started = 1;
         tl_dtls_start(pc->dtls);
+    }
 }
 
 /* ---- ICE handlers ---- */

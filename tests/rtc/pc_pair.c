@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtc/sdp.h"
 #include "tallow/loop.h"
 
 static void on_binary(tl_dc *dc, const uint8_t *data, size_t len, void *ud);
@@ -173,6 +174,15 @@ int pair_negotiate(struct pair *p, void (*edit_answer)(char *sdp))
         rc = tl_pc_set_remote_description(p->b.pc, offer, TL_SDP_OFFER);
     if (rc == TL_OK)
         rc = tl_pc_create_answer(p->b.pc, &answer);
+    if (rc == TL_OK && !p->a.ufrag0[0]) {
+        tl_sdp *s = malloc(sizeof(*s));
+        char err[128];
+        if (s && tl_sdp_parse(offer, strlen(offer), s, err, sizeof(err)) == TL_OK)
+            memcpy(p->a.ufrag0, s->ice_ufrag, sizeof(p->a.ufrag0));
+        if (s && tl_sdp_parse(answer, strlen(answer), s, err, sizeof(err)) == TL_OK)
+            memcpy(p->b.ufrag0, s->ice_ufrag, sizeof(p->b.ufrag0));
+        free(s);
+    }
     if (rc == TL_OK && edit_answer)
         edit_answer(answer);
     if (rc == TL_OK)

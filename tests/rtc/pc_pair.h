@@ -38,7 +38,8 @@ struct peer {
     char *cands[PEER_MAX_CANDS]; /* every on_local_candidate */
     int n_cands;
     int gathering_done;
-    int trickle; /* hand candidates to the other side */
+    int trickle;      /* hand candidates to the other side */
+    char ufrag0[257]; /* a=ice-ufrag of its first description */
     struct chan chans[PEER_MAX_DC];
     int n_chans;
 };
