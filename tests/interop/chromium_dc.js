@@ -252,7 +252,15 @@ async function main() {
   let peer = null;
   try {
     chromium = await launchChromium();
-    log(`Chromium started, pid ${chromium.pid}`);
+    const pid = chromium.pid;
+    children.atSignal(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (_) {
+        /* already gone */
+      }
+    });
+    log(`Chromium started, pid ${pid}`);
     const page = await chromium.browser.newPage();
     page.on('console', (m) => log('page console:', m.text()));
     page.on('pageerror', (e) => events.push('page', { type: 'error', message: `page error: ${e.message}` }));

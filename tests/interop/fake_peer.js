@@ -4,7 +4,9 @@
 // harness itself (chromium_dc.js --peer-node fake_peer.js) without libtallow.
 //   node fake_peer.js --role offer|answer [--bind ADDR]   (ADDR is ignored)
 
+const path = require('path');
 const readline = require('readline');
+const children = require(path.join(__dirname, '..', '..', 'bench', 'lib', 'children.js'));
 const { launchChromium } = require('./chromium_launch.js');
 const { scriptSource, seeds } = require('./interop_script.js');
 const { pageSource } = require('./interop_page.js');
@@ -14,6 +16,13 @@ const out = (m) => process.stdout.write(JSON.stringify(m) + '\n');
 
 async function main() {
   const c = await launchChromium();
+  children.atSignal(() => {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch (_) {
+      /* already gone */
+    }
+  });
   let quitting = false;
   const done = new Promise((resolve) => {
     (async () => {
