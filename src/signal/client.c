@@ -188,42 +188,54 @@ static void send_register(tl_signal_client *c)
     enqueue(c, &c->prio, o);
 }
 
-/* After a registration that did not keep our groups: create or join them again. */
+/* Sends a create-group (creator) or join (the rest) for a group we were in. */
+static void send_rejoin(tl_signal_client *c, const my_group *m, int as_join)
+{
+    char gs[8];
+    tl_sig_group_str(m->group, gs);
+    pending p = {0};
+    p.rejoin = 1;
+    p.group = m->group;
+    p.role = m->role;
+    memcpy(p.proof, m->proof, sizeof(p.proof));
+    cJSON *o;
+    if (!as_join) {
+        p.kind = TL_SIG_CREATE_GROUP;
+        o = request(c, "create-group", &p.rid);
+        if (o) {
+            cJSON_AddStringToObject(o, "group", gs);
+            if (m->max)
+                cJSON_AddNumberToObject(o, "max", m->max);
+            add_proof(o, "verifier", m->proof);
+        }
+    } else {
+        p.kind = TL_SIG_JOIN;
+        o = request(c, "join", &p.rid);
+        if (o) {
+            cJSON_AddStringToObject(o, "group", gs);
+            add_proof(o, "proof", m->proof);
+        }
+    }
+    g_array_append_val(c->pendings, p);
+    enqueue(c, &c->prio, o);
+    OPENSSL_cleanse(&p, sizeof(p));
+}
+
+/* After a registration that did not keep our groups (the server lost its
+ * state): the join proof is also the group's verifier, so whichever member
+ * comes back first re-creates the group and the others join it. */
 static void rejoin_groups(tl_signal_client *c)
 {
     for (guint i = 0; i < c->groups->len; i++) {
         my_group *m = &g_array_index(c->groups, my_group, i);
-        char gs[8];
-        tl_sig_group_str(m->group, gs);
         if (m->role == ROLE_INVITE) {
+            char gs[8];
+            tl_sig_group_str(m->group, gs);
             if (c->cb.on_error)
                 c->cb.on_error(c->ud, "rejoin-failed", "join", gs);
             continue;
         }
-        pending p = {0};
-        p.rejoin = 1;
-        p.group = m->group;
-        p.role = m->role;
-        memcpy(p.proof, m->proof, sizeof(p.proof));
-        cJSON *o;
-        if (m->role == ROLE_CREATOR) {
-            p.kind = TL_SIG_CREATE_GROUP;
-            o = request(c, "create-group", &p.rid);
-            if (o) {
-                cJSON_AddStringToObject(o, "group", gs);
-                cJSON_AddNumberToObject(o, "max", m->max);
-                add_proof(o, "verifier", m->proof);
-            }
-        } else {
-            p.kind = TL_SIG_JOIN;
-            o = request(c, "join", &p.rid);
-            if (o) {
-                cJSON_AddStringToObject(o, "group", gs);
-                add_proof(o, "proof", m->proof);
-            }
-        }
-        g_array_append_val(c->pendings, p);
-        enqueue(c, &c->prio, o);
+        send_rejoin(c, m, 0);
     }
 }
 
@@ -338,6 +350,13 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
         if (p.kind == TL_SIG_CREATE_GROUP && !p.rejoin && code && !strcmp(code, "group-exists")) {
             /* Our random group number is taken: draw another. */
             tl_signal_client_create_group(c, p.location[0] ? p.location : NULL);
+            OPENSSL_cleanse(&p, sizeof(p));
+            return;
+        }
+        if (p.rejoin && p.kind == TL_SIG_CREATE_GROUP && code && !strcmp(code, "group-exists")) {
+            my_group *m = find_group(c, p.group);
+            if (m)
+                send_rejoin(c, m, 1);
             OPENSSL_cleanse(&p, sizeof(p));
             return;
         }
