@@ -286,6 +286,13 @@ done:
             procs[i] = 0;
 }
 
+void proc_forget(pid_t pid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] == pid)
+            procs[i] = 0;
+}
+
 void proc_kill_all(void)
 {
     for (int i = 0; i < MAX_PROCS; i++)

@@ -38,6 +38,8 @@ void rec_dump(const rec *r);
 /* Child processes: argv NULL-terminated; stderr to errfile if not NULL. */
 pid_t proc_start(char *const argv[], const char *errfile);
 void proc_kill(pid_t pid, int sig); /* sends sig, waits for exit */
+/* Forgets a process the caller reaped itself. */
+void proc_forget(pid_t pid);
 /* Stops every process started with proc_start (also at exit). */
 void proc_kill_all(void);
 /* Reads the port from "listening on ws[s]://HOST:PORT" in errfile, waiting up
