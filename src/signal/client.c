@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "common/loop_internal.h"
 #include "signal/joincode.h"
@@ -60,6 +61,7 @@ struct tl_signal_client {
     GArray *pendings; /* pending */
     int64_t next_rid;
     tl_timer *retry;
+    SSL_CTX *ssl_ctx; /* ours, lent to lws for wss (lws 4.1 leaks its own) */
     int doomed;
 };
 
@@ -687,9 +689,17 @@ int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_
     info.protocols = client_protocols;
     info.user = c;
     info.options = LWS_SERVER_OPTION_GLIB;
-    if (any_tls)
+    if (any_tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.client_ssl_ca_filepath = cfg->ca_pem;
+        c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+        if (!c->ssl_ctx || !SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION) ||
+            (cfg->ca_pem ? !SSL_CTX_load_verify_locations(c->ssl_ctx, cfg->ca_pem, NULL)
+                         : !SSL_CTX_set_default_verify_paths(c->ssl_ctx))) {
+            tl_signal_client_free(c);
+            return TL_ERR_IO;
+        }
+        info.provided_client_ssl_ctx = c->ssl_ctx;
+    }
     info.foreign_loops = foreign;
     info.fd_limit_per_thread = 16;
     c->ctx = c->urls ? lws_create_context(&info) : NULL;
@@ -710,6 +720,8 @@ static void client_destroy(void *arg)
         tl_timer_stop(c->retry);
     if (c->ctx)
         lws_context_destroy(c->ctx);
+    if (c->ssl_ctx)
+        SSL_CTX_free(c->ssl_ctx);
     queue_clear(&c->prio);
     queue_clear(&c->queue);
     if (c->rx)

@@ -204,7 +204,7 @@ static void test_wss(void **state)
     wait_ok(f, a, "offer ");
     rec_free(a);
     rec_free(b);
-    run_for(f->loop, 20);
+    run_for(f->loop, 500);
     proc_kill(pid, SIGTERM);
 }
 

@@ -71,8 +71,10 @@ static void test_three_clients(void **state)
 {
     fx *f = *state;
     rec *a = client(f, "alice"), *b = client(f, "bob"), *c = client(f, "carol");
-    const char *pa = tl_signal_client_peer_id(a->c), *pb = tl_signal_client_peer_id(b->c);
-    const char *pc = tl_signal_client_peer_id(c->c);
+    char pa[17], pb[17], pc[17];
+    snprintf(pa, sizeof(pa), "%s", tl_signal_client_peer_id(a->c));
+    snprintf(pb, sizeof(pb), "%s", tl_signal_client_peer_id(b->c));
+    snprintf(pc, sizeof(pc), "%s", tl_signal_client_peer_id(c->c));
     assert_string_not_equal(pa, pb);
 
     /* A creates a group; the code points at this server. */
