@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
 
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
@@ -149,11 +152,15 @@ static int cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *us
     tl_sig_conn *c = pc ? *pc : NULL;
 
     switch (reason) {
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_ESTABLISHED: {
         if (g_hash_table_size(s->conns) >= s->cfg.max_conns)
             return -1;
+        /* Signaling is latency-bound small messages: no Nagle. */
+        int one = 1;
+        setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         *pc = conn_new(s, wsi);
         return *pc ? 0 : -1;
+    }
     case LWS_CALLBACK_RECEIVE:
         if (!c || c->kill)
             return c ? -1 : 0;
