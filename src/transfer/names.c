@@ -107,6 +107,12 @@ static int is_device_name(const char *c, size_t n)
     return 0;
 }
 
+static int ends_with(const char *c, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(c + n - k, suffix, k) == 0;
+}
+
 static int check_component(const char *c, size_t n)
 {
     if (n == 0 || n > TL_XFER_MAX_NAME)
@@ -128,6 +134,10 @@ static int check_component(const char *c, size_t n)
         i += k;
     }
     if (is_device_name(c, n))
+        return TL_ERR_INVALID_ARG;
+    /* the sink's own working files */
+    if (ends_with(c, n, ".tallow-part") || ends_with(c, n, ".tallow-state") ||
+        ends_with(c, n, ".tallow-state.tmp"))
         return TL_ERR_INVALID_ARG;
     return TL_OK;
 }
