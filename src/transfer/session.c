@@ -246,7 +246,7 @@ static int keys_ready(tl_xsess *s, uint64_t now)
     rc = s->c->sealer_new(&s->sealer, keys.send, s->session_id, now);
     if (rc == TL_OK)
         rc = s->c->opener_new(&s->opener, keys.recv, s->session_id);
-    tl_session_keys_wipe(&keys);
+    OPENSSL_cleanse(&keys, sizeof(keys));
     s->c->hs_free(s->hs);
     s->hs = NULL;
     if (rc != TL_OK)

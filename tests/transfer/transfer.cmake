@@ -1,0 +1,2 @@
+# Transfer protocol tests (docs/PROTOCOL.md).
+tl_add_test(test_transfer_session test_transfer_session.c harness.c fake_crypto.c TIMEOUT 120)
