@@ -1,2 +1,3 @@
 # Transfer protocol tests (docs/PROTOCOL.md).
 tl_add_test(test_transfer_session test_transfer_session.c harness.c fake_crypto.c TIMEOUT 120)
+tl_add_test(test_transfer_real test_transfer_real.c harness.c fake_crypto.c TIMEOUT 120)
