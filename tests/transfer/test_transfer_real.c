@@ -114,7 +114,7 @@ static void test_real_resume(void **state)
     fx *f = *state;
     hx h;
     hx_init(&h, tl_xfer_crypto_default(), hx_manifest(f->src, 65536, names, 3), f->out_fd);
-    h.stop_after = 26;      /* about half of 49 DATA records */
+    h.stop_after = 26;     /* about half of 49 DATA records */
     h.scfg.sync_every = 2; /* 128 KiB unsynced at most: < 10% of 3 MiB */
     assert_int_equal(hx_run(&h), 1);
     uint64_t written = h.written;
