@@ -43,6 +43,8 @@ struct tl_sink {
     char err[200];
 };
 
+__attribute__((format(printf, 2, 3))) static void set_err(tl_sink *k, const char *fmt, ...);
+
 static void set_err(tl_sink *k, const char *fmt, ...)
 {
     va_list ap;

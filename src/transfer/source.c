@@ -182,6 +182,8 @@ const char *tl_source_last_error(const tl_source *s)
     return s ? s->err : "no source";
 }
 
+__attribute__((format(printf, 2, 3))) static void set_err(tl_source *s, const char *fmt, ...);
+
 static void set_err(tl_source *s, const char *fmt, ...)
 {
     va_list ap;
