@@ -315,9 +315,12 @@ static int recv_record(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len
 {
     size_t n = 0;
     int final = 0;
-    if (len < TL_CHUNK_OVERHEAD || len - TL_CHUNK_OVERHEAD > TL_XFER_MAX_PLAIN)
+    if (len > TL_CHUNK_OVERHEAD + TL_XFER_MAX_PLAIN)
         return tl_xsess_fail(s, now, TL_ERR_PARSE, 0, "record size out of range");
     int rc = s->c->open(s->opener, s->recv_seq, msg, len, s->plain, &n, &final);
+    if (rc != TL_OK && s->recv_seq == 0 && (msg[0] == TL_FR_ERROR || msg[0] == TL_FR_CANCEL) &&
+        tl_frame_decode(msg, len, f) == TL_OK)
+        return remote_error(s, now, f); /* the peer failed the handshake's last step */
     if (rc != TL_OK)
         return tl_xsess_fail(s, now, rc, 0, "record failed to authenticate");
     s->recv_seq++;
