@@ -206,7 +206,7 @@ typedef struct tl_xfer_action {
 
 /* Common session configuration. */
 typedef struct tl_xfer_config {
-    const tl_xfer_crypto *crypto; /* required (tl_xfer_crypto_default()) */
+    const tl_xfer_crypto *crypto; /* NULL: tl_xfer_crypto_default() */
     tl_hs_config hs;              /* role is set by the state machine */
     uint32_t window;              /* sender: DATA frames in flight (0: default) */
     uint32_t ack_every;           /* receiver: ACK after this many frames (0: 8) */

@@ -109,10 +109,22 @@ int tl_cmd_signal(int argc, char **argv)
     tl_loop *loop;
     if (tl_loop_new(&loop, &lg) != TL_OK)
         return 3;
+    /* Handlers first: a SIGTERM right after the address line is printed
+     * must already shut down cleanly. */
+    GSource *s_int = g_unix_signal_source_new(SIGINT);
+    GSource *s_term = g_unix_signal_source_new(SIGTERM);
+    g_source_set_callback(s_int, on_signal, loop, NULL);
+    g_source_set_callback(s_term, on_signal, loop, NULL);
+    g_source_attach(s_int, tl_loop_gcontext(loop));
+    g_source_attach(s_term, tl_loop_gcontext(loop));
     tl_signal_server *srv;
     int rc = tl_signal_server_new(&srv, loop, &cfg);
     if (rc != TL_OK) {
         fprintf(stderr, "tallow signal: cannot start: %s\n", tl_strerror(rc));
+        g_source_destroy(s_int);
+        g_source_destroy(s_term);
+        g_source_unref(s_int);
+        g_source_unref(s_term);
         tl_loop_free(loop);
         return rc == TL_ERR_INVALID_ARG ? 2 : 3;
     }
@@ -124,12 +136,6 @@ int tl_cmd_signal(int argc, char **argv)
             listen, tl_signal_server_port(srv));
     fflush(stderr);
 
-    GSource *s_int = g_unix_signal_source_new(SIGINT);
-    GSource *s_term = g_unix_signal_source_new(SIGTERM);
-    g_source_set_callback(s_int, on_signal, loop, NULL);
-    g_source_set_callback(s_term, on_signal, loop, NULL);
-    g_source_attach(s_int, tl_loop_gcontext(loop));
-    g_source_attach(s_term, tl_loop_gcontext(loop));
     tl_loop_run(loop);
     fprintf(stderr, "tallow signal: shutting down\n");
     g_source_destroy(s_int);

@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "common/loop_internal.h"
 #include "signal/joincode.h"
@@ -60,6 +61,7 @@ struct tl_signal_client {
     GArray *pendings; /* pending */
     int64_t next_rid;
     tl_timer *retry;
+    SSL_CTX *ssl_ctx; /* ours, lent to lws for wss (lws 4.1 leaks its own) */
     int doomed;
 };
 
@@ -188,42 +190,54 @@ static void send_register(tl_signal_client *c)
     enqueue(c, &c->prio, o);
 }
 
-/* After a registration that did not keep our groups: create or join them again. */
+/* Sends a create-group (creator) or join (the rest) for a group we were in. */
+static void send_rejoin(tl_signal_client *c, const my_group *m, int as_join)
+{
+    char gs[8];
+    tl_sig_group_str(m->group, gs);
+    pending p = {0};
+    p.rejoin = 1;
+    p.group = m->group;
+    p.role = m->role;
+    memcpy(p.proof, m->proof, sizeof(p.proof));
+    cJSON *o;
+    if (!as_join) {
+        p.kind = TL_SIG_CREATE_GROUP;
+        o = request(c, "create-group", &p.rid);
+        if (o) {
+            cJSON_AddStringToObject(o, "group", gs);
+            if (m->max)
+                cJSON_AddNumberToObject(o, "max", m->max);
+            add_proof(o, "verifier", m->proof);
+        }
+    } else {
+        p.kind = TL_SIG_JOIN;
+        o = request(c, "join", &p.rid);
+        if (o) {
+            cJSON_AddStringToObject(o, "group", gs);
+            add_proof(o, "proof", m->proof);
+        }
+    }
+    g_array_append_val(c->pendings, p);
+    enqueue(c, &c->prio, o);
+    OPENSSL_cleanse(&p, sizeof(p));
+}
+
+/* After a registration that did not keep our groups (the server lost its
+ * state): the join proof is also the group's verifier, so whichever member
+ * comes back first re-creates the group and the others join it. */
 static void rejoin_groups(tl_signal_client *c)
 {
     for (guint i = 0; i < c->groups->len; i++) {
         my_group *m = &g_array_index(c->groups, my_group, i);
-        char gs[8];
-        tl_sig_group_str(m->group, gs);
         if (m->role == ROLE_INVITE) {
+            char gs[8];
+            tl_sig_group_str(m->group, gs);
             if (c->cb.on_error)
                 c->cb.on_error(c->ud, "rejoin-failed", "join", gs);
             continue;
         }
-        pending p = {0};
-        p.rejoin = 1;
-        p.group = m->group;
-        p.role = m->role;
-        memcpy(p.proof, m->proof, sizeof(p.proof));
-        cJSON *o;
-        if (m->role == ROLE_CREATOR) {
-            p.kind = TL_SIG_CREATE_GROUP;
-            o = request(c, "create-group", &p.rid);
-            if (o) {
-                cJSON_AddStringToObject(o, "group", gs);
-                cJSON_AddNumberToObject(o, "max", m->max);
-                add_proof(o, "verifier", m->proof);
-            }
-        } else {
-            p.kind = TL_SIG_JOIN;
-            o = request(c, "join", &p.rid);
-            if (o) {
-                cJSON_AddStringToObject(o, "group", gs);
-                add_proof(o, "proof", m->proof);
-            }
-        }
-        g_array_append_val(c->pendings, p);
-        enqueue(c, &c->prio, o);
+        send_rejoin(c, m, 0);
     }
 }
 
@@ -338,6 +352,13 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
         if (p.kind == TL_SIG_CREATE_GROUP && !p.rejoin && code && !strcmp(code, "group-exists")) {
             /* Our random group number is taken: draw another. */
             tl_signal_client_create_group(c, p.location[0] ? p.location : NULL);
+            OPENSSL_cleanse(&p, sizeof(p));
+            return;
+        }
+        if (p.rejoin && p.kind == TL_SIG_CREATE_GROUP && code && !strcmp(code, "group-exists")) {
+            my_group *m = find_group(c, p.group);
+            if (m)
+                send_rejoin(c, m, 1);
             OPENSSL_cleanse(&p, sizeof(p));
             return;
         }
@@ -668,9 +689,17 @@ int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_
     info.protocols = client_protocols;
     info.user = c;
     info.options = LWS_SERVER_OPTION_GLIB;
-    if (any_tls)
+    if (any_tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.client_ssl_ca_filepath = cfg->ca_pem;
+        c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+        if (!c->ssl_ctx || !SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION) ||
+            (cfg->ca_pem ? !SSL_CTX_load_verify_locations(c->ssl_ctx, cfg->ca_pem, NULL)
+                         : !SSL_CTX_set_default_verify_paths(c->ssl_ctx))) {
+            tl_signal_client_free(c);
+            return TL_ERR_IO;
+        }
+        info.provided_client_ssl_ctx = c->ssl_ctx;
+    }
     info.foreign_loops = foreign;
     info.fd_limit_per_thread = 16;
     c->ctx = c->urls ? lws_create_context(&info) : NULL;
@@ -691,6 +720,8 @@ static void client_destroy(void *arg)
         tl_timer_stop(c->retry);
     if (c->ctx)
         lws_context_destroy(c->ctx);
+    if (c->ssl_ctx)
+        SSL_CTX_free(c->ssl_ctx);
     queue_clear(&c->prio);
     queue_clear(&c->queue);
     if (c->rx)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ACK_DELAY_MS 10 /* ACK at the latest this long after a write */
+
 typedef enum {
     RCV_HANDSHAKE = 0,
     RCV_MANIFEST,
@@ -46,6 +48,7 @@ struct tl_xfer_receiver {
     size_t p_len;
     uint64_t frames_done, bytes_done, acked;
     uint32_t ack_every;
+    uint64_t unacked_since; /* time the oldest un-acked frame was written */
     uint64_t base_bytes, total_bytes;
     uint32_t files_ok, files_failed;
     int first_err;
@@ -345,6 +348,9 @@ int tl_xfer_receiver_poll(tl_xfer_receiver *r, uint64_t now, int writable, tl_xf
         return TL_ERR_INVALID_ARG;
     memset(act, 0, sizeof(*act));
     (void)tl_xsess_timers(&r->s, now);
+    if (r->s.state == TL_SS_KEYED && r->frames_done > r->acked &&
+        now >= r->unacked_since + ACK_DELAY_MS)
+        (void)send_ack(r, now); /* delayed ACK: a small sender window never stalls */
     if (tl_xsess_poll(&r->s, now, writable, act))
         return TL_OK;
     if (r->pend != PEND_NONE && !r->pend_given && r->s.state == TL_SS_KEYED) {
@@ -378,6 +384,8 @@ int tl_xfer_receiver_write_done(tl_xfer_receiver *r, uint64_t now, int err)
                              : err == TL_ERR_NOSPACE ? "no space left on the receiver"
                              : err == TL_ERR_PERM    ? "permission denied on the receiver"
                                                      : "write failed on the receiver");
+    if (r->frames_done == r->acked)
+        r->unacked_since = now;
     r->frames_done++;
     r->bytes_done += r->p_len;
     if (r->frames_done - r->acked >= r->ack_every)
@@ -423,7 +431,13 @@ int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now)
 
 uint64_t tl_xfer_receiver_next_timeout(const tl_xfer_receiver *r)
 {
-    return r ? tl_xsess_next_timeout(&r->s) : UINT64_MAX;
+    if (!r)
+        return UINT64_MAX;
+    uint64_t t = tl_xsess_next_timeout(&r->s);
+    if (r->s.state == TL_SS_KEYED && r->frames_done > r->acked &&
+        r->unacked_since + ACK_DELAY_MS < t)
+        t = r->unacked_since + ACK_DELAY_MS;
+    return t;
 }
 
 int tl_xfer_receiver_is_done(const tl_xfer_receiver *r)

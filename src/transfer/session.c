@@ -24,9 +24,9 @@ int tl_xsess_from_wire(uint16_t code)
 int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role)
 {
     memset(s, 0, sizeof(*s));
-    if (!cfg || !cfg->crypto)
+    if (!cfg)
         return TL_ERR_INVALID_ARG;
-    s->c = cfg->crypto;
+    s->c = cfg->crypto ? cfg->crypto : tl_xfer_crypto_default();
     s->cfg = *cfg;
     s->role = role;
     s->cfg.hs.role = role == TL_FR_ROLE_RECEIVER ? TL_HS_INITIATOR : TL_HS_RESPONDER;
@@ -246,7 +246,7 @@ static int keys_ready(tl_xsess *s, uint64_t now)
     rc = s->c->sealer_new(&s->sealer, keys.send, s->session_id, now);
     if (rc == TL_OK)
         rc = s->c->opener_new(&s->opener, keys.recv, s->session_id);
-    tl_session_keys_wipe(&keys);
+    OPENSSL_cleanse(&keys, sizeof(keys));
     s->c->hs_free(s->hs);
     s->hs = NULL;
     if (rc != TL_OK)

@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE
 #include "rtc/pc_pair.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,10 +135,19 @@ static const tl_pc_callbacks pc_cbs = {on_cand, on_gathered, on_state, on_dc};
 
 static const char *const loopback[] = {"127.0.0.1"};
 
+static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "[%d] %s: %s\n", (int)level, subject, msg);
+}
+
 int pair_new(struct pair *p, const tl_pc_config *cfg_a, const tl_pc_config *cfg_b)
 {
     memset(p, 0, sizeof(*p));
-    int rc = tl_loop_new(&p->loop, NULL);
+    /* TL_TEST_LOG=0..3 prints the library's log at that level. */
+    const char *lv = getenv("TL_TEST_LOG");
+    tl_logger lg = {log_stderr, NULL, lv ? (tl_log_level)atoi(lv) : TL_LOG_NONE};
+    int rc = tl_loop_new(&p->loop, lv ? &lg : NULL);
     if (rc != TL_OK)
         return rc;
     tl_pc_config def = {0};

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -29,7 +30,7 @@ static int chan_opened(void *arg)
     return ((struct chan *)arg)->opened > 0;
 }
 
-static int __attribute__((unused)) chan_closed(void *arg)
+static int chan_closed(void *arg)
 {
     return ((struct chan *)arg)->closed > 0;
 }
@@ -109,10 +110,245 @@ static void test_messages(void **state)
     pair_free(&p);
 }
 
+/* Waits for b's side of a channel labelled label. */
+static struct chan *remote_of(struct pair *p, struct peer *pe, const char *label)
+{
+    struct find f = {pe, label, NULL};
+    assert_true(pair_wait(p, remote_chan, &f, 10000));
+    return f.found;
+}
+
+static void test_unordered_and_partial(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "unordered");
+    init.unordered = 1;
+    struct chan *u = peer_open(&p.a, &init);
+    tl_dc_init_default(&init, "rexmit");
+    init.unordered = 1;
+    init.max_retransmits = 0;
+    struct chan *r = peer_open(&p.a, &init);
+    tl_dc_init_default(&init, "lifetime");
+    init.max_packet_life_time_ms = 500;
+    struct chan *l = peer_open(&p.a, &init);
+    tl_dc_init_default(&init, "bad");
+    init.max_retransmits = 1;
+    init.max_packet_life_time_ms = 1;
+    tl_dc *bad = NULL;
+    assert_int_equal(tl_pc_create_dc(p.a.pc, &init, NULL, NULL, &bad), TL_ERR_INVALID_ARG);
+    assert_non_null(u);
+    assert_non_null(r);
+    assert_non_null(l);
+    struct chan *chans[3] = {u, r, l};
+    const char *labels[3] = {"unordered", "rexmit", "lifetime"};
+    for (int i = 0; i < 3; i++) {
+        assert_true(pair_wait(&p, chan_opened, chans[i], 10000));
+        struct chan *rc = remote_of(&p, &p.b, labels[i]);
+        /* Loopback loses nothing: every message arrives, in any order. */
+        for (int k = 0; k < 20; k++)
+            exchange(&p, chans[i], rc, 1000 + (size_t)k, 0);
+        exchange(&p, rc, chans[i], 4000, 1);
+    }
+    struct chan *rr = remote_of(&p, &p.b, "rexmit");
+    struct chan *rl = remote_of(&p, &p.b, "lifetime");
+    assert_int_equal(p.b.chans[rr - p.b.chans].msgs, 20);
+    assert_int_equal(rl->msgs, 20);
+    pair_free(&p);
+}
+
+static void test_many_channels(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    enum { N = 32 };
+    struct chan *mine[N];
+    char label[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(label[i], sizeof(label[i]), "ch%d", i);
+        tl_dc_init init;
+        tl_dc_init_default(&init, label[i]);
+        init.protocol = "proto";
+        /* Half from each side. */
+        mine[i] = peer_open(i % 2 ? &p.b : &p.a, &init);
+        assert_non_null(mine[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_true(pair_wait(&p, chan_opened, mine[i], 10000));
+        struct chan *other = remote_of(&p, i % 2 ? &p.a : &p.b, label[i]);
+        assert_string_equal(tl_dc_protocol(other->dc), "proto");
+        assert_int_equal(tl_dc_id(other->dc), tl_dc_id(mine[i]->dc));
+        exchange(&p, mine[i], other, 100 + (size_t)i, i % 2);
+        exchange(&p, other, mine[i], 200 + (size_t)i, 0);
+    }
+    /* Stream ids by DTLS role: b answered (active, DTLS client): even ids. */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(tl_dc_id(mine[i]->dc) % 2, i % 2 ? 0 : 1);
+    pair_free(&p);
+}
+
+static void test_negotiated(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "pre");
+    init.negotiated = 1;
+    init.id = 41;
+    struct chan *x = peer_open(&p.a, &init);
+    struct chan *y = peer_open(&p.b, &init);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_true(pair_wait(&p, chan_opened, x, 5000));
+    assert_true(pair_wait(&p, chan_opened, y, 5000));
+    assert_int_equal(tl_dc_id(x->dc), 41);
+    exchange(&p, x, y, 777, 0);
+    exchange(&p, y, x, 0, 1);
+    /* The id is taken now. */
+    assert_int_equal(tl_pc_create_dc(p.a.pc, &init, NULL, NULL, NULL), TL_ERR_INVALID_ARG);
+    pair_free(&p);
+}
+
+static void close_from(struct pair *p, struct chan *closer, struct chan *other)
+{
+    /* Queue data first: it must still arrive before the close. */
+    struct msgwait w = {other, other->msgs + 3};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tl_dc_send_binary(closer->dc, "xyz", 3), TL_OK);
+    assert_int_equal(tl_dc_close(closer->dc), TL_OK);
+    assert_true(pair_wait(p, chan_closed, closer, 10000));
+    assert_true(pair_wait(p, chan_closed, other, 10000));
+    assert_true(got_msgs(&w));
+    assert_int_equal(closer->closed, 1);
+    assert_int_equal(other->closed, 1);
+    assert_int_equal(tl_dc_get_state(closer->dc), TL_DC_CLOSED);
+    assert_int_equal(tl_dc_get_state(other->dc), TL_DC_CLOSED);
+    assert_int_equal(tl_dc_send_binary(closer->dc, "x", 1), TL_ERR_STATE);
+}
+
+static void test_close_either_side(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "second");
+    struct chan *sa = peer_open(&p.a, &init);
+    assert_true(pair_wait(&p, chan_opened, sa, 10000));
+    struct chan *sb = remote_of(&p, &p.b, "second");
+    close_from(&p, ca, cb); /* the opener closes */
+    close_from(&p, sb, sa); /* the other side closes */
+    /* The connection and new channels still work (stream ids reused). */
+    tl_dc_init_default(&init, "third");
+    struct chan *ta = peer_open(&p.a, &init);
+    assert_true(pair_wait(&p, chan_opened, ta, 10000));
+    struct chan *tb = remote_of(&p, &p.b, "third");
+    exchange(&p, ta, tb, 5000, 0);
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_CONNECTED);
+    pair_free(&p);
+}
+
+static void corrupt_fingerprint(char *sdp)
+{
+    char *fp = strstr(sdp, "a=fingerprint:sha-256 ");
+    assert_non_null(fp);
+    char *c = fp + strlen("a=fingerprint:sha-256 ") + 3;
+    *c = *c == 'A' ? 'B' : 'A';
+}
+
+static int both_settled(void *arg)
+{
+    struct pair *p = arg;
+    return p->a.failed && p->b.failed;
+}
+
+static void test_wrong_fingerprint(void **state)
+{
+    (void)state;
+    struct pair p;
+    assert_int_equal(pair_new(&p, NULL, NULL), TL_OK);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "never");
+    struct chan *c = peer_open(&p.a, &init);
+    assert_non_null(c);
+    assert_int_equal(pair_negotiate(&p, corrupt_fingerprint), TL_OK);
+    /* a rejects b's certificate; b sees the handshake fail. */
+    assert_true(pair_wait(&p, both_settled, &p, 15000));
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_FAILED);
+    assert_int_equal(tl_pc_get_state(p.b.pc), TL_PC_FAILED);
+    assert_false(p.a.ever_connected);
+    assert_false(p.b.ever_connected);
+    assert_int_equal(c->opened, 0);
+    assert_int_equal(p.b.n_chans, 0);
+    for (int i = 0; i < p.a.n_states; i++)
+        assert_int_not_equal(p.a.states[i], TL_PC_CONNECTED);
+    pair_free(&p);
+}
+
+static void test_free_inside_callback_state(void **state);
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_unordered_and_partial),
+        cmocka_unit_test(test_many_channels),
+        cmocka_unit_test(test_negotiated),
+        cmocka_unit_test(test_close_either_side),
+        cmocka_unit_test(test_wrong_fingerprint),
+        cmocka_unit_test(test_free_inside_callback_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* tl_pc_free() from inside a message callback: no crash, no further
+ * callbacks, memory released (ASan checks). */
+static struct pair *g_pair;
+static int g_after_free;
+
+static void free_on_binary(tl_dc *dc, const uint8_t *data, size_t len, void *ud)
+{
+    (void)data;
+    (void)len;
+    (void)ud;
+    if (g_pair->b.pc) {
+        assert_ptr_equal(tl_dc_pc(dc), g_pair->b.pc);
+        tl_pc_free(g_pair->b.pc);
+        g_pair->b.pc = NULL;
+    } else {
+        g_after_free++;
+    }
+}
+
+static int b_gone_and_a_notified(void *arg)
+{
+    struct pair *p = arg;
+    return p->b.pc == NULL && tl_pc_get_state(p->a.pc) != TL_PC_CONNECTED;
+}
+
+static void test_free_inside_callback_state(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    g_pair = &p;
+    g_after_free = 0;
+    tl_dc_callbacks cbs = pair_dc_callbacks;
+    cbs.on_binary = free_on_binary;
+    tl_dc_set_callbacks(cb->dc, &cbs, cb);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(tl_dc_send_binary(ca->dc, "hello", 5), TL_OK);
+    /* b frees itself on the first message; a sees the association end. */
+    assert_true(pair_wait(&p, b_gone_and_a_notified, &p, 15000));
+    assert_int_equal(g_after_free, 0);
+    pair_free(&p);
 }
