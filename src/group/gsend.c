@@ -206,7 +206,7 @@ static void send_record(recipient *r, const uint8_t *data, size_t len)
     int rc = tl_link_send(r->link, data, len);
     free(copy);
     if (rc != TL_OK)
-        tl_loop_log(s->loop, TL_LOG_WARN, r->peer, "send failed: %s", tl_strerror(rc));
+        tl_loop_log(s->loop, TL_LOG_DEBUG, r->peer, "send failed: %s", tl_strerror(rc));
     if (s->buckets && r->bucket >= 0)
         tl_bucket_take(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
 }
@@ -268,12 +268,14 @@ static int may_send(recipient *r, uint64_t now, uint64_t *wait_at)
 
 static void pump(recipient *r)
 {
-    if (r->pumping || !r->xs || r->done)
+    /* A finished session is still polled: its last frames (DONE, ERROR)
+     * come after the event that finished it. */
+    if (r->pumping || !r->xs)
         return;
     tl_group_sender *s = r->s;
     r->pumping = 1;
     uint64_t now = tl_loop_now_ms(s->loop), wait_at = UINT64_MAX;
-    for (int guard = 0; guard < 4096 && !r->done; guard++) {
+    for (int guard = 0; guard < 4096; guard++) {
         tl_xfer_action act;
         int writable = may_send(r, now, &wait_at);
         int rc = tl_xfer_sender_poll(r->xs, now, writable, &act);
