@@ -53,6 +53,8 @@ struct tl_group_sender {
     recipient *tamper_target;
     tl_timer *reap_timer;
     tl_timer *linger_timer;
+    tl_timer *invite_timer;
+    int *to_joined; /* per --to name: joined the group */
     int final_status;
     char final_msg[160];
 };
@@ -441,12 +443,24 @@ static void sig_group_created(void *ud, const char *group, const char *code,
         tl_signal_client_invite(s->sig, s->group, s->to[i], NULL, 0);
 }
 
+static void invite_pending(void *arg)
+{
+    tl_group_sender *s = arg;
+    s->invite_timer = NULL;
+    for (size_t i = 0; i < s->cfg.n_to; i++)
+        if (!s->to_joined[i])
+            tl_signal_client_invite(s->sig, s->group, s->to[i], NULL, 0);
+}
+
 static void sig_peer_joined(void *ud, const char *group, const char *peer, const char *name,
                             int rejoined)
 {
     tl_group_sender *s = ud;
     if (strcmp(group, s->group) != 0 || s->finished)
         return;
+    for (size_t i = 0; i < s->cfg.n_to; i++)
+        if (name && !strcmp(name, s->to[i]))
+            s->to_joined[i] = 1;
     if (rejoined && find(s, peer))
         return; /* its signaling connection came back; the link survives */
     recipient *old = find(s, peer);
@@ -495,6 +509,10 @@ static void sig_error(void *ud, const char *code, const char *request, const cha
     tl_loop_log(s->loop, TL_LOG_WARN, "signal", "error %s (%s): %s", code, request, message);
     if (!strcmp(request, "create-group"))
         finish_job(s, 3, "the signaling server refused to create the group");
+    /* An invited device that has not registered yet: ask again shortly. */
+    if (!strcmp(request, "invite") && !strcmp(code, "no-such-device") && !s->invite_timer &&
+        !s->finished)
+        s->invite_timer = tl_timer_start(s->loop, 1000, invite_pending, s);
 }
 
 static void sig_state(void *ud, tl_signal_state st)
@@ -546,9 +564,10 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     const char *t = getenv("TALLOW_TEST_TAMPER_CHUNK");
     s->tamper_chunk = t ? strtol(t, NULL, 10) : -1;
     s->to = calloc(cfg->n_to + 1, sizeof(char *));
+    s->to_joined = calloc(cfg->n_to + 1, sizeof(int));
     for (size_t i = 0; s->to && i < cfg->n_to; i++)
         s->to[i] = strdup(cfg->to[i]);
-    int rc = s->to ? build_manifest(s) : TL_ERR_NOMEM;
+    int rc = s->to && s->to_joined ? build_manifest(s) : TL_ERR_NOMEM;
     if (rc == TL_OK && (cfg->limit || cfg->peer_limit))
         rc = tl_bucket_group_new(&s->buckets, cfg->limit, 0, tl_loop_now_ms(loop));
     static const tl_signal_callbacks scb = {
@@ -581,6 +600,8 @@ void tl_group_sender_free(tl_group_sender *s)
         tl_timer_stop(s->reap_timer);
     if (s->linger_timer)
         tl_timer_stop(s->linger_timer);
+    if (s->invite_timer)
+        tl_timer_stop(s->invite_timer);
     while (s->recipients) {
         recipient *r = s->recipients;
         s->recipients = r->next;
@@ -594,6 +615,7 @@ void tl_group_sender_free(tl_group_sender *s)
     for (size_t i = 0; s->to && i < s->cfg.n_to; i++)
         free(s->to[i]);
     free(s->to);
+    free(s->to_joined);
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
     free(s);
 }
