@@ -191,6 +191,29 @@ e2e_random_tree()
 
 e2e_sha256() { sha256sum -- "$1" | cut -d' ' -f1; }
 
+# e2e_tree_sums DIR: "SHA256  ./relative/path" for every regular file under
+# DIR, sorted by path (one sha256sum process for the whole tree).
+e2e_tree_sums()
+{
+    (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum --)
+}
+
+# e2e_src_sums PATH: sets REPLY to e2e_tree_sums of a source folder (or the
+# digest of a source file), cached by path: sources are hashed once, not once
+# per recipient. Call it directly, not in $(...), or the cache is lost.
+declare -A E2E_SHA_CACHE=()
+e2e_src_sums()
+{
+    if [[ -z ${E2E_SHA_CACHE[$1]:-} ]]; then
+        if [[ -f $1 ]]; then
+            E2E_SHA_CACHE[$1]=$(e2e_sha256 "$1")
+        else
+            E2E_SHA_CACHE[$1]=$(e2e_tree_sums "$1")
+        fi
+    fi
+    REPLY=${E2E_SHA_CACHE[$1]}
+}
+
 # e2e_is_final_name PATH: true unless PATH is a receiver work file
 # (NAME.tallow-part / NAME.tallow-state, docs/CLI.md "receive").
 e2e_is_final_name()
@@ -202,24 +225,21 @@ e2e_is_final_name()
 }
 
 # e2e_verify_tree SRC DST: every regular file under SRC exists under DST at the
-# same relative path with the same SHA-256. SRC may be a single file, then DST
-# is the received file.
+# same relative path with the same SHA-256 (DST may hold more, e.g. work
+# files). SRC may be a single file, then DST is the received file.
 e2e_verify_tree()
 {
-    local src=$1 dst=$2 rel n=0
+    local src=$1 dst=$2 missing
+    e2e_src_sums "$src"
     if [[ -f $src ]]; then
         [[ -f $dst ]] || e2e_fail "missing received file $dst"
-        [[ $(e2e_sha256 "$src") == "$(e2e_sha256 "$dst")" ]] ||
-            e2e_fail "hash mismatch: $dst"
+        [[ $REPLY == "$(e2e_sha256 "$dst")" ]] || e2e_fail "hash mismatch: $dst"
         return 0
     fi
-    while IFS= read -r -d '' rel; do
-        [[ -f $dst/$rel ]] || e2e_fail "missing received file $dst/$rel"
-        [[ $(e2e_sha256 "$src/$rel") == "$(e2e_sha256 "$dst/$rel")" ]] ||
-            e2e_fail "hash mismatch: $dst/$rel"
-        n=$((n + 1))
-    done < <(cd "$src" && find . -type f -printf '%P\0')
-    ((n > 0)) || e2e_fail "no files under $src"
+    [[ -n $REPLY ]] || e2e_fail "no files under $src"
+    [[ -d $dst ]] || e2e_fail "missing received folder $dst"
+    missing=$(comm -23 <(printf '%s\n' "$REPLY") <(e2e_tree_sums "$dst") | head -n 5)
+    [[ -z $missing ]] || e2e_fail "files missing or different under $dst: $missing"
 }
 
 # e2e_verify_received OUT SRC...: each SRC (file or folder, as given to `send`)
@@ -238,20 +258,18 @@ e2e_verify_received()
 # be exactly a source file). Work files (.tallow-part/.tallow-state) are fine.
 e2e_assert_no_false_complete()
 {
-    local out=$1 f h s
+    local out=$1 h bad=""
     shift
-    declare -A ok=()
-    for s in "$@"; do
-        while IFS= read -r -d '' f; do
-            ok[$(e2e_sha256 "$f")]=1
-        done < <(find "$s" -type f -print0)
-    done
     [[ -d $out ]] || return 0
-    while IFS= read -r -d '' f; do
-        e2e_is_final_name "$f" || continue
-        h=$(e2e_sha256 "$f")
-        [[ -n ${ok[$h]:-} ]] || e2e_fail "file presented as complete but not a source file: $f"
-    done < <(find "$out" -type f -print0)
+    declare -A ok=()
+    while read -r h _; do
+        ok[$h]=1
+    done < <(find "$@" -type f -print0 | xargs -0 -r sha256sum --)
+    while read -r h f; do
+        [[ -n ${ok[$h]:-} ]] || bad+=" $f"
+    done < <(find "$out" -type f ! -name '*.tallow-part' ! -name '*.tallow-state' -print0 |
+        xargs -0 -r sha256sum --)
+    [[ -z $bad ]] || e2e_fail "file presented as complete but not a source file:$bad"
 }
 
 # ---------------------------------------------------------------- processes
@@ -452,18 +470,19 @@ e2e_result() { e2e_events "$1" "select(.event==\"result\") | .$2" | tail -n 1; }
 # every file it lists exists with the listed size and SHA-256.
 e2e_assert_receive_ok()
 {
-    local name=$1 out=$2 path size sha
+    local name=$1 out=$2 list
     e2e_reap "$name"
     [[ $(e2e_result "$name" ok) == true ]] ||
         e2e_fail "$name: result not ok (error: $(e2e_result "$name" error))"
     e2e_expect_rc "$name" 0
     e2e_assert_json_only "$name"
-    while IFS=$'\t' read -r path size sha; do
-        [[ $path == /* ]] || path=$out/$path
-        [[ -f $path ]] || e2e_fail "$name: result lists $path, which does not exist"
-        [[ $(stat -c %s "$path") -eq $size ]] || e2e_fail "$name: size of $path differs from result"
-        [[ $(e2e_sha256 "$path") == "$sha" ]] || e2e_fail "$name: sha256 of $path differs from result"
-    done < <(e2e_events "$name" 'select(.event=="result") | .files[]? | [.path, .size, .sha256] | @tsv')
+    # Every file the result lists exists with the listed SHA-256 (paths are
+    # relative to --out or absolute): one sha256sum -c for all of them.
+    list=$E2E_TMP/$name.result-sums
+    e2e_events "$name" 'select(.event=="result") | .files[]? | "\(.sha256)  \(.path)"' >"$list"
+    [[ -s $list ]] || e2e_fail "$name: result lists no files"
+    (cd "$out" && sha256sum --quiet -c "$list" >&2) ||
+        e2e_fail "$name: a file listed in its result is missing or differs"
 }
 
 # e2e_assert_receive_failed NAME: NAME's last result is ok:false with a
