@@ -272,7 +272,7 @@ static int bg_make_source(bg_run *r)
         goto done;
     }
     bg_sha256_init(&s);
-    while (left > 0) {
+    while (left > 0 && !bg_stop) {
         size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
         ssize_t n = read(in, buf, want);
         if (n <= 0)
@@ -288,6 +288,8 @@ static int bg_make_source(bg_run *r)
         }
         left -= (uint64_t)n;
     }
+    if (left > 0)
+        goto done; /* interrupted */
     bg_sha256_hex(&s, r->sha);
     rc = 0;
 done:
@@ -549,8 +551,12 @@ static int bg_run_children(bg_run *r)
         int open_fds = 0;
         for (size_t i = 0; i < r->nproc; i++)
             open_fds |= r->p[i].fd >= 0;
-        if (running == 0 && !open_fds)
-            return started == r->nproc ? 0 : -1;
+        if (running == 0 && !open_fds) {
+            if (started == r->nproc)
+                return 0;
+            fprintf(stderr, "bench group: the sender exited before printing a code\n");
+            return -1;
+        }
         if (bg_stop || bg_now() > deadline) {
             fprintf(stderr, "bench group: %s; killing every child\n",
                     bg_stop ? "interrupted" : "timed out");
@@ -696,17 +702,17 @@ int tl_bench_group(int argc, char **argv)
         if (len < 0 || (size_t)len >= sizeof(r.p[i].errlog))
             goto out;
     }
-    if (bg_make_source(&r) < 0)
-        goto out;
+    /* From here on SIGINT/SIGTERM only set bg_stop, so children are killed
+     * and the temporary directory removed. */
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = bg_on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int ran = bg_run_children(&r) == 0;
+    if (bg_make_source(&r) == 0)
+        rc = bg_report(&r, bg_run_children(&r) == 0);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    rc = bg_report(&r, ran);
 out:
     bg_free(&r);
     return rc;

@@ -21,9 +21,9 @@ src=$E2E_TMP/src
 out=$E2E_TMP/out
 e2e_random_file "$src/big.bin" "$size"
 
-# A per-recipient cap keeps the transfer slow enough (about 4 s for 64 MiB)
+# A per-recipient cap keeps the transfer slow enough (about 8 s for 64 MiB)
 # that "about half" can be observed from 4-per-second progress events.
-e2e_start_send send - "$src/big.bin" --expect 3 --peer-limit 16M --timeout 200
+e2e_start_send send - "$src/big.bin" --expect 3 --peer-limit 8M --timeout 200
 code=$E2E_CODE
 e2e_start_receivers 3 "$code" "$out" --timeout 200
 

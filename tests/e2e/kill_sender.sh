@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# kill -9 the sender at about half: running the same `tallow send` again (same
-# files, same --listen address, same $XDG_STATE_HOME) prints the same code
-# and resumes every recipient from what it has verified on disk.
+# shellcheck disable=SC2317 # _all_half and _all_done run through e2e_wait_until
+# kill -9 the sender at about half (once every recipient is past half; 64 MiB
+# at --peer-limit 8M takes about 8 s, so "half" is observable): running the
+# same `tallow send` again (same files, same --listen address, same
+# $XDG_STATE_HOME) prints the same code and resumes every recipient from what
+# it has verified on disk.
 #
 # Recipients still running reconnect on their own; any that exited after the
 # sender died are started again with the same code and --out (docs/CLI.md:
@@ -22,12 +25,20 @@ src=$E2E_TMP/src
 out=$E2E_TMP/out
 e2e_random_file "$src/big.bin" "$size"
 port=$(e2e_free_port tcp)
-args=("$src/big.bin" --expect "$n" --listen "127.0.0.1:$port" --peer-limit 16M --timeout 200)
+args=("$src/big.bin" --expect "$n" --listen "127.0.0.1:$port" --peer-limit 8M --timeout 200)
 
 e2e_start_send send1 - "${args[@]}"
 code=$E2E_CODE
 e2e_start_receivers "$n" "$code" "$out" --timeout 200
-for ((i = 1; i <= n; i++)); do e2e_wait_progress "r$i" $((size / 2)) 120; done
+_all_half()
+{
+    local i
+    for ((i = 1; i <= n; i++)); do
+        e2e_alive "r$i" || e2e_fail "r$i exited before the sender was killed"
+        (($(e2e_progress "r$i") >= size / 2)) || return 1
+    done
+}
+e2e_wait_until 120 _all_half || e2e_fail "recipients did not all reach half in 120 s"
 declare -a had=()
 for ((i = 1; i <= n; i++)); do
     had[i]=$(e2e_progress "r$i")
@@ -43,7 +54,6 @@ e2e_start_send send2 - "${args[@]}"
 # failed are restarted once as rIb.
 declare -A cur=()
 for ((i = 1; i <= n; i++)); do cur[$i]=r$i; done
-# shellcheck disable=SC2317 # called through e2e_wait_until
 _all_done()
 {
     local i name
@@ -51,6 +61,10 @@ _all_done()
         name=${cur[$i]}
         e2e_alive "$name" && return 1
         e2e_reap "$name"
+        if [[ ${E2E_RC[$name]} -eq 0 && $name != *b ]] &&
+            (($(e2e_events send2 'select(.event=="peer" and .state=="joined") | .state' | wc -l) == 0)); then
+            e2e_fail "$name finished without the restarted sender (data in flight at the kill?)"
+        fi
         if [[ ${E2E_RC[$name]} -ne 0 ]]; then
             [[ $name == *b ]] && e2e_fail "$name failed again after restart"
             cur[$i]=r${i}b

@@ -36,6 +36,7 @@ relay=$(grep -Eaic 'typ relay' "${trace[@]}" | awk -F: '{ s += $NF } END { print
 if grep -Eai 'typ (host|srflx)' "${trace[@]}" | head -n 5 >"$E2E_TMP/leak"; [[ -s $E2E_TMP/leak ]]; then
     e2e_fail "host/srflx candidate signalled in relay-only mode: $(cat "$E2E_TMP/leak")"
 fi
-grep -aq 'ALLOCATE' "$E2E_LOG/turnserver.log" || e2e_fail "coturn logged no ALLOCATE"
+grep -aq 'ALLOCATE processed, success' "$E2E_LOG/turnserver.log" ||
+    e2e_fail "coturn logged no successful ALLOCATE: nothing was relayed"
 e2e_log "$relay relay candidate lines, no host/srflx"
 e2e_pass

@@ -18,7 +18,7 @@ out=$E2E_TMP/out
 e2e_random_file "$src/big.bin" "$size"
 cp "$src/big.bin" "$E2E_TMP/original.bin"
 
-e2e_start_send send - "$src/big.bin" --expect 2 --peer-limit 16M --timeout 120
+e2e_start_send send - "$src/big.bin" --expect 2 --peer-limit 8M --timeout 120
 e2e_start_receivers 2 "$E2E_CODE" "$out" --timeout 120
 e2e_wait_progress r1 $((size / 4)) 60
 (($(e2e_progress r1) < size)) || e2e_fail "r1 finished before the source could vanish"
