@@ -96,7 +96,8 @@ e2e_init()
     # Namespace names are unique per test run so tests may run in parallel.
     E2E_NS_PREFIX="tle2e$$"
     trap e2e_cleanup EXIT
-    trap 'e2e_log "interrupted"; exit 130' INT TERM
+    trap 'e2e_log "interrupted"; exit 130' INT TERM HUP
+    trap 'exit 141' PIPE # e.g. stderr piped into a reader that went away
     trap 'e2e_log "error: line $LINENO: $BASH_COMMAND (status $?)"' ERR
     e2e_log "tmp $E2E_TMP, tallow $E2E_TALLOW"
 }
@@ -119,6 +120,7 @@ e2e_cleanup()
 {
     local rc=$? name pid mnt ns
     trap - ERR
+    trap '' PIPE # a closed stderr must not stop the cleanup half-way
     set +e
     [[ $E2E_DONE -eq 1 ]] || e2e_dump_logs
     for name in "${!E2E_PIDS[@]}"; do
@@ -380,7 +382,7 @@ e2e_assert_json_only()
     [[ -z $bad ]] || e2e_fail "$1: stdout has a line that is not a JSON event: $bad"
 }
 
-_e2e_code_of() { E2E_CODE=$(e2e_events "$1" 'select(.event=="code") | .code' | head -n 1); }
+_e2e_code_of() { E2E_CODE=$(e2e_events "$1" 'select(.event=="code") | .code' | head -n 1) || true; }
 _e2e_has_code()
 {
     _e2e_code_of "$1"
@@ -574,7 +576,7 @@ e2e_free_port()
     [[ $proto == udp ]] && flag=-lun
     for _ in $(seq 1 50); do
         p=$((20000 + RANDOM % 40000))
-        ss -H "$flag" "sport = :$p" 2>/dev/null | grep -q . || {
+        [[ -n $(ss -H "$flag" "sport = :$p" 2>/dev/null) ]] || {
             echo "$p"
             return 0
         }
@@ -631,7 +633,7 @@ e2e_netns_group()
 _e2e_port_ready()
 {
     local i=$1
-    bridge -n "$E2E_TX_NS" link show dev "vs$i" 2>/dev/null | grep -q 'state forwarding' &&
+    [[ $(bridge -n "$E2E_TX_NS" link show dev "vs$i" 2>/dev/null) == *"state forwarding"* ]] &&
         [[ $(ip netns exec "${E2E_RX_NS[i]}" cat /sys/class/net/eth0/operstate) == up ]]
 }
 
@@ -653,8 +655,9 @@ table inet tallow_e2e_loss {
     }
 }
 EOF
-    ip netns exec "$ns" nft list table inet tallow_e2e_loss | grep -q 'numgen random mod 100' ||
-        e2e_fail "loss rule not installed in $ns"
+    local rules
+    rules=$(ip netns exec "$ns" nft list table inet tallow_e2e_loss) || rules=""
+    [[ $rules == *"numgen random mod 100 < $pct"* ]] || e2e_fail "loss rule not installed in $ns"
 }
 
 # e2e_loss_counters NS: packets dropped so far by the loss rules in NS.
@@ -689,7 +692,7 @@ _e2e_turn_listening()
     if [[ -z $E2E_TURN_PID ]] || ! kill -0 "$E2E_TURN_PID" 2>/dev/null; then
         e2e_fail "turnserver exited during start-up"
     fi
-    ss -H -lun "sport = :$E2E_TURN_PORT" 2>/dev/null | grep -q .
+    [[ -n $(ss -H -lun "sport = :$E2E_TURN_PORT" 2>/dev/null) ]]
 }
 
 # e2e_start_turn: a real coturn on 127.0.0.1 with a temporary config:
