@@ -453,6 +453,11 @@ static int bg_drain(bg_run *r, size_t i)
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
             close(p->fd);
             p->fd = -1;
+            if (p->len > 0) { /* a last line without its newline */
+                p->line[p->len] = '\0';
+                bg_event(r, i, p->line, bg_now());
+                p->len = 0;
+            }
             return 0;
         }
         if (n < 0)
