@@ -307,10 +307,17 @@ static void on_dcep(tl_pc *pc, uint16_t sid, const uint8_t *data, size_t len)
         }
         break;
     case TL_DCEP_EV_ERROR:
+        /* dcep.h: the stream is reset on a protocol error. */
+        tl_loop_log(tl_pc_loop(pc), TL_LOG_WARN, tl_pc_subject(pc),
+                    "dcep: protocol error on stream %u", sid);
         if (dc) {
             dc->dcep_state = st;
             if (dc->cb.on_error)
                 dc->cb.on_error(dc, TL_ERR_PROTO, dc->ud);
+            if (tl_pc_alive(pc))
+                tl_dc_close(dc);
+        } else if (tl_pc_sctp(pc)) {
+            tl_sctp_reset_stream(tl_pc_sctp(pc), sid);
         }
         break;
     default:
@@ -439,7 +446,7 @@ static void after_pump(tl_pc *pc, int notify)
     for (tl_dc *dc = *tl_pc_dc_list(pc); dc; dc = dc->next) {
         if (dc->state == TL_DC_CLOSING && !dc->q_head && !dc->reset_sent) {
             dc->reset_sent = 1;
-            if (tl_sctp_reset_stream(tl_pc_sctp(pc), dc->id) != TL_OK)
+            if (!tl_pc_sctp(pc) || tl_sctp_reset_stream(tl_pc_sctp(pc), dc->id) != TL_OK)
                 set_closed(dc);
         }
         if (notify && dc->above && dc->buffered <= dc->low_threshold) {
@@ -536,7 +543,8 @@ void tl_dc_on_stream_reset(tl_pc *pc, uint16_t sid)
     if (!dc->reset_sent) {
         dc->reset_sent = 1;
         queue_free(dc);
-        tl_sctp_reset_stream(tl_pc_sctp(pc), sid);
+        if (tl_pc_sctp(pc))
+            tl_sctp_reset_stream(tl_pc_sctp(pc), sid);
     }
     set_closed(dc);
 }
