@@ -188,6 +188,10 @@ static int start(tl_dc *dc)
         }
         dc->has_id = 1;
     }
+    if (dc->id >= tl_sctp_max_streams(tl_pc_sctp(dc->pc))) {
+        set_closed(dc); /* a negotiated id beyond the association's streams */
+        return TL_ERR_LIMIT;
+    }
     if (dc->init.negotiated) {
         dc->dcep_state = TL_DCEP_OPEN;
         dc->state = TL_DC_OPEN;
