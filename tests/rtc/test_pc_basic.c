@@ -293,6 +293,35 @@ static void test_wrong_fingerprint(void **state)
     pair_free(&p);
 }
 
+/* The answerer restarts ICE: it makes the offer this time; DTLS roles and
+ * channels survive, and the credentials change on both sides. */
+static void test_restart_by_answerer(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    assert_int_equal(tl_pc_restart_ice(p.b.pc), TL_OK);
+    char *offer = NULL, *answer = NULL;
+    assert_int_equal(tl_pc_create_offer(p.b.pc, &offer), TL_OK);
+    assert_non_null(strstr(offer, "a=setup:active"));
+    assert_null(strstr(offer, p.b.ufrag0));
+    assert_int_equal(tl_pc_set_remote_description(p.a.pc, offer, TL_SDP_OFFER), TL_OK);
+    assert_int_equal(tl_pc_create_answer(p.a.pc, &answer), TL_OK);
+    assert_non_null(strstr(answer, "a=setup:passive"));
+    assert_null(strstr(answer, p.a.ufrag0));
+    assert_int_equal(tl_pc_set_remote_description(p.b.pc, answer, TL_SDP_ANSWER), TL_OK);
+    tl_free(offer);
+    tl_free(answer);
+    for (int i = 0; i < 5; i++) {
+        exchange(&p, ca, cb, 70000, 0);
+        exchange(&p, cb, ca, 300, 1);
+    }
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_CONNECTED);
+    assert_int_equal(tl_pc_get_state(p.b.pc), TL_PC_CONNECTED);
+    pair_free(&p);
+}
+
 static void test_free_inside_callback_state(void **state);
 
 int main(void)
@@ -304,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_negotiated),
         cmocka_unit_test(test_close_either_side),
         cmocka_unit_test(test_wrong_fingerprint),
+        cmocka_unit_test(test_restart_by_answerer),
         cmocka_unit_test(test_free_inside_callback_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
