@@ -55,7 +55,7 @@ if(TL_NODE)
   add_test(NAME mlkem_noble_crosscheck
            COMMAND ${TL_NODE} ${CMAKE_CURRENT_LIST_DIR}/noble/crosscheck.mjs
                    $<TARGET_FILE:mlkem_xcheck> 1000)
-  set_tests_properties(mlkem_noble_crosscheck PROPERTIES TIMEOUT 120
+  set_tests_properties(mlkem_noble_crosscheck PROPERTIES TIMEOUT 180
                        ENVIRONMENT "TL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 else()
   message(WARNING "node not found: the ML-KEM cross-check with @noble/post-quantum is not registered")
