@@ -468,6 +468,7 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
         tl_group_receiver_free(r);
         return rc;
     }
+    tl_gnet_default_bind(&r->cfg.net, r->location);
     *out = r;
     return TL_OK;
 }

@@ -590,6 +590,7 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         tl_group_sender_free(s);
         return rc;
     }
+    tl_gnet_default_bind(&s->cfg.net, s->location);
     *out = s;
     return TL_OK;
 }
