@@ -66,6 +66,9 @@ typedef struct tl_signal_server_config {
     uint32_t idle_timeout_s; /* ping after half of it idle, drop after it; default 60 */
     uint32_t resume_grace_s; /* a dropped peer keeps its place this long, default 30 */
     uint32_t max_conns;      /* connections per server, default 16384 */
+    int glib_io;             /* 1: lws' GLib plugin (a GSource per socket); 0 (default):
+                                lws' libuv backend whose epoll descriptor is polled by one
+                                GSource of the loop (O(ready sockets) per iteration) */
 } tl_signal_server_config;
 
 /* Creates a server listening on cfg->listen, running on loop. With

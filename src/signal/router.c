@@ -6,6 +6,7 @@
  * (Redis) order, so all copies agree; each server then tells its own local
  * clients. Relays (offer, answer, ...) go straight to the server holding the
  * target's connection. Without Redis the bus applies events at once. */
+#define _GNU_SOURCE /* uv.h needs POSIX thread types */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

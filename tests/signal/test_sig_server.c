@@ -42,6 +42,16 @@ static int setup(void **state)
     return setup_with(state, &cfg);
 }
 
+/* The same flows with lws' GLib plugin instead of the epoll backend. */
+static int setup_glib(void **state)
+{
+    tl_signal_server_config cfg = {0};
+    cfg.listen = "127.0.0.1:0";
+    cfg.glib_io = 1;
+    cfg.max_group = 4;
+    return setup_with(state, &cfg);
+}
+
 static int teardown(void **state)
 {
     fx *f = *state;
@@ -318,6 +328,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_three_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_three_clients, setup_glib, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_full_and_unregistered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_after_restart, setup, teardown),
