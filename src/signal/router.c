@@ -252,8 +252,10 @@ static void wrong_join(tl_sig_conn *c, tl_sig_group *g, const tl_sig_msg *m)
     if (g)
         tl_sig_bucket_take(&g->wrong_joins, now, TL_SIG_GJOIN_RATE, TL_SIG_GJOIN_BURST, 0);
     reply_err(c, TL_SIGE_BAD_CODE, m, NULL);
-    if (++c->wrong_joins >= TL_SIG_WRONG_JOIN_CLOSE)
-        c->closing = 1;
+    if (++c->wrong_joins >= TL_SIG_WRONG_JOIN_CLOSE) {
+        c->closing = 1; /* hang up once the error is out */
+        lws_callback_on_writable(c->wsi);
+    }
     tl_loop_log(c->srv->loop, TL_LOG_INFO, "signal", "conn %llu: wrong join code (%u)",
                 (unsigned long long)c->serial, c->wrong_joins);
 }
