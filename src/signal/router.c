@@ -587,8 +587,6 @@ static void grace_start(tl_signal_server *s, tl_sig_peer *p, int local_only)
     }
     ge->expires_ms = tl_sig_now(s) + (uint64_t)s->cfg.resume_grace_s * 1000u;
     ge->local_only = local_only;
-    /* key was allocated with g_strdup; the table frees keys with free(),
-     * which is the same allocator for glib >= 2.46. */
     g_hash_table_replace(s->grace, key, ge);
 }
 

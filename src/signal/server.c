@@ -446,7 +446,7 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
         snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
     tl_sig_state_init(&s->st);
     s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
-    s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+    s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free);
     s->gloop = g_main_loop_new(tl_loop_gcontext(loop), FALSE);
     lws_set_log_level(LLL_ERR, lws_quiet);
 

@@ -19,12 +19,22 @@ typedef struct fx {
     tl_loop *loop;
     tl_signal_server *srv;
     char url[64];
+    GString *log; /* every line logged at INFO and above */
 } fx;
+
+static void capture_log(void *ud, tl_log_level level, const char *subject, const char *msg)
+{
+    fx *f = ud;
+    if (level >= TL_LOG_INFO)
+        g_string_append_printf(f->log, "%s: %s\n", subject, msg);
+}
 
 static int setup_with(void **state, const tl_signal_server_config *cfg)
 {
     fx *f = calloc(1, sizeof(*f));
-    assert_int_equal(tl_loop_new(&f->loop, NULL), TL_OK);
+    f->log = g_string_new(NULL);
+    tl_logger lg = {capture_log, f, TL_LOG_INFO};
+    assert_int_equal(tl_loop_new(&f->loop, &lg), TL_OK);
     assert_int_equal(tl_signal_server_new(&f->srv, f->loop, cfg), TL_OK);
     snprintf(f->url, sizeof(f->url), "ws://127.0.0.1:%d", tl_signal_server_port(f->srv));
     *state = f;
@@ -58,6 +68,12 @@ static int teardown(void **state)
     tl_signal_server_free(f->srv);
     run_for(f->loop, 20);
     tl_loop_free(f->loop);
+    /* SPEC: no IP address in logs at the default level. Something was
+     * logged (the listening line), and none of it has the address. */
+    assert_true(f->log->len > 0);
+    if (strstr(f->log->str, "127.0.0.1"))
+        fail_msg("address in the log:\n%s", f->log->str);
+    g_string_free(f->log, TRUE);
     free(f);
     return 0;
 }
