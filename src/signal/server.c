@@ -115,10 +115,21 @@ static int on_writeable(tl_sig_conn *c)
     return 0;
 }
 
+/* Whole messages in one frame (the usual case) are handled straight from
+ * lws' buffer; fragmented ones are assembled in a buffer that grows to at
+ * most max_msg and is released after the message. */
 static void on_receive(tl_sig_conn *c, const char *in, size_t len)
 {
     size_t max = c->srv->cfg.max_msg;
-    if (lws_is_first_fragment(c->wsi)) {
+    int first = lws_is_first_fragment(c->wsi), final = lws_is_final_fragment(c->wsi);
+    if (first && final && !lws_remaining_packet_payload(c->wsi)) {
+        if (len > max)
+            tl_sig_handle_too_big(c);
+        else
+            tl_sig_handle_text(c, in, len);
+        return;
+    }
+    if (first) {
         c->rx_len = 0;
         c->rx_overflow = 0;
     }
@@ -126,16 +137,24 @@ static void on_receive(tl_sig_conn *c, const char *in, size_t len)
         if (c->rx_len + len > max) {
             c->rx_overflow = 1;
         } else {
-            memcpy(c->rx + c->rx_len, in, len);
-            c->rx_len += len;
+            char *nb = realloc(c->rx, c->rx_len + len + 1);
+            if (!nb) {
+                c->rx_overflow = 1;
+            } else {
+                c->rx = nb;
+                memcpy(c->rx + c->rx_len, in, len);
+                c->rx_len += len;
+            }
         }
     }
-    if (!lws_is_final_fragment(c->wsi))
+    if (!final || lws_remaining_packet_payload(c->wsi))
         return;
     if (c->rx_overflow)
         tl_sig_handle_too_big(c);
     else
         tl_sig_handle_text(c, c->rx, c->rx_len);
+    free(c->rx);
+    c->rx = NULL;
     c->rx_len = 0;
     c->rx_overflow = 0;
 }
@@ -145,11 +164,6 @@ static tl_sig_conn *conn_new(tl_signal_server *s, struct lws *wsi)
     tl_sig_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->rx = malloc(s->cfg.max_msg + 1);
-    if (!c->rx) {
-        free(c);
-        return NULL;
-    }
     c->srv = s;
     c->wsi = wsi;
     c->serial = ++s->next_serial;

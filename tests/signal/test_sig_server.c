@@ -154,6 +154,22 @@ static void test_three_clients(void **state)
     snprintf(want, sizeof(want), "ice-restart %s %s v=0 restart", g, pa);
     wait_ok(f, c, want);
     assert_int_equal(rec_find(c, "offer", 0), -1); /* only the target gets a relay */
+    /* An SDP larger than one lws read (4 KiB) arrives whole. */
+    char *big = malloc(7001);
+    for (int i = 0; i < 7000; i++)
+        big[i] = (char)('a' + i % 26);
+    big[7000] = '\0';
+    big[0] = 'Z';
+    assert_int_equal(tl_signal_client_send_offer(a->c, g, pb, big), TL_OK);
+    char *want_big = g_strdup_printf("offer %s %s %s", g, pa, big);
+    int at = rec_wait(f->loop, b, "offer", T) >= 0 ? rec_find(b, want_big, 0) : -1;
+    uint64_t end = tl_loop_now_ms(f->loop) + T;
+    while ((at = rec_find(b, want_big, 0)) < 0 && tl_loop_now_ms(f->loop) < end)
+        run_for(f->loop, 5);
+    assert_true(at >= 0);
+    assert_string_equal(g_ptr_array_index(b->ev, at), want_big);
+    g_free(want_big);
+    free(big);
 
     /* B leaves: A and C get group-left; B gets left. */
     assert_int_equal(tl_signal_client_leave(b->c, g), TL_OK);
