@@ -488,7 +488,7 @@ int main(int argc, char **argv)
 
     /* Phase 2: open loop, paced_rate messages per client per second. */
     phase = 2;
-    pump(now_s() + 0.2, NULL, 0); /* drain phase-1 messages in flight */
+    pump(now_s() + 1.0, NULL, 0); /* drain phase-1 messages in flight */
     double t2 = now_s(), step = 1.0 / (paced_rate * nclients), next = t2;
     long sent = 0;
     while (now_s() < t2 + paced_duration) {
