@@ -233,7 +233,10 @@ static int cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *us
 }
 
 static const struct lws_protocols protocols[] = {
-    {"tallow-signal-1", cb_signal, sizeof(tl_sig_conn *), 4096, 0, NULL, 0},
+    /* 1 KiB receive buffer per connection: candidates fit; larger messages
+     * (SDP) arrive in pieces and are assembled in on_receive(). It is most
+     * of the per-connection memory at 10,000 clients. */
+    {"tallow-signal-1", cb_signal, sizeof(tl_sig_conn *), 1024, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
