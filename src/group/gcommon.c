@@ -93,8 +93,21 @@ int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
 int tl_gsession_create_group(tl_signal_client *sig, const char *session_file,
                              const char *location)
 {
-    (void)session_file;
-    return tl_signal_client_create_group(sig, location);
+    char code[TL_JOINCODE_MAX_TEXT] = "";
+    FILE *f = session_file ? fopen(session_file, "re") : NULL;
+    if (f) {
+        if (!fgets(code, sizeof(code), f))
+            code[0] = '\0';
+        fclose(f);
+        code[strcspn(code, "\r\n")] = '\0';
+    }
+    int rc = TL_ERR_NOT_FOUND;
+    if (code[0])
+        rc = tl_signal_client_create_group_code(sig, code, location);
+    if (rc != TL_OK)
+        rc = tl_signal_client_create_group(sig, location);
+    OPENSSL_cleanse(code, sizeof(code));
+    return rc;
 }
 
 void tl_gsession_save(const char *session_file, const char *code)
