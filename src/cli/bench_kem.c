@@ -39,13 +39,17 @@ typedef int (*bench_fn)(void *ctx);
 
 static double measure(bench_fn op, void *ctx, double batch_s, int *failed)
 {
-    /* Read the (syscall) CPU clock only every `group` ops, sized so a group
-     * takes about 100 us: the clock itself must not be part of the figure. */
+    /* Read the (syscall) CPU clock only every `group` ops, sized from a warm
+     * run so a group takes about 1 ms: the clock must not be in the figure. */
+    for (int w = 0; w < 4; w++)
+        if (op(ctx) != TL_OK)
+            *failed = 1;
     double t0 = now_s();
-    if (op(ctx) != TL_OK)
-        *failed = 1;
-    double one = now_s() - t0;
-    long group = one > 100e-6 ? 1 : (long)(100e-6 / (one > 1e-7 ? one : 1e-7));
+    for (int w = 0; w < 16; w++)
+        if (op(ctx) != TL_OK)
+            *failed = 1;
+    double one = (now_s() - t0) / 16;
+    long group = one > 1e-3 ? 1 : (long)(1e-3 / (one > 1e-8 ? one : 1e-8));
     double best = 1e30;
     for (int b = 0; b < BATCHES; b++) {
         long n = 0;
