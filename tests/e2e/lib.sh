@@ -217,11 +217,12 @@ e2e_src_sums()
 }
 
 # e2e_is_final_name PATH: true unless PATH is a receiver work file
-# (NAME.tallow-part / NAME.tallow-state, docs/CLI.md "receive").
+# (NAME.tallow-part / NAME.tallow-state / NAME.tallow-state.tmp, docs/CLI.md
+# "receive", docs/PROTOCOL.md "Receiver on disk").
 e2e_is_final_name()
 {
     case $1 in
-    *.tallow-part | *.tallow-state) return 1 ;;
+    *.tallow-part | *.tallow-state | *.tallow-state.tmp) return 1 ;;
     *) return 0 ;;
     esac
 }
@@ -257,7 +258,8 @@ e2e_verify_received()
 
 # e2e_assert_no_false_complete OUT SRC...: no final-named file under OUT whose
 # content is not one of the source files (a file "presented as complete" must
-# be exactly a source file). Work files (.tallow-part/.tallow-state) are fine.
+# be exactly a source file). Work files (.tallow-part, .tallow-state,
+# .tallow-state.tmp) are fine.
 e2e_assert_no_false_complete()
 {
     local out=$1 h bad=""
@@ -269,7 +271,8 @@ e2e_assert_no_false_complete()
     done < <(find "$@" -type f -print0 | xargs -0 -r sha256sum --)
     while read -r h f; do
         [[ -n ${ok[$h]:-} ]] || bad+=" $f"
-    done < <(find "$out" -type f ! -name '*.tallow-part' ! -name '*.tallow-state' -print0 |
+    done < <(find "$out" -type f ! -name '*.tallow-part' ! -name '*.tallow-state' \
+        ! -name '*.tallow-state.tmp' -print0 |
         xargs -0 -r sha256sum --)
     [[ -z $bad ]] || e2e_fail "file presented as complete but not a source file:$bad"
 }
