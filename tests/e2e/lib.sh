@@ -18,6 +18,8 @@
 # - Output of process NAME: stdout in $E2E_LOG/NAME.jsonl (JSON lines, see
 #   docs/CLI.md), stderr in $E2E_LOG/NAME.err. On failure the tail of every
 #   log is printed; set E2E_KEEP=1 to keep the temp dir.
+# - A watchdog ends the test through the trap after E2E_DEADLINE_S seconds
+#   (default 285, under CTest's TIMEOUT 300).
 #
 # Needs: bash 4+, coreutils, jq, iproute2, nftables, coturn (only where used).
 # Most tests need root (namespaces, nft, mount); they exit 77 (CTest SKIP)
@@ -38,6 +40,7 @@ declare -A E2E_RC=()       # process name -> exit status, once reaped
 declare -a E2E_NETNS=()    # namespaces we created
 declare -a E2E_MOUNTS=()   # tmpfs mount points we mounted
 E2E_TURN_PID=""
+E2E_WATCHDOG=""
 E2E_DONE=0
 
 # ---------------------------------------------------------------- basics
@@ -98,7 +101,16 @@ e2e_init()
     trap e2e_cleanup EXIT
     trap 'e2e_log "interrupted"; exit 130' INT TERM HUP
     trap 'exit 141' PIPE # e.g. stderr piped into a reader that went away
+    trap 'e2e_fail "watchdog: test ran longer than ${E2E_DEADLINE_S:-285} s"' USR1
     trap 'e2e_log "error: line $LINENO: $BASH_COMMAND (status $?)"' ERR
+    # Watchdog: CTest kills a test that overruns its TIMEOUT (300 s) with
+    # SIGKILL, which would skip the trap and leak namespaces and mounts; so
+    # the test ends itself first, through the trap.
+    (
+        sleep "${E2E_DEADLINE_S:-285}"
+        kill -USR1 $$ 2>/dev/null
+    ) </dev/null >/dev/null 2>&1 &
+    E2E_WATCHDOG=$!
     e2e_log "tmp $E2E_TMP, tallow $E2E_TALLOW"
 }
 
@@ -129,6 +141,10 @@ e2e_cleanup()
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    if [[ -n $E2E_WATCHDOG ]]; then
+        kill -KILL "$E2E_WATCHDOG" 2>/dev/null
+        wait "$E2E_WATCHDOG" 2>/dev/null
+    fi
     if [[ -n $E2E_TURN_PID ]]; then
         kill -KILL "$E2E_TURN_PID" 2>/dev/null
         wait "$E2E_TURN_PID" 2>/dev/null
