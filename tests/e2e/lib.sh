@@ -562,22 +562,41 @@ e2e_wait_peer_state()
         e2e_fail "$1: fewer than $3 peer events with state $2 in $4 s"
 }
 
-# e2e_mutate_code CODE: the same code with its last letter or digit changed
-# (a digit to another digit, a letter to another letter of the same case), so
-# that the address part (if any) stays valid and only the secret differs.
+# e2e_mutate_code CODE: a wrong code that still parses. A code of the form
+# "GROUP-w1-...-wN[@LOCATION]" (src/signal/joincode.h) gets its last word
+# replaced by another word of the same code (a valid word that differs in
+# its first four letters, which is what word lookup compares), so the
+# location and the join password (first words) stay right and only the key
+# part differs. Any other code gets the last letter or digit before an "@"
+# changed (a digit to another digit, a letter to another letter).
 e2e_mutate_code()
 {
-    local code=$1 i c r set
+    local code=$1 head tail="" w last i c r set
+    head=${code%%@*}
+    [[ $code == *@* ]] && tail=@${code#*@}
+    local -a parts
+    IFS=- read -ra parts <<<"$head"
+    if ((${#parts[@]} >= 3)); then
+        last=${parts[-1],,}
+        for w in "${parts[@]:1}"; do
+            [[ $w =~ ^[A-Za-z]+$ ]] || continue
+            w=${w,,}
+            [[ ${w:0:4} != "${last:0:4}" ]] || continue
+            parts[-1]=$w
+            (IFS=-; printf '%s%s\n' "${parts[*]}" "$tail")
+            return 0
+        done
+    fi
     local digits=0123456789 lower=abcdefghijklmnopqrstuvwxyz
     local upper=ABCDEFGHIJKLMNOPQRSTUVWXYZ
-    for ((i = ${#code} - 1; i >= 0; i--)); do
-        c=${code:i:1}
+    for ((i = ${#head} - 1; i >= 0; i--)); do
+        c=${head:i:1}
         for set in "$digits" "$lower" "$upper"; do
             [[ $set == *"$c"* ]] || continue
             r=${set#*"$c"}
             r=${r:0:1}
             [[ -n $r ]] || r=${set:0:1}
-            printf '%s%s%s\n' "${code:0:i}" "$r" "${code:i+1}"
+            printf '%s%s%s%s\n' "${head:0:i}" "$r" "${head:i+1}" "$tail"
             return 0
         done
     done
