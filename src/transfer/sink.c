@@ -40,6 +40,8 @@ struct tl_sink {
     uint64_t verified;
     uint32_t unsynced;
     int finished;
+    EVP_MD_CTX *run;   /* whole-file hash while chunks arrive in order from 0 */
+    uint64_t run_next; /* next chunk the running hash needs */
     char err[200];
 };
 
@@ -252,6 +254,13 @@ static int open_file_entry(tl_sink *k, tl_xfer_have *have)
         set_err(k, "cannot reset %s.tallow-part: %s", k->e->path, tl_strerror(rc));
         return rc;
     }
+    if (k->verified == 0) { /* fresh file: hash while writing, skip the re-read */
+        k->run = EVP_MD_CTX_new();
+        if (k->run && EVP_DigestInit_ex(k->run, EVP_sha256(), NULL) != 1) {
+            EVP_MD_CTX_free(k->run);
+            k->run = NULL;
+        }
+    }
     uint64_t prefix = 0;
     while (prefix < k->e->nchunks && get_bit(k, prefix))
         prefix++;
@@ -331,6 +340,14 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
         k->bitmap[chunk / 8] |= (uint8_t)(1u << (chunk % 8));
         k->verified++;
     }
+    if (k->run) {
+        if (chunk == k->run_next && EVP_DigestUpdate(k->run, data, len) == 1) {
+            k->run_next++;
+        } else { /* out of order: finish() re-reads the part file instead */
+            EVP_MD_CTX_free(k->run);
+            k->run = NULL;
+        }
+    }
     if (++k->unsynced >= k->cfg.sync_every)
         return save_state(k);
     return TL_OK;
@@ -369,8 +386,13 @@ int tl_sink_finish(tl_sink *k)
     }
     uint8_t h[32];
     int rc = ftruncate(k->part_fd, (off_t)k->e->size) == 0 ? TL_OK : tl_xfer_errno(errno);
-    if (rc == TL_OK)
+    unsigned hn = 0;
+    if (rc == TL_OK && k->run && k->run_next == k->e->nchunks)
+        rc = EVP_DigestFinal_ex(k->run, h, &hn) == 1 ? TL_OK : TL_ERR_CRYPTO;
+    else if (rc == TL_OK)
         rc = hash_fd(k->part_fd, k->e->size, h);
+    EVP_MD_CTX_free(k->run);
+    k->run = NULL;
     if (rc == TL_OK && memcmp(h, k->e->sha256, 32) != 0) {
         set_err(k, "%s failed its whole-file SHA-256 check; discarded", k->e->path);
         unlinkat(k->parent_fd, k->part_name, 0);
@@ -393,6 +415,7 @@ int tl_sink_finish(tl_sink *k)
 
 static void release(tl_sink *k)
 {
+    EVP_MD_CTX_free(k->run);
     if (k->part_fd >= 0)
         close(k->part_fd);
     if (k->parent_fd >= 0)

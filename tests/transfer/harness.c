@@ -286,11 +286,18 @@ void hx_write_random(const char *path, size_t len, unsigned seed)
     if (!f)
         abort();
     uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        fputc((int)(x & 0xff), f);
+    uint8_t buf[65536];
+    while (len > 0) {
+        size_t n = len < sizeof(buf) ? len : sizeof(buf);
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            buf[i] = (uint8_t)x;
+        }
+        if (fwrite(buf, 1, n, f) != n)
+            abort();
+        len -= n;
     }
     fclose(f);
 }
