@@ -268,15 +268,8 @@ static void test_hostile_names(void **state)
 {
     fx *f = *state;
     static const char *const one[] = {"data.bin"};
-    static const char *const bad[] = {"../../x",
-                                      "/etc/x",
-                                      "a\x01"
-                                      "b",
-                                      "CON",
-                                      "nul.txt",
-                                      "a/../../b",
-                                      "a\\b",
-                                      "x/./y"};
+    static const char *const bad[] = {"../../x", "/etc/x",    "a\001b", "CON",
+                                      "nul.txt", "a/../../b", "a\\b",   "x/./y"};
     char p[1200];
     path(p, sizeof(p), f->src, "data.bin");
     hx_write_random(p, 5000, 11);
