@@ -63,6 +63,10 @@ static void on_event(hx_side *s, const tl_xfer_event *ev)
     case TL_XFER_EV_FILE_VERIFIED:
         s->verified++;
         break;
+    case TL_XFER_EV_RTT:
+        s->rtt_ms = ev->rtt_ms;
+        s->rtt_count++;
+        break;
     case TL_XFER_EV_FILE_FAILED:
         s->failed++;
         if (ev->file < 64)
@@ -187,6 +191,12 @@ static int deliver(hx *h)
         h->delivered_s2r++;
         if (h->tamper_msg && h->delivered_s2r == h->tamper_msg)
             m->data[m->len / 2] ^= 0x40;
+        if (h->R.keyed && m->len >= 14) { /* a record: u8 ver, u8 flags, u32 epoch */
+            uint32_t e = (uint32_t)m->data[2] << 24 | (uint32_t)m->data[3] << 16 |
+                         (uint32_t)m->data[4] << 8 | m->data[5];
+            if (e > h->max_epoch)
+                h->max_epoch = e;
+        }
         tl_xfer_receiver_recv(h->r, h->now, m->data, m->len);
         free(m);
         work = 1;
@@ -197,6 +207,10 @@ static int deliver(hx *h)
         }
     }
     for (int i = 0; i < 4 && (m = chan_pop(&h->r2s)) != NULL; i++) {
+        if (h->drop_r2s && h->R.keyed) {
+            free(m);
+            continue;
+        }
         tl_xfer_sender_recv(h->s, h->now, m->data, m->len);
         free(m);
         work = 1;
@@ -216,7 +230,7 @@ int hx_run(hx *h)
     }
     int idle = 0;
     for (long step = 0; step < 10000000; step++) {
-        h->now++;
+        h->now += h->step_ms ? h->step_ms : 1;
         int work = pump_sender(h);
         work |= pump_receiver(h);
         work |= deliver(h);
@@ -233,8 +247,7 @@ int hx_run(hx *h)
             t = u < t ? u : t;
             if (t == UINT64_MAX)
                 break;
-            if (t > h->now)
-                h->now = t;
+            h->now = t > h->now ? t : h->now + 1;
         }
     }
     return (h->S.done && h->R.done && !h->S.err && !h->R.err) ? 0 : 1;

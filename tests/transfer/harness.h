@@ -24,6 +24,7 @@ typedef struct hx_side {
     uint32_t verified, failed;
     int file_err[64];
     uint64_t progress_bytes, progress_total;
+    uint32_t rtt_ms, rtt_count;
 } hx_side;
 
 typedef struct hx {
@@ -44,7 +45,11 @@ typedef struct hx {
     uint64_t tamper_msg;    /* 0: none; else flip a byte of s2r message n */
     int interrupted;
     uint32_t window;
-    uint64_t written; /* payload bytes the sinks accepted */
+    uint64_t step_ms;   /* clock advance per step (0: 1 ms) */
+    int drop_r2s;       /* black-hole everything the receiver sends */
+    uint32_t max_epoch; /* highest chunk.h epoch seen on s2r records */
+    int records_s2r;    /* 1 once s2r carries records (after the handshake) */
+    uint64_t written;   /* payload bytes the sinks accepted */
     char sink_err[256];
 } hx;
 

@@ -428,6 +428,37 @@ static void test_small_window(void **state)
     assert_same(f, "folder/b/c.bin");
 }
 
+/* The receiver goes silent after the handshake: the sender pings, hears
+ * nothing for the idle timeout (30 s of fake clock) and fails with TIMEOUT. */
+static void test_idle_timeout(void **state)
+{
+    fx *f = *state;
+    make_tree(f);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, tree, 3), f->out_fd);
+    h.drop_r2s = 1;
+    assert_int_equal(hx_run(&h), 1);
+    assert_int_equal(h.S.err, TL_ERR_TIMEOUT);
+    assert_true(h.now >= 30000);
+    hx_teardown(&h, 0);
+    assert_false(exists(f->out, "big.bin"));
+}
+
+/* With a slow clock, pings measure an RTT and keep a slow session alive. */
+static void test_ping_rtt(void **state)
+{
+    fx *f = *state;
+    make_tree(f);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, tree, 3), f->out_fd);
+    h.step_ms = 700; /* PINGs queue behind DATA: RTT includes that */
+    assert_int_equal(hx_run(&h), 0);
+    assert_true(h.S.rtt_count > 0 && h.R.rtt_count > 0);
+    assert_true(h.S.rtt_ms >= 2 * 700); /* at least one step each way */
+    hx_teardown(&h, 0);
+    assert_same(f, "big.bin");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +475,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_rtt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
