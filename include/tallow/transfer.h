@@ -413,7 +413,16 @@ void tl_bucket_set_active(tl_bucket_group *g, int id, int active);
  * total allow. Returns 1 (taken) or 0 (wait; see tl_bucket_wait_ms). */
 int tl_bucket_take(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
 
-/* Milliseconds until tl_bucket_take(id, n) can succeed (0: now). */
+/* Send-then-charge style, for messages whose size is known only after they
+ * were produced: tl_bucket_ready() is 1 while the member's balances are
+ * positive (pass it as part of `writable`), tl_bucket_consume() charges the
+ * bytes actually sent, going into debt if needed; the debt delays the next
+ * ready. Over time the rates hold exactly as with tl_bucket_take(). */
+int tl_bucket_ready(tl_bucket_group *g, int id, uint64_t now);
+void tl_bucket_consume(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
+
+/* Milliseconds until tl_bucket_take(id, n) can succeed (0: now); with n = 1
+ * the time until tl_bucket_ready(). */
 uint64_t tl_bucket_wait_ms(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
 
 typedef enum {

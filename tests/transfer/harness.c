@@ -135,12 +135,16 @@ static int pump_sender(hx *h)
     int work = 0;
     for (;;) {
         tl_xfer_action a;
-        int rc = tl_xfer_sender_poll(h->s, h->now, h->s2r.bytes < CHAN_HIGH, &a);
+        int writable = h->s2r.bytes < CHAN_HIGH &&
+                       (!h->bucket || tl_bucket_ready(h->bucket, h->bucket_id, h->now));
+        int rc = tl_xfer_sender_poll(h->s, h->now, writable, &a);
         if (rc != TL_OK || a.type == TL_XFER_ACT_NONE)
             return work;
         work = 1;
         if (a.type == TL_XFER_ACT_SEND) {
             chan_push(&h->s2r, a.data, a.len);
+            if (h->bucket)
+                tl_bucket_consume(h->bucket, h->bucket_id, a.len, h->now);
         } else if (a.type == TL_XFER_ACT_READ) {
             int err = tl_source_read(h->src, a.file, a.offset, a.buf, a.len);
             tl_xfer_sender_read_done(h->s, h->now, err);
@@ -187,7 +191,11 @@ static int deliver(hx *h)
 {
     int work = 0;
     hx_msg *m;
-    for (int i = 0; i < 4 && (m = chan_pop(&h->s2r)) != NULL; i++) {
+    int per = h->deliver_per_step ? (int)h->deliver_per_step : 4;
+    h->steps++;
+    if (h->deliver_every > 1 && h->steps % h->deliver_every != 0)
+        per = 0;
+    for (int i = 0; i < per && (m = chan_pop(&h->s2r)) != NULL; i++) {
         h->delivered_s2r++;
         if (h->tamper_msg && h->delivered_s2r == h->tamper_msg)
             m->data[m->len / 2] ^= 0x40;
@@ -218,29 +226,44 @@ static int deliver(hx *h)
     return work;
 }
 
+int hx_start(hx *h)
+{
+    tl_xfer_config cs = make_cfg(h, h->code_s, 1), cr = make_cfg(h, h->code_r, 0);
+    if (tl_xfer_sender_new(&h->s, h->m, &cs) != TL_OK ||
+        tl_xfer_receiver_new(&h->r, &cr) != TL_OK || tl_source_new(&h->src, h->m) != TL_OK)
+        return -1;
+    tl_xfer_sender_start(h->s, h->now);
+    tl_xfer_receiver_start(h->r, h->now);
+    return 0;
+}
+
+int hx_step(hx *h)
+{
+    int work = pump_sender(h);
+    work |= pump_receiver(h);
+    work |= deliver(h);
+    return work;
+}
+
+int hx_over(const hx *h)
+{
+    return (h->S.done || h->S.err) && (h->R.done || h->R.err);
+}
+
 int hx_run(hx *h)
 {
-    if (!h->s) {
-        tl_xfer_config cs = make_cfg(h, h->code_s, 1), cr = make_cfg(h, h->code_r, 0);
-        if (tl_xfer_sender_new(&h->s, h->m, &cs) != TL_OK ||
-            tl_xfer_receiver_new(&h->r, &cr) != TL_OK || tl_source_new(&h->src, h->m) != TL_OK)
-            return -1;
-        tl_xfer_sender_start(h->s, h->now);
-        tl_xfer_receiver_start(h->r, h->now);
-    }
+    if (!h->s && hx_start(h) != 0)
+        return -1;
     int idle = 0;
     for (long step = 0; step < 10000000; step++) {
         h->now += h->step_ms ? h->step_ms : 1;
-        int work = pump_sender(h);
-        work |= pump_receiver(h);
-        work |= deliver(h);
+        int work = hx_step(h);
         if (h->interrupted)
             return 1;
         if (work)
             idle = 0;
         if (!work) {
-            int s_over = h->S.done || h->S.err, r_over = h->R.done || h->R.err;
-            if ((s_over && r_over) || ++idle > 1000)
+            if (hx_over(h) || ++idle > 1000)
                 break;
             uint64_t t = tl_xfer_sender_next_timeout(h->s);
             uint64_t u = tl_xfer_receiver_next_timeout(h->r);
@@ -265,7 +288,8 @@ void hx_teardown(hx *h, int crash)
     tl_xfer_sender_free(h->s);
     tl_xfer_receiver_free(h->r);
     tl_source_free(h->src);
-    tl_xfer_manifest_free(h->m);
+    if (!h->shared_manifest)
+        tl_xfer_manifest_free(h->m);
     chan_clear(&h->s2r);
     chan_clear(&h->r2s);
     h->s = NULL;
