@@ -359,7 +359,10 @@ typedef struct tl_sink_config {
 } tl_sink_config;
 
 /* Opens (or resumes) the sink for entry `index` of m (borrowed; must
- * outlive the sink). Folders are created here. Fills *have: WANT with the
+ * outlive the sink). Folders are created here. A sink holds file
+ * descriptors only while its file is being written (between its first
+ * tl_sink_write_chunk and tl_sink_finish), so one sink per manifest entry is
+ * fine for folders of many files. Fills *have: WANT with the
  * verified chunks from an existing <name>.tallow-state whose content id
  * matches, COMPLETE when the final file already exists with the same size
  * and SHA-256, REFUSE with the error otherwise. Returns TL_OK (even when

@@ -459,6 +459,36 @@ static void test_ping_rtt(void **state)
     assert_same(f, "big.bin");
 }
 
+/* A folder of many small files under a low descriptor limit: sinks hold
+ * descriptors only while their file is written. */
+static void test_many_files_few_fds(void **state)
+{
+    fx *f = *state;
+    static const char *const one[] = {"many"};
+    char p[1200];
+    path(p, sizeof(p), f->src, "many");
+    mkdir(p, 0755);
+    for (int i = 0; i < 300; i++) {
+        snprintf(p, sizeof(p), "%s/many/f%03d.txt", f->src, i);
+        hx_write_random(p, (size_t)(i * 37), (unsigned)i);
+    }
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    assert_int_equal(h.m->count, 301);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_NOFILE, &old);
+    lim = old;
+    lim.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    int rc = hx_run(&h);
+    setrlimit(RLIMIT_NOFILE, &old);
+    assert_int_equal(rc, 0);
+    assert_int_equal(h.R.verified, 301);
+    hx_teardown(&h, 0);
+    assert_same(f, "many/f000.txt");
+    assert_same(f, "many/f299.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_small_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_rtt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_files_few_fds, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
