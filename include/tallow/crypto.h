@@ -57,6 +57,19 @@ int tl_x25519_public(uint8_t pub[TL_X25519_LEN], const uint8_t priv[TL_X25519_LE
 int tl_x25519_shared(uint8_t shared[TL_X25519_LEN], const uint8_t priv[TL_X25519_LEN],
                      const uint8_t peer[TL_X25519_LEN]);
 
+/* A private key held inside OpenSSL with its public key computed once, so a
+ * key pair that is used for both "send my public key" and "derive" costs one
+ * fixed-base and one variable-base multiplication, not three. */
+typedef struct tl_x25519_key tl_x25519_key;
+/* Takes a copy of priv (the caller wipes its own). Returns TL_OK,
+ * TL_ERR_NOMEM, TL_ERR_CRYPTO. */
+int tl_x25519_key_new(tl_x25519_key **out, const uint8_t priv[TL_X25519_LEN]);
+void tl_x25519_key_free(tl_x25519_key *k); /* cleanses; NULL allowed */
+int tl_x25519_key_public(const tl_x25519_key *k, uint8_t pub[TL_X25519_LEN]);
+/* As tl_x25519_shared. */
+int tl_x25519_key_shared(const tl_x25519_key *k, const uint8_t peer[TL_X25519_LEN],
+                         uint8_t shared[TL_X25519_LEN]);
+
 /* ---- SHA-256, HMAC, HKDF ---------------------------------------------- */
 
 int tl_sha256(uint8_t out[TL_SHA256_LEN], const void *data, size_t len);

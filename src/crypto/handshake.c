@@ -25,7 +25,7 @@ struct tl_hs {
     uint8_t psk[32];   /* H(join-code secret) or zeros */
     /* Initiator, between HELLO and REPLY. */
     uint8_t dk[TL_MLKEM768_DK_LEN];
-    uint8_t x_priv[TL_X25519_LEN];
+    tl_x25519_key *x_key; /* X25519 private key (inside OpenSSL) */
     uint8_t sas_nonce[TL_HS_NONCE_LEN];
     /* Responder, between REPLY and FINISH. */
     uint8_t sas_commit[TL_SHA256_LEN];
@@ -53,7 +53,8 @@ static void hs_wipe_secrets(tl_hs *hs)
 {
     tl_wipe(hs->psk, sizeof(hs->psk));
     tl_wipe(hs->dk, sizeof(hs->dk));
-    tl_wipe(hs->x_priv, sizeof(hs->x_priv));
+    tl_x25519_key_free(hs->x_key);
+    hs->x_key = NULL;
     tl_wipe(hs->sas_nonce, sizeof(hs->sas_nonce));
     tl_wipe(hs->prk, sizeof(hs->prk));
     tl_wipe(hs->mk_init, sizeof(hs->mk_init));
@@ -215,7 +216,7 @@ void tl_hs_free(tl_hs *hs)
     if (hs == NULL)
         return;
     tl_sha256_free(hs->th);
-    hs->th = NULL;
+    tl_x25519_key_free(hs->x_key);
     tl_wipe(hs, sizeof(*hs));
     free(hs);
 }
@@ -250,7 +251,7 @@ void tl_session_keys_wipe(tl_session_keys *keys)
 
 static int hs_write_hello(tl_hs *hs, uint8_t *out)
 {
-    uint8_t seeds[2 * TL_MLKEM768_SEED_LEN];
+    uint8_t seeds[2 * TL_MLKEM768_SEED_LEN], x_priv[TL_X25519_LEN];
     uint8_t *p = out;
     *p++ = TL_HS_MSG_HELLO;
     *p++ = TL_HS_VERSION;
@@ -258,7 +259,10 @@ static int hs_write_hello(tl_hs *hs, uint8_t *out)
     if (rc == TL_OK)
         rc = hs_random(hs, hs->sas_nonce, sizeof(hs->sas_nonce));
     if (rc == TL_OK)
-        rc = hs_random(hs, hs->x_priv, sizeof(hs->x_priv));
+        rc = hs_random(hs, x_priv, sizeof(x_priv));
+    if (rc == TL_OK)
+        rc = tl_x25519_key_new(&hs->x_key, x_priv);
+    tl_wipe(x_priv, sizeof(x_priv));
     if (rc == TL_OK)
         rc = sas_commitment(p, hs->sas_nonce);
     p += TL_SHA256_LEN;
@@ -267,7 +271,7 @@ static int hs_write_hello(tl_hs *hs, uint8_t *out)
     tl_wipe(seeds, sizeof(seeds));
     p += TL_MLKEM768_EK_LEN;
     if (rc == TL_OK)
-        rc = tl_x25519_public(p, hs->x_priv);
+        rc = tl_x25519_key_public(hs->x_key, p);
     return rc;
 }
 
@@ -305,8 +309,9 @@ static int hs_on_reply(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
         rc = tl_mlkem768_decaps_internal(ss_m, ct, hs->dk);
     tl_wipe(hs->dk, sizeof(hs->dk));
     if (rc == TL_OK)
-        rc = tl_x25519_shared(ss_x, hs->x_priv, x_peer);
-    tl_wipe(hs->x_priv, sizeof(hs->x_priv));
+        rc = tl_x25519_key_shared(hs->x_key, x_peer, ss_x);
+    tl_x25519_key_free(hs->x_key);
+    hs->x_key = NULL;
     if (rc == TL_OK)
         rc = tl_hs_derive_prk(hs->prk, th1, ss_m, ss_x, hs->psk);
     tl_wipe(ss_m, sizeof(ss_m));
@@ -355,6 +360,7 @@ static int hs_on_hello(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
     uint8_t *x_pub = ct + TL_MLKEM768_CT_LEN;
     uint8_t *conf = x_pub + TL_X25519_LEN;
     uint8_t m[32], x_priv[32], ss_m[32], ss_x[32], th1[32], mk_resp[32];
+    tl_x25519_key *x_key = NULL;
 
     memcpy(hs->sas_commit, commit, sizeof(hs->sas_commit));
     out[0] = TL_HS_MSG_REPLY;
@@ -366,10 +372,13 @@ static int hs_on_hello(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
         rc = tl_mlkem768_encaps_internal(ct, ss_m, ek, m);
     tl_wipe(m, sizeof(m));
     if (rc == TL_OK)
-        rc = tl_x25519_public(x_pub, x_priv);
-    if (rc == TL_OK)
-        rc = tl_x25519_shared(ss_x, x_priv, x_peer);
+        rc = tl_x25519_key_new(&x_key, x_priv);
     tl_wipe(x_priv, sizeof(x_priv));
+    if (rc == TL_OK)
+        rc = tl_x25519_key_public(x_key, x_pub);
+    if (rc == TL_OK)
+        rc = tl_x25519_key_shared(x_key, x_peer, ss_x);
+    tl_x25519_key_free(x_key);
     if (rc == TL_OK)
         rc = tl_sha256_update(hs->th, in, TL_HS_HELLO_LEN);
     if (rc == TL_OK)

@@ -103,7 +103,20 @@ void tl_keccak_f1600(uint64_t s[25])
     s[20] = a20, s[21] = a21, s[22] = a22, s[23] = a23, s[24] = a24;
 }
 
-static uint64_t load64_le(const uint8_t *p)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint64_t load64_le(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void store64_le(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+#else
+static inline uint64_t load64_le(const uint8_t *p)
 {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--)
@@ -111,11 +124,12 @@ static uint64_t load64_le(const uint8_t *p)
     return v;
 }
 
-static void store64_le(uint8_t *p, uint64_t v)
+static inline void store64_le(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
+#endif
 
 static void keccak_init(tl_keccak_ctx *ctx, unsigned rate, uint8_t dsbyte)
 {

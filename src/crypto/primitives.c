@@ -59,37 +59,50 @@ void tl_wipe(void *p, size_t len)
 
 /* ---- X25519 ----------------------------------------------------------- */
 
-int tl_x25519_public(uint8_t pub[TL_X25519_LEN], const uint8_t priv[TL_X25519_LEN])
+struct tl_x25519_key {
+    EVP_PKEY *pkey; /* private key with its public key computed once */
+};
+
+int tl_x25519_key_new(tl_x25519_key **out, const uint8_t priv[TL_X25519_LEN])
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, TL_X25519_LEN);
+    *out = NULL;
+    tl_x25519_key *k = calloc(1, sizeof(*k));
     if (k == NULL)
+        return TL_ERR_NOMEM;
+    k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, TL_X25519_LEN);
+    if (k->pkey == NULL) {
+        free(k);
         return TL_ERR_CRYPTO;
-    size_t n = TL_X25519_LEN;
-    int ok = EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == TL_X25519_LEN;
-    EVP_PKEY_free(k); /* cleanses the private key copy */
-    return ok ? TL_OK : TL_ERR_CRYPTO;
+    }
+    *out = k;
+    return TL_OK;
 }
 
-int tl_x25519_keygen(uint8_t priv[TL_X25519_LEN], uint8_t pub[TL_X25519_LEN])
+void tl_x25519_key_free(tl_x25519_key *k)
 {
-    int rc = tl_random(priv, TL_X25519_LEN);
-    if (rc == TL_OK)
-        rc = tl_x25519_public(pub, priv);
-    if (rc != TL_OK)
-        tl_wipe(priv, TL_X25519_LEN);
-    return rc;
+    if (k == NULL)
+        return;
+    EVP_PKEY_free(k->pkey); /* OpenSSL cleanses the private key */
+    free(k);
 }
 
-int tl_x25519_shared(uint8_t shared[TL_X25519_LEN], const uint8_t priv[TL_X25519_LEN],
-                     const uint8_t peer[TL_X25519_LEN])
+int tl_x25519_key_public(const tl_x25519_key *k, uint8_t pub[TL_X25519_LEN])
+{
+    size_t n = TL_X25519_LEN;
+    if (EVP_PKEY_get_raw_public_key(k->pkey, pub, &n) != 1 || n != TL_X25519_LEN)
+        return TL_ERR_CRYPTO;
+    return TL_OK;
+}
+
+int tl_x25519_key_shared(const tl_x25519_key *k, const uint8_t peer[TL_X25519_LEN],
+                         uint8_t shared[TL_X25519_LEN])
 {
     int rc = TL_ERR_CRYPTO;
     EVP_PKEY_CTX *pctx = NULL;
-    EVP_PKEY *mine = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, TL_X25519_LEN);
     EVP_PKEY *theirs = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, TL_X25519_LEN);
-    if (mine == NULL || theirs == NULL)
+    if (theirs == NULL)
         goto out;
-    pctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
+    pctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
     if (pctx == NULL || EVP_PKEY_derive_init(pctx) != 1 ||
         EVP_PKEY_derive_set_peer_ex(pctx, theirs, 0) != 1)
         goto out;
@@ -113,8 +126,40 @@ out:
     tl_wipe(shared, TL_X25519_LEN);
 done:
     EVP_PKEY_CTX_free(pctx);
-    EVP_PKEY_free(mine);
     EVP_PKEY_free(theirs);
+    return rc;
+}
+
+int tl_x25519_public(uint8_t pub[TL_X25519_LEN], const uint8_t priv[TL_X25519_LEN])
+{
+    tl_x25519_key *k = NULL;
+    int rc = tl_x25519_key_new(&k, priv);
+    if (rc == TL_OK)
+        rc = tl_x25519_key_public(k, pub);
+    tl_x25519_key_free(k);
+    return rc;
+}
+
+int tl_x25519_keygen(uint8_t priv[TL_X25519_LEN], uint8_t pub[TL_X25519_LEN])
+{
+    int rc = tl_random(priv, TL_X25519_LEN);
+    if (rc == TL_OK)
+        rc = tl_x25519_public(pub, priv);
+    if (rc != TL_OK)
+        tl_wipe(priv, TL_X25519_LEN);
+    return rc;
+}
+
+int tl_x25519_shared(uint8_t shared[TL_X25519_LEN], const uint8_t priv[TL_X25519_LEN],
+                     const uint8_t peer[TL_X25519_LEN])
+{
+    tl_x25519_key *k = NULL;
+    int rc = tl_x25519_key_new(&k, priv);
+    if (rc == TL_OK)
+        rc = tl_x25519_key_shared(k, peer, shared);
+    else
+        tl_wipe(shared, TL_X25519_LEN);
+    tl_x25519_key_free(k);
     return rc;
 }
 

@@ -84,12 +84,40 @@ static void test_checker_detects_mismatch(void **state)
                      -1);
 }
 
+/* Groups of other parameter sets are skipped and counted, not failed. */
+static void test_checker_skips_other_sets(void **state)
+{
+    (void)state;
+    tl_acvp_counts c;
+    cJSON *prompt = tl_test_load_json(ACVP "ML-KEM-encapDecap-FIPS203/prompt.json", NULL);
+    assert_non_null(prompt);
+    cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(prompt, "testGroups"), 0);
+    cJSON_ReplaceItemInObject(g, "parameterSet", cJSON_CreateString("ML-KEM-1024"));
+    char *text = cJSON_PrintUnformatted(prompt);
+    cJSON_Delete(prompt);
+    assert_non_null(text);
+    const char *path = TL_BINARY_DIR "/test_mlkem_acvp_1024.json";
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    cJSON_free(text);
+    assert_int_equal(
+        tl_acvp_mlkem_run(path, ACVP "ML-KEM-encapDecap-FIPS203/expectedResults.json", &c, NULL),
+        0);
+    assert_int_equal(c.skipped, 12);
+    assert_int_equal(c.passed, 15);
+    assert_int_equal(c.failed, 0);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keygen),
         cmocka_unit_test(test_encap_decap),
         cmocka_unit_test(test_checker_detects_mismatch),
+        cmocka_unit_test(test_checker_skips_other_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,19 @@ static void test_x25519_rfc7748(void **state)
     assert_int_equal(tl_x25519_shared(kb, b, apub), TL_OK);
     assert_memory_equal(ka, kb, 32);
 
+    /* The key object gives the same results. */
+    tl_x25519_key *kobj = NULL;
+    assert_int_equal(tl_x25519_key_new(&kobj, a), TL_OK);
+    assert_int_equal(tl_x25519_key_public(kobj, got), TL_OK);
+    assert_memory_equal(got, apub, 32);
+    assert_int_equal(tl_x25519_key_shared(kobj, bpub, got), TL_OK);
+    assert_memory_equal(got, ka, 32);
+    uint8_t zpt[32] = {0};
+    assert_int_equal(tl_x25519_key_shared(kobj, zpt, got), TL_ERR_INVALID_ARG);
+    assert_true(tl_ct_is_zero(got, 32));
+    tl_x25519_key_free(kobj);
+    tl_x25519_key_free(NULL);
+
     /* Low-order points give zero: rejected, output zeroed. */
     uint8_t zero_pt[32] = {0}, one_pt[32] = {1};
     memset(got, 0xaa, sizeof(got));

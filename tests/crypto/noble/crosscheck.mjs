@@ -84,13 +84,20 @@ const back = [];
 const cmds2 = [];
 out.forEach((line, i) => {
   const [ek, dk, ct, ss] = line.split(' ').map(unhex);
+  if (ek?.length !== 1184 || dk?.length !== 2400 || ct?.length !== 1088 || ss?.length !== 32) {
+    check(false, `C case ${i}: malformed answer`);
+    back.push(null);
+    cmds2.push('R');
+    return;
+  }
   check(hex(ml_kem768.decapsulate(ct, dk)) === hex(ss), `C case ${i}: noble decaps of C's c`);
   const { cipherText, sharedSecret } = ml_kem768.encapsulate(ek);
   back.push(sharedSecret);
   cmds2.push(`D ${hex(dk)} ${hex(cipherText)}`);
 });
-runTool(cmds2).forEach((ss, i) =>
-  check(ss === hex(back[i]), `C case ${i}: C decaps of noble's encapsulation`));
+runTool(cmds2).forEach((ss, i) => {
+  if (back[i] !== null) check(ss === hex(back[i]), `C case ${i}: C decaps of noble's encapsulation`);
+});
 
 console.log(`@noble/post-quantum ${version}: ${COUNT} noble-generated cases (${phase1} mismatches), ` +
             `${COUNT} C-generated cases (${failures - phase1} mismatches)`);
