@@ -216,7 +216,7 @@ static void send_record(recipient *r, const uint8_t *data, size_t len)
     if (rc != TL_OK)
         tl_loop_log(s->loop, TL_LOG_DEBUG, r->peer, "send failed: %s", tl_strerror(rc));
     if (s->buckets && r->bucket >= 0)
-        tl_bucket_take(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
+        tl_bucket_consume(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
 }
 
 static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
@@ -265,12 +265,12 @@ static int may_send(recipient *r, uint64_t now, uint64_t *wait_at)
     tl_group_sender *s = r->s;
     if (!s->buckets || r->bucket < 0)
         return 1;
-    uint64_t need = s->manifest->chunk_size;
+    /* Send, then charge what was sent (tl_bucket_consume in send_record). */
     tl_bucket_set_active(s->buckets, r->bucket, 1);
-    uint64_t w = tl_bucket_wait_ms(s->buckets, r->bucket, need, now);
-    if (w == 0)
+    if (tl_bucket_ready(s->buckets, r->bucket, now))
         return 1;
-    *wait_at = now + w;
+    uint64_t w = tl_bucket_wait_ms(s->buckets, r->bucket, 1, now);
+    *wait_at = now + (w ? w : 1);
     return 0;
 }
 
@@ -283,7 +283,8 @@ static void pump(recipient *r)
     tl_group_sender *s = r->s;
     r->pumping = 1;
     uint64_t now = tl_loop_now_ms(s->loop), wait_at = UINT64_MAX;
-    for (int guard = 0; guard < 4096; guard++) {
+    int guard;
+    for (guard = 0; guard < 4096; guard++) {
         tl_xfer_action act;
         int writable = may_send(r, now, &wait_at);
         int rc = tl_xfer_sender_poll(r->xs, now, writable, &act);
@@ -310,7 +311,7 @@ static void pump(recipient *r)
             at = wait_at;
         arm_timer(r, now, at);
         /* More to do right away (the guard above bounds one turn). */
-        if (tl_link_writable(r->link) && wait_at == UINT64_MAX)
+        if (guard == 4096)
             arm_timer(r, now, now + 1);
     }
 }
