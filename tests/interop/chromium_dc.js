@@ -146,8 +146,18 @@ async function negotiate(o, page, peer, events) {
     if (m.type === 'candidate' || m.type === 'end-of-candidates') toPeer(m);
   };
   let chain = remoteSetP;
+  // libtallow gathers only on --bind (tl_pc_config.allowed): every candidate
+  // it emits, trickled or inside its description, must carry that address.
+  const checkCand = (c) => {
+    const f = c.replace(/^a=/, '').split(' ');
+    if (f[4] !== o.bind) {
+      events.push('tallow', { type: 'error', message: `candidate outside --bind ${o.bind}: ${c}` });
+    }
+  };
   events.onTallow = (m) => {
+    if (m.sdp) m.sdp.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')).forEach(checkCand);
     if (m.type === 'candidate') {
+      checkCand(m.candidate);
       chain = chain.then(() => page.evaluate(([c, mid]) => window.tlPage.addCandidate(c, mid), [m.candidate, m.mid])
         .catch((e) => events.push('page', { type: 'error', message: `addIceCandidate(${m.candidate}): ${e.message}` })));
     } else if (m.type === 'end-of-candidates') {
@@ -208,6 +218,13 @@ async function closeAll(o, page, peer, events, exp) {
   else await page.evaluate(() => window.tlPage.closeChannel());
   await Promise.all([events.wait('tallow', 'closed', 20000), events.wait('page', 'closed', 20000)]);
   log('ok: channel closed on both sides');
+  if (o.offerer === 'tallow') {
+    // Chromium closes its connection first: libtallow must notice (DTLS
+    // close_notify / SCTP ABORT) and reach state "closed".
+    await page.evaluate(() => window.tlPage.closePc());
+    await events.wait('tallow', 'state', 10000, (e) => e.state === 'closed');
+    log('ok: libtallow saw Chromium close the connection');
+  }
   peer.sendLine({ type: 'quit' });
   const bye = await events.wait('tallow', 'bye', 20000);
   const st = bye.stats;
@@ -231,7 +248,13 @@ async function closeAll(o, page, peer, events, exp) {
   log(`libtallow stats: ${JSON.stringify(st)}`);
   const ex = await events.wait('tallow', 'exit', 20000);
   if (ex.code !== 0) throw new Error(`interop_peer exited with ${ex.code} (signal ${ex.signal})`);
-  await page.evaluate(() => window.tlPage.closePc());
+  if (o.offerer === 'chromium') {
+    // libtallow closed first (tl_pc_close): Chromium's DTLS transport must
+    // see the close_notify.
+    await events.wait('page', 'dtls-state', 10000, (e) => e.state === 'closed');
+    log('ok: Chromium saw libtallow close the DTLS association');
+    await page.evaluate(() => window.tlPage.closePc());
+  }
 }
 
 async function main() {

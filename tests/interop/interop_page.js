@@ -103,6 +103,14 @@ function installPage(g) {
           ? { type: 'candidate', candidate: e.candidate.candidate, mid: e.candidate.sdpMid }
           : { type: 'end-of-candidates' });
       pc.onconnectionstatechange = () => send({ type: 'state', state: pc.connectionState });
+      // DTLS transport state ('closed' after the peer's close_notify).
+      const watchDtls = () => {
+        const t = pc.sctp && pc.sctp.transport;
+        if (!t || t.tlWatched) return;
+        t.tlWatched = true;
+        t.onstatechange = () => send({ type: 'dtls-state', state: t.state });
+      };
+      pc.onsignalingstatechange = watchDtls;
       if (!offerer) {
         pc.ondatachannel = (e) => wire(e.channel);
         return null;
