@@ -3,7 +3,7 @@
 // channel, inside the network namespace made by netns_run.sh.
 //
 //   node chromium_dc.js --offerer chromium|tallow --peer PATH/interop_peer
-//                       [--bind 10.201.0.2] [--verbose]
+//                       [--bind 10.201.0.2] [--verbose] [--ice-restart]
 //
 // Steps, each with a deadline (no sleeps):
 //  1. offer/answer and trickled candidates between the page and interop_peer
@@ -17,6 +17,9 @@
 //     and received, and all four digests are checked against Node's own;
 //  4. the answerer closes the channel (SCTP stream reset): on_close/onclose
 //     on both sides; then both close their connections.
+// With --ice-restart, between 3 and 4 the offerer restarts ICE on the live
+// connection (new ufrag/pwd, new candidates trickled) and both scripts are
+// sent and checked again over the same channel.
 // Exit 0 on success, 1 on failure. Every process started is killed by PID.
 
 const path = require('path');
@@ -29,17 +32,18 @@ const { scriptSource, expectedDigest, seeds } = require('./interop_script.js');
 const { pageSource } = require('./interop_page.js');
 
 function parseArgs(argv) {
-  const o = { offerer: null, peer: null, bind: '10.201.0.2', verbose: false };
+  const o = { offerer: null, peer: null, bind: '10.201.0.2', verbose: false, iceRestart: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--offerer') o.offerer = argv[++i];
     else if (a === '--peer') o.peer = argv[++i];
     else if (a === '--bind') o.bind = argv[++i];
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--ice-restart') o.iceRestart = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['chromium', 'tallow'].includes(o.offerer) || !o.peer) {
-    throw new Error('usage: chromium_dc.js --offerer chromium|tallow --peer PATH [--bind ADDR] [--verbose]');
+    throw new Error('usage: chromium_dc.js --offerer chromium|tallow --peer PATH [--bind ADDR] [--verbose] [--ice-restart]');
   }
   return o;
 }
@@ -56,6 +60,7 @@ class Events {
     this.waiters = [];
   }
   push(side, ev) {
+    ev.seq = this.list.length + 1;
     this.list.push({ side, ev });
     for (const w of [...this.waiters]) this.check(w);
   }
@@ -73,6 +78,11 @@ class Events {
       this.waiters = this.waiters.filter((x) => x !== w);
       return;
     }
+  }
+  // Sequence number of the last event; wait(..., (e) => e.seq > mark) skips
+  // everything seen so far.
+  mark() {
+    return this.list.length;
   }
   wait(side, type, ms, pred) {
     const p = new Promise((resolve, reject) => {
@@ -128,24 +138,31 @@ function checkDigest(what, got, want) {
   log(`ok: ${what}: ${got.count} messages, ${got.bytes} bytes, sha256 ${got.sha256.slice(0, 16)}...`);
 }
 
-async function negotiate(o, page, peer, events) {
+// Routes descriptions and trickled candidates between the page and the peer.
+// Candidates from the page go to the peer only after the page's description
+// did; candidates from the peer go to the page only after the description
+// they belong to is applied there (the peer itself holds its candidates until
+// its own description is printed). Both gates close again for an ICE restart.
+function makeSignaling(o, page, peer, events) {
   const ev = (fn, ...args) => children.deadline(page.evaluate(fn, ...args), 20000, 'page call');
-  // Candidates from the page go to the peer only after the page's SDP did;
-  // candidates from the peer go to the page only after its remote
-  // description is set (the peer holds them until its own SDP is out).
-  let pageSdpSent = false;
-  const heldForPeer = [];
-  let remoteSet;
-  const remoteSetP = new Promise((res) => (remoteSet = res));
-  const toPeer = (m) => (pageSdpSent ? peer.sendLine(m) : heldForPeer.push(m));
+  const toPeerGate = { open: false, held: [] };
+  let toPageGate = null;
+  const closeGates = () => {
+    toPeerGate.open = false;
+    let open;
+    toPageGate = new Promise((res) => (open = res));
+    toPageGate.open = open;
+  };
+  closeGates();
   const pageSdpDelivered = () => {
-    pageSdpSent = true;
-    for (const m of heldForPeer.splice(0)) peer.sendLine(m);
+    toPeerGate.open = true;
+    for (const m of toPeerGate.held.splice(0)) peer.sendLine(m);
   };
   events.onPage = (m) => {
-    if (m.type === 'candidate' || m.type === 'end-of-candidates') toPeer(m);
+    if (m.type !== 'candidate' && m.type !== 'end-of-candidates') return;
+    if (toPeerGate.open) peer.sendLine(m);
+    else toPeerGate.held.push(m);
   };
-  let chain = remoteSetP;
   // libtallow gathers only on --bind (tl_pc_config.allowed): every candidate
   // it emits, trickled or inside its description, must carry that address.
   const checkCand = (c) => {
@@ -154,33 +171,75 @@ async function negotiate(o, page, peer, events) {
       events.push('tallow', { type: 'error', message: `candidate outside --bind ${o.bind}: ${c}` });
     }
   };
+  let chain = Promise.resolve();
   events.onTallow = (m) => {
     if (m.sdp) m.sdp.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')).forEach(checkCand);
+    const gate = toPageGate;
     if (m.type === 'candidate') {
       checkCand(m.candidate);
-      chain = chain.then(() => page.evaluate(([c, mid]) => window.tlPage.addCandidate(c, mid), [m.candidate, m.mid])
+      chain = chain.then(() => gate).then(() => page.evaluate(([c, mid]) => window.tlPage.addCandidate(c, mid), [m.candidate, m.mid])
         .catch((e) => events.push('page', { type: 'error', message: `addIceCandidate(${m.candidate}): ${e.message}` })));
     } else if (m.type === 'end-of-candidates') {
-      chain = chain.then(() => page.evaluate(() => window.tlPage.endOfCandidates())
+      chain = chain.then(() => gate).then(() => page.evaluate(() => window.tlPage.endOfCandidates())
         .catch((e) => log(`note: Chromium rejected end-of-candidates: ${e.message}`)));
     }
   };
 
-  if (o.offerer === 'chromium') {
-    const offer = await ev((off) => window.tlPage.start(off), true);
-    peer.sendLine({ type: 'offer', sdp: offer });
-    pageSdpDelivered();
-    const answer = await events.wait('tallow', 'answer', 30000);
-    await ev(([sdp]) => window.tlPage.setRemote('answer', sdp), [answer.sdp]);
-    remoteSet();
-  } else {
-    await ev((off) => window.tlPage.start(off), false);
-    const offer = await events.wait('tallow', 'offer', 30000);
-    const answer = await ev(([sdp]) => window.tlPage.setRemote('offer', sdp), [offer.sdp]);
-    remoteSet();
-    peer.sendLine({ type: 'answer', sdp: answer });
-    pageSdpDelivered();
+  // One offer/answer round. start: the page's first call (create the
+  // connection) or null for a renegotiation; restart: ICE restart.
+  async function round(first, restart) {
+    const mark = events.mark();
+    closeGates();
+    const gate = toPageGate;
+    let offerSdp;
+    if (o.offerer === 'chromium') {
+      offerSdp = first ? await ev((off) => window.tlPage.start(off), true) : await ev(() => window.tlPage.restartOffer());
+      peer.sendLine({ type: 'offer', sdp: offerSdp });
+      pageSdpDelivered();
+      const answer = await events.wait('tallow', 'answer', 30000, (e) => e.seq > mark);
+      await ev(([sdp]) => window.tlPage.setRemote('answer', sdp), [answer.sdp]);
+      gate.open();
+    } else {
+      if (first) await ev((off) => window.tlPage.start(off), false);
+      else peer.sendLine({ type: 'restart' });
+      const offer = await events.wait('tallow', 'offer', 30000, (e) => e.seq > mark);
+      offerSdp = offer.sdp;
+      const answer = await ev(([sdp]) => window.tlPage.setRemote('offer', sdp), [offer.sdp]);
+      gate.open();
+      peer.sendLine({ type: 'answer', sdp: answer });
+      pageSdpDelivered();
+    }
+    return offerSdp;
   }
+  return { round };
+}
+
+const ufragOf = (sdp) => (/^a=ice-ufrag:(\S+)/m.exec(sdp) || [])[1];
+
+// ICE restart initiated by the offerer on the live connection, then both
+// scripts again over the same channel.
+async function iceRestart(o, page, peer, events, sig, firstOffer, exp) {
+  const mark = events.mark();
+  const offer = await sig.round(false, true);
+  if (!ufragOf(offer) || ufragOf(offer) === ufragOf(firstOffer)) {
+    throw new Error(`restart offer keeps ICE ufrag ${ufragOf(offer)}`);
+  }
+  log(`ok: ICE restart offer/answer done (ufrag ${ufragOf(firstOffer)} -> ${ufragOf(offer)})`);
+  peer.sendLine({ type: 'send' });
+  await page.evaluate(() => window.tlPage.sendAgain());
+  const after = (e) => e.seq > mark;
+  const [tSent, tRecv, pSent, pRecv] = await Promise.all([
+    events.wait('tallow', 'sent', 30000, after),
+    events.wait('tallow', 'received', 60000, after),
+    events.wait('page', 'sent', 30000, after),
+    events.wait('page', 'received', 60000, after),
+  ]);
+  checkDigest('after restart: libtallow sent', tSent, exp.tallow);
+  checkDigest('after restart: Chromium received', pRecv, exp.tallow);
+  checkDigest('after restart: Chromium sent', pSent, exp.chromium);
+  checkDigest('after restart: libtallow received', tRecv, exp.chromium);
+  const pair = await children.deadline(page.evaluate(() => window.tlPage.selectedPair()), 10000, 'getStats');
+  log(`Chromium selected pair after restart: ${JSON.stringify(pair)}`);
 }
 
 async function exchange(o, page, peer, events) {
@@ -231,10 +290,11 @@ async function closeAll(o, page, peer, events, exp) {
   if (!st) throw new Error('interop_peer sent no stats');
   // Exact counts, +1 for the end marker each way (tl_pc_stats counts
   // data-channel payload bytes and messages).
+  const rounds = o.iceRestart ? 2 : 1;
   const want = {
-    messages_received: exp.chromium.count + 1,
-    messages_sent: exp.tallow.count + 1,
-    bytes_received: exp.chromium.bytes + END_LEN,
+    messages_received: rounds * (exp.chromium.count + 1),
+    messages_sent: rounds * (exp.tallow.count + 1),
+    bytes_received: rounds * (exp.chromium.bytes + END_LEN),
   };
   for (const [k, v] of Object.entries(want)) {
     if (st[k] !== v) throw new Error(`libtallow stats ${k} = ${st[k]}, want ${v}: ${JSON.stringify(st)}`);
@@ -242,8 +302,8 @@ async function closeAll(o, page, peer, events, exp) {
   // Empty messages go on the wire as one byte (RFC 8831 §6.6) but carry no
   // payload; only warn here, the library's count of sent bytes is reported
   // separately (see docs/INTEROP.md).
-  if (st.bytes_sent !== exp.tallow.bytes + END_LEN) {
-    log(`note: libtallow stats bytes_sent = ${st.bytes_sent}, payload was ${exp.tallow.bytes + END_LEN}`);
+  if (st.bytes_sent !== rounds * (exp.tallow.bytes + END_LEN)) {
+    log(`note: libtallow stats bytes_sent = ${st.bytes_sent}, payload was ${rounds * (exp.tallow.bytes + END_LEN)}`);
   }
   log(`libtallow stats: ${JSON.stringify(st)}`);
   const ex = await events.wait('tallow', 'exit', 20000);
@@ -296,8 +356,10 @@ async function main() {
     await page.addScriptTag({ content: pageSource });
 
     peer = startPeer(o, events);
-    await negotiate(o, page, peer, events);
+    const sig = makeSignaling(o, page, peer, events);
+    const firstOffer = await sig.round(true, false);
     const exp = await exchange(o, page, peer, events);
+    if (o.iceRestart) await iceRestart(o, page, peer, events, sig, firstOffer, exp);
     await closeAll(o, page, peer, events, exp);
     log(`PASS (${o.offerer} offered)`);
     return 0;

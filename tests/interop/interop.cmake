@@ -41,7 +41,7 @@ else()
   foreach(_offerer chromium tallow)
     add_test(NAME interop_chromium_${_offerer}_offers
              COMMAND ${_tl_interop_dir}/netns_run.sh ${TL_NODE} ${_tl_interop_dir}/chromium_dc.js
-                     --offerer ${_offerer} --peer $<TARGET_FILE:interop_peer>)
+                     --offerer ${_offerer} --ice-restart --peer $<TARGET_FILE:interop_peer>)
     set_tests_properties(interop_chromium_${_offerer}_offers PROPERTIES
                          TIMEOUT 120 LABELS "interop" SKIP_RETURN_CODE 77
                          RESOURCE_LOCK tl_chromium)

@@ -12,7 +12,7 @@ function installPage(g) {
   const dec = new TextDecoder('utf-8', { fatal: true });
   const END = '__end__';
   const send = (m) => g.tlToNode(m);
-  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, rxDone: false, rxLate: 0, opened: 0,
+  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, opened: 0,
     txMsgs: 0, txBytes: 0, rxMsgs: 0, rxAll: 0 };
 
   function sendScript(dc) {
@@ -63,14 +63,13 @@ function installPage(g) {
     dc.onmessage = (e) => {
       st.rxMsgs++;
       st.rxAll += typeof e.data === 'string' ? enc.encode(e.data).length : e.data.byteLength;
-      if (st.rxDone) {
-        if (!st.rxLate++) send({ type: 'error', message: 'message after the end marker' });
-        return;
-      }
       if (typeof e.data === 'string') {
         if (e.data === END) {
-          st.rxDone = true;
+          // One round done; the next round (after an ICE restart) starts afresh.
           send({ type: 'received', count: st.rxCount, bytes: st.rxBytes, sha256: st.rx.hex() });
+          st.rx = new S.Sha256();
+          st.rxCount = 0;
+          st.rxBytes = 0;
           return;
         }
         const b = enc.encode(e.data);
@@ -131,6 +130,15 @@ function installPage(g) {
     },
     async endOfCandidates() {
       await st.pc.addIceCandidate();
+    },
+    // ICE restart on the live connection; returns the new offer.
+    async restartOffer() {
+      st.pc.restartIce();
+      await st.pc.setLocalDescription(await st.pc.createOffer());
+      return st.pc.localDescription.sdp;
+    },
+    sendAgain() {
+      sendScript(st.dc);
     },
     closeChannel() {
       st.dc.close();

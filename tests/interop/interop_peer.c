@@ -7,6 +7,8 @@
  *   stdin  {"type":"offer"|"answer","sdp":S}
  *          {"type":"candidate","candidate":C,"mid":M}
  *          {"type":"end-of-candidates"}
+ *          {"type":"restart"}        ICE restart (offerer): a new offer follows
+ *          {"type":"send"}           send the script again (after a restart)
  *          {"type":"close"}          close the channel (SCTP stream reset)
  *          {"type":"quit"}           close the connection, report stats, exit
  *   stdout {"type":"offer"|"answer","sdp":S}
@@ -20,7 +22,8 @@
  * As offerer it creates the channel "interop" (protocol "tl-interop"); as
  * answerer it takes the channel Chromium opens. Once the channel is open it
  * sends the script (interop_script.h) in one burst followed by the text
- * "__end__", and hashes what it receives until the far side's "__end__".
+ * "__end__", and hashes what it receives until the far side's "__end__"
+ * (each "__end__" reports one round and starts the next).
  * Host candidates are gathered only on ADDR (tl_pc_config.allowed). */
 #include <glib-unix.h>
 #include <glib.h>
@@ -52,7 +55,6 @@ typedef struct peer {
     tl_timer *deadline;
     script_hash rx_hash; /* running hash of received messages */
     uint64_t rx_count, rx_bytes;
-    int rx_done;
     int opened; /* on_open calls seen */
 } peer;
 
@@ -215,13 +217,11 @@ static void on_dc_close(tl_dc *dc, void *ud)
 
 static void on_message(peer *p, int text, const uint8_t *data, size_t len)
 {
-    if (p->rx_done) {
-        fail(p, "message after the end marker");
-        return;
-    }
     if (text && len == strlen(END_MARKER) && memcmp(data, END_MARKER, len) == 0) {
-        p->rx_done = 1;
         emit_digest(p, "received", p->rx_count, p->rx_bytes, &p->rx_hash);
+        p->rx_count = p->rx_bytes = 0;
+        if (script_hash_init(&p->rx_hash) != 0)
+            fail(p, "SHA-256 init failed");
         return;
     }
     script_hash_update(&p->rx_hash, text, data, len);
@@ -320,6 +320,8 @@ static void cmd_sdp(peer *p, const char *type, const char *sdp)
         fail(p, "got an %s but our role is %s", type, p->offerer ? "offer" : "answer");
         return;
     }
+    if (is_offer)
+        p->sdp_sent = 0; /* hold new candidates until our answer is out */
     int rc = tl_pc_set_remote_description(p->pc, sdp, is_offer ? TL_SDP_OFFER : TL_SDP_ANSWER);
     if (rc != TL_OK) {
         fail(p, "set_remote_description(%s): %s", type, tl_strerror(rc));
@@ -335,6 +337,30 @@ static void cmd_sdp(peer *p, const char *type, const char *sdp)
     }
     emit_sdp(p, "answer", answer);
     tl_free(answer);
+}
+
+/* ICE restart on the live connection: new credentials in a new offer; the
+ * candidates gathered for it are held until the offer is out. */
+static void cmd_restart(peer *p)
+{
+    if (!p->offerer) {
+        fail(p, "restart: only the offerer restarts");
+        return;
+    }
+    int rc = tl_pc_restart_ice(p->pc);
+    if (rc != TL_OK) {
+        fail(p, "restart_ice: %s", tl_strerror(rc));
+        return;
+    }
+    char *offer = NULL;
+    p->sdp_sent = 0;
+    rc = tl_pc_create_offer(p->pc, &offer);
+    if (rc != TL_OK) {
+        fail(p, "create_offer (restart): %s", tl_strerror(rc));
+        return;
+    }
+    emit_sdp(p, "offer", offer);
+    tl_free(offer);
 }
 
 static void handle_line(peer *p, const char *line)
@@ -362,6 +388,13 @@ static void handle_line(peer *p, const char *line)
         rc = tl_pc_end_of_remote_candidates(p->pc);
         if (rc != TL_OK)
             fail(p, "end_of_remote_candidates: %s", tl_strerror(rc));
+    } else if (!strcmp(type, "restart")) {
+        cmd_restart(p);
+    } else if (!strcmp(type, "send")) {
+        if (p->dc && tl_dc_get_state(p->dc) == TL_DC_OPEN)
+            send_script(p);
+        else
+            fail(p, "send: channel not open");
     } else if (!strcmp(type, "close")) {
         rc = p->dc ? tl_dc_close(p->dc) : TL_ERR_STATE;
         if (rc != TL_OK)
