@@ -4,6 +4,7 @@
 //
 //   node chromium_dc.js --offerer chromium|tallow --peer PATH/interop_peer
 //                       [--bind 10.201.0.2] [--verbose] [--ice-restart]
+//                       [--bulk BYTES [--msg BYTES]]
 //
 // Steps, each with a deadline (no sleeps):
 //  1. offer/answer and trickled candidates between the page and interop_peer
@@ -20,6 +21,10 @@
 // With --ice-restart, between 3 and 4 the offerer restarts ICE on the live
 // connection (new ufrag/pwd, new candidates trickled) and both scripts are
 // sent and checked again over the same channel.
+// With --bulk (used by bench/browser-dc), after the checks each side sends
+// BYTES in --msg byte messages to the other (libtallow first), paced by
+// bufferedAmountLowThreshold (1..4 MiB); the receiver times first to last
+// byte, and a JSON line {"bulk":{...}} with both MB/s goes to stdout.
 // Exit 0 on success, 1 on failure. Every process started is killed by PID.
 
 const path = require('path');
@@ -32,7 +37,7 @@ const { scriptSource, expectedDigest, seeds } = require('./interop_script.js');
 const { pageSource } = require('./interop_page.js');
 
 function parseArgs(argv) {
-  const o = { offerer: null, peer: null, bind: '10.201.0.2', verbose: false, iceRestart: false };
+  const o = { offerer: null, peer: null, bind: '10.201.0.2', verbose: false, iceRestart: false, bulk: 0, msg: 65536 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--offerer') o.offerer = argv[++i];
@@ -40,10 +45,12 @@ function parseArgs(argv) {
     else if (a === '--bind') o.bind = argv[++i];
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--ice-restart') o.iceRestart = true;
+    else if (a === '--bulk') o.bulk = parseInt(argv[++i], 10);
+    else if (a === '--msg') o.msg = parseInt(argv[++i], 10);
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['chromium', 'tallow'].includes(o.offerer) || !o.peer) {
-    throw new Error('usage: chromium_dc.js --offerer chromium|tallow --peer PATH [--bind ADDR] [--verbose] [--ice-restart]');
+    throw new Error('usage: chromium_dc.js --offerer chromium|tallow --peer PATH [--bind ADDR] [--verbose] [--ice-restart] [--bulk BYTES [--msg BYTES]]');
   }
   return o;
 }
@@ -270,6 +277,25 @@ async function exchange(o, page, peer, events) {
   return exp;
 }
 
+async function bulk(o, page, peer, events) {
+  const res = { bytes: o.bulk, msg: o.msg };
+  // libtallow -> Chromium
+  let mark = events.mark();
+  await page.evaluate((n) => window.tlPage.expectBulk(n), o.bulk);
+  peer.sendLine({ type: 'bulk', bytes: o.bulk, msg: o.msg });
+  let r = await events.wait('page', 'bulk-received', 600000, (e) => e.seq > mark);
+  res.tallow_to_chromium_mbps = r.bytes / 1e6 / (r.ms / 1000);
+  log(`bulk libtallow -> Chromium: ${r.bytes} bytes in ${r.ms.toFixed(0)} ms = ${res.tallow_to_chromium_mbps.toFixed(1)} MB/s`);
+  // Chromium -> libtallow
+  mark = events.mark();
+  peer.sendLine({ type: 'expect-bulk', bytes: o.bulk });
+  await page.evaluate(([n, m]) => window.tlPage.bulkSend(n, m), [o.bulk, o.msg]);
+  r = await events.wait('tallow', 'bulk-received', 600000, (e) => e.seq > mark);
+  res.chromium_to_tallow_mbps = r.bytes / 1e6 / (r.ms / 1000);
+  log(`bulk Chromium -> libtallow: ${r.bytes} bytes in ${r.ms} ms = ${res.chromium_to_tallow_mbps.toFixed(1)} MB/s`);
+  process.stdout.write(JSON.stringify({ bulk: res }) + '\n');
+}
+
 async function closeAll(o, page, peer, events, exp) {
   // The answerer closes the channel: with Chromium offering that is
   // libtallow (tl_dc_close), with libtallow offering it is Chromium.
@@ -291,10 +317,11 @@ async function closeAll(o, page, peer, events, exp) {
   // Exact counts, +1 for the end marker each way (tl_pc_stats counts
   // data-channel payload bytes and messages).
   const rounds = o.iceRestart ? 2 : 1;
+  const bulkMsgs = o.bulk ? Math.ceil(o.bulk / o.msg) : 0;
   const want = {
-    messages_received: rounds * (exp.chromium.count + 1),
-    messages_sent: rounds * (exp.tallow.count + 1),
-    bytes_received: rounds * (exp.chromium.bytes + END_LEN),
+    messages_received: rounds * (exp.chromium.count + 1) + bulkMsgs,
+    messages_sent: rounds * (exp.tallow.count + 1) + bulkMsgs,
+    bytes_received: rounds * (exp.chromium.bytes + END_LEN) + o.bulk,
   };
   for (const [k, v] of Object.entries(want)) {
     if (st[k] !== v) throw new Error(`libtallow stats ${k} = ${st[k]}, want ${v}: ${JSON.stringify(st)}`);
@@ -302,8 +329,9 @@ async function closeAll(o, page, peer, events, exp) {
   // Empty messages go on the wire as one byte (RFC 8831 §6.6) but carry no
   // payload; only warn here, the library's count of sent bytes is reported
   // separately (see docs/INTEROP.md).
-  if (st.bytes_sent !== rounds * (exp.tallow.bytes + END_LEN)) {
-    log(`note: libtallow stats bytes_sent = ${st.bytes_sent}, payload was ${rounds * (exp.tallow.bytes + END_LEN)}`);
+  const payloadSent = rounds * (exp.tallow.bytes + END_LEN) + o.bulk;
+  if (st.bytes_sent !== payloadSent) {
+    log(`note: libtallow stats bytes_sent = ${st.bytes_sent}, payload was ${payloadSent}`);
   }
   log(`libtallow stats: ${JSON.stringify(st)}`);
   const ex = await events.wait('tallow', 'exit', 20000);
@@ -360,6 +388,7 @@ async function main() {
     const firstOffer = await sig.round(true, false);
     const exp = await exchange(o, page, peer, events);
     if (o.iceRestart) await iceRestart(o, page, peer, events, sig, firstOffer, exp);
+    if (o.bulk) await bulk(o, page, peer, events);
     await closeAll(o, page, peer, events, exp);
     log(`PASS (${o.offerer} offered)`);
     return 0;

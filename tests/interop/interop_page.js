@@ -12,7 +12,7 @@ function installPage(g) {
   const dec = new TextDecoder('utf-8', { fatal: true });
   const END = '__end__';
   const send = (m) => g.tlToNode(m);
-  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, opened: 0,
+  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, opened: 0, bulkWant: 0, bulkGot: 0, bulkT0: 0,
     txMsgs: 0, txBytes: 0, rxMsgs: 0, rxAll: 0 };
 
   function sendScript(dc) {
@@ -61,6 +61,16 @@ function installPage(g) {
       }
     };
     dc.onmessage = (e) => {
+      if (st.bulkWant && typeof e.data !== 'string') {
+        const t = performance.now();
+        if (!st.bulkGot) st.bulkT0 = t;
+        st.bulkGot += e.data.byteLength;
+        if (st.bulkGot >= st.bulkWant) {
+          send({ type: 'bulk-received', bytes: st.bulkGot, ms: t - st.bulkT0 });
+          st.bulkWant = st.bulkGot = 0;
+        }
+        return;
+      }
       st.rxMsgs++;
       st.rxAll += typeof e.data === 'string' ? enc.encode(e.data).length : e.data.byteLength;
       if (typeof e.data === 'string') {
@@ -139,6 +149,31 @@ function installPage(g) {
     },
     sendAgain() {
       sendScript(st.dc);
+    },
+    // Throughput mode (bench/browser-dc): count the next n binary bytes.
+    expectBulk(n) {
+      st.bulkWant = n;
+      st.bulkGot = 0;
+    },
+    // Sends n bytes in msg-byte messages, bufferedAmount kept in 1..4 MiB.
+    bulkSend(n, msg) {
+      const dc = st.dc;
+      const buf = new Uint8Array(msg).map((_, i) => (i * 31 + 7) & 0xff);
+      let left = n;
+      dc.bufferedAmountLowThreshold = 1 << 20;
+      const pump = () => {
+        while (left > 0 && dc.bufferedAmount < 4 << 20) {
+          const k = Math.min(left, msg);
+          dc.send(k === msg ? buf : buf.subarray(0, k));
+          left -= k;
+        }
+        if (left === 0) {
+          dc.onbufferedamountlow = null;
+          send({ type: 'bulk-sent' });
+        }
+      };
+      dc.onbufferedamountlow = pump;
+      pump();
     },
     closeChannel() {
       st.dc.close();

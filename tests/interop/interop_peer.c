@@ -9,6 +9,9 @@
  *          {"type":"end-of-candidates"}
  *          {"type":"restart"}        ICE restart (offerer): a new offer follows
  *          {"type":"send"}           send the script again (after a restart)
+ *          {"type":"bulk","bytes":N,"msg":M}  send N bytes in M-byte binary
+ *                                    messages, bufferedAmount kept in 1..4 MiB
+ *          {"type":"expect-bulk","bytes":N}   count the next N binary bytes
  *          {"type":"close"}          close the channel (SCTP stream reset)
  *          {"type":"quit"}           close the connection, report stats, exit
  *   stdout {"type":"offer"|"answer","sdp":S}
@@ -16,6 +19,7 @@
  *          {"type":"state","state":NAME}
  *          {"type":"open","label":L,"protocol":P,"id":N}
  *          {"type":"sent"|"received","count":N,"bytes":B,"sha256":HEX}
+ *          {"type":"bulk-sent","bytes":B} / {"type":"bulk-received","bytes":B,"ms":T}
  *          {"type":"closed"}         the channel's on_close ran
  *          {"type":"bye","stats":{...}} / {"type":"error","message":M}
  *
@@ -55,6 +59,11 @@ typedef struct peer {
     tl_timer *deadline;
     script_hash rx_hash; /* running hash of received messages */
     uint64_t rx_count, rx_bytes;
+    /* bulk mode (throughput against Chromium, bench/browser-dc) */
+    uint64_t bulk_tx_left, bulk_msg;    /* sending */
+    uint64_t bulk_rx_want, bulk_rx_got; /* receiving */
+    uint64_t bulk_t0_ms, bulk_t1_ms;
+    uint8_t *bulk_buf;
     int opened; /* on_open calls seen */
 } peer;
 
@@ -194,6 +203,59 @@ static void send_script(peer *p)
     emit_digest(p, "sent", n, bytes, &h);
 }
 
+#define BULK_LOW (1u << 20)
+#define BULK_HIGH (4u << 20)
+
+/* Queues bulk messages while bufferedAmount is below BULK_HIGH; resumed by
+ * on_buffered_amount_low (threshold BULK_LOW). */
+static void bulk_pump(peer *p)
+{
+    while (p->bulk_tx_left && tl_dc_buffered_amount(p->dc) < BULK_HIGH) {
+        size_t n = p->bulk_tx_left < p->bulk_msg ? (size_t)p->bulk_tx_left : (size_t)p->bulk_msg;
+        int rc = tl_dc_send_binary(p->dc, p->bulk_buf, n);
+        if (rc != TL_OK) {
+            fail(p, "bulk send: %s", tl_strerror(rc));
+            return;
+        }
+        p->bulk_tx_left -= n;
+    }
+    if (!p->bulk_tx_left && p->bulk_buf) {
+        free(p->bulk_buf);
+        p->bulk_buf = NULL;
+        emit(p, msg_new("bulk-sent"), 0);
+    }
+}
+
+static void on_dc_low(tl_dc *dc, void *ud)
+{
+    peer *p = ud;
+    (void)dc;
+    if (p->bulk_tx_left)
+        bulk_pump(p);
+}
+
+static void cmd_bulk(peer *p, const cJSON *j)
+{
+    const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(j, "bytes");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "msg");
+    if (!cJSON_IsNumber(bytes) || !cJSON_IsNumber(msg) || bytes->valuedouble < 1 ||
+        msg->valuedouble < 1 || msg->valuedouble > SCRIPT_BIG || !p->dc || p->bulk_buf) {
+        fail(p, "bad bulk command");
+        return;
+    }
+    p->bulk_msg = (uint64_t)msg->valuedouble;
+    p->bulk_buf = calloc(1, (size_t)p->bulk_msg);
+    if (!p->bulk_buf) {
+        fail(p, "out of memory");
+        return;
+    }
+    for (uint64_t i = 0; i < p->bulk_msg; i++)
+        p->bulk_buf[i] = (uint8_t)(i * 31u + 7u);
+    p->bulk_tx_left = (uint64_t)bytes->valuedouble;
+    tl_dc_set_buffered_amount_low_threshold(p->dc, BULK_LOW);
+    bulk_pump(p);
+}
+
 static void on_dc_open(tl_dc *dc, void *ud)
 {
     peer *p = ud;
@@ -215,8 +277,27 @@ static void on_dc_close(tl_dc *dc, void *ud)
     emit(ud, msg_new("closed"), 0);
 }
 
+static void on_bulk_data(peer *p, size_t len)
+{
+    uint64_t now = tl_loop_now_ms(p->loop);
+    if (p->bulk_rx_got == 0)
+        p->bulk_t0_ms = now;
+    p->bulk_rx_got += len;
+    if (p->bulk_rx_got < p->bulk_rx_want)
+        return;
+    cJSON *o = msg_new("bulk-received");
+    cJSON_AddNumberToObject(o, "bytes", (double)p->bulk_rx_got);
+    cJSON_AddNumberToObject(o, "ms", (double)(now - p->bulk_t0_ms));
+    emit(p, o, 0);
+    p->bulk_rx_want = p->bulk_rx_got = 0;
+}
+
 static void on_message(peer *p, int text, const uint8_t *data, size_t len)
 {
+    if (p->bulk_rx_want && !text) {
+        on_bulk_data(p, len);
+        return;
+    }
     if (text && len == strlen(END_MARKER) && memcmp(data, END_MARKER, len) == 0) {
         emit_digest(p, "received", p->rx_count, p->rx_bytes, &p->rx_hash);
         p->rx_count = p->rx_bytes = 0;
@@ -253,6 +334,7 @@ static const tl_dc_callbacks dc_cbs = {
     .on_binary = on_dc_binary,
     .on_text = on_dc_text,
     .on_error = on_dc_error,
+    .on_buffered_amount_low = on_dc_low,
 };
 
 /* ---- peer connection ---- */
@@ -395,6 +477,14 @@ static void handle_line(peer *p, const char *line)
             send_script(p);
         else
             fail(p, "send: channel not open");
+    } else if (!strcmp(type, "bulk")) {
+        cmd_bulk(p, j);
+    } else if (!strcmp(type, "expect-bulk")) {
+        const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(j, "bytes");
+        if (cJSON_IsNumber(bytes) && bytes->valuedouble >= 1)
+            p->bulk_rx_want = (uint64_t)bytes->valuedouble;
+        else
+            fail(p, "bad expect-bulk command");
     } else if (!strcmp(type, "close")) {
         rc = p->dc ? tl_dc_close(p->dc) : TL_ERR_STATE;
         if (rc != TL_OK)
@@ -532,6 +622,7 @@ int main(int argc, char **argv)
     tl_pc_free(p->pc);
     tl_loop_free(p->loop);
     script_hash_final(&p->rx_hash, NULL);
+    free(p->bulk_buf);
     g_ptr_array_free(p->held, TRUE);
     g_string_free(p->inbuf, TRUE);
     return p->exit_code < 0 ? 1 : p->exit_code;
