@@ -144,6 +144,10 @@ tl_dcep_event tl_dcep_on_message(tl_dcep_state *st, const uint8_t *msg, size_t l
         *st = TL_DCEP_OPEN;
         return TL_DCEP_EV_ACKED;
     }
+    /* The ACK may arrive after user data already opened the channel
+     * (tl_dcep_on_user_data): harmless, ignored. */
+    if (m.type == TL_DCEP_MSG_ACK && *st == TL_DCEP_OPEN)
+        return TL_DCEP_EV_NONE;
 error:
     *st = TL_DCEP_ERRORED;
     return TL_DCEP_EV_ERROR;

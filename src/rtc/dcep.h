@@ -78,8 +78,9 @@ int tl_dcep_id_is_local(uint16_t id, int dtls_client);
  * returns the event; on REMOTE_OPEN fills *open (pointing into msg) and
  * writes the ACK to send into ack_out (*ack_len = 1). *ack_len is 0 for every
  * other event. Transitions: IDLE+OPEN -> OPEN (REMOTE_OPEN); OPENING+ACK ->
- * OPEN (ACKED); anything else (a malformed message, an OPEN on a stream that
- * is opening or open, an ACK on a stream that is idle or open) -> ERRORED
+ * OPEN (ACKED); OPEN+ACK -> OPEN (NONE: an ACK overtaken by user data, see
+ * tl_dcep_on_user_data); anything else (a malformed message, an OPEN on a
+ * stream that is opening or open, an ACK on an idle stream) -> ERRORED
  * (ERROR): the caller resets the stream. An ERRORED stream stays ERRORED. */
 tl_dcep_event tl_dcep_on_message(tl_dcep_state *st, const uint8_t *msg, size_t len,
                                  tl_dcep_open *open, uint8_t ack_out[1], size_t *ack_len);

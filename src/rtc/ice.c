@@ -293,11 +293,36 @@ static int add_allowed(tl_ice *ice, const tl_pc_config *cfg)
     return TL_OK;
 }
 
+/* libnice reports through GLib's default log handler, which prints to
+ * stderr; the library never prints, so its messages are dropped (the
+ * states they describe reach the tl_loop logger through our signals). The
+ * notable one: "still have alive TURN refreshes" when an agent with relay
+ * candidates is released; coturn then expires the allocation itself. */
+static void drop_nice_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+                          gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)msg;
+    (void)data;
+}
+
+static gpointer install_log_handler(gpointer arg)
+{
+    (void)arg;
+    g_log_set_handler(
+        "libnice", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+        drop_nice_log, NULL);
+    return NULL;
+}
+
 int tl_ice_new(tl_ice **out, tl_loop *loop, const tl_pc_config *cfg, const char *subject,
                const tl_ice_cb *cb, void *ud)
 {
     if (cfg->port_min > cfg->port_max || (cfg->port_min == 0) != (cfg->port_max == 0))
         return TL_ERR_INVALID_ARG;
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, install_log_handler, NULL);
     tl_ice *ice = calloc(1, sizeof(*ice));
     if (!ice)
         return TL_ERR_NOMEM;

@@ -203,22 +203,25 @@ static const char *cand_type_str(tl_cand_type t)
 static int cand_parse_ext(sv rest, tl_sdp_candidate *c)
 {
     sv name, val;
-    int n = 0;
+    int n = 0, seen_rport = 0;
     while (sv_next_token(&rest, &name)) {
         if (!sv_next_token(&rest, &val) || !is_visible(name) || !is_visible(val))
             return TL_ERR_PARSE;
         if (++n > CAND_TOKENS_MAX)
             return TL_ERR_PARSE;
         uint64_t v;
+        /* raddr, rport and tcptype appear at most once (RFC 8839 §5.1) */
         if (sv_eq(name, "raddr")) {
-            if (!cand_addr_ok(val) || sv_copy(c->raddr, sizeof(c->raddr), val) != 0)
+            if (c->raddr[0] != '\0' || !cand_addr_ok(val) ||
+                sv_copy(c->raddr, sizeof(c->raddr), val) != 0)
                 return TL_ERR_PARSE;
         } else if (sv_eq(name, "rport")) {
-            if (sv_u64(val, 65535, &v) != 0)
+            if (seen_rport++ || sv_u64(val, 65535, &v) != 0 || val.n > 5)
                 return TL_ERR_PARSE;
             c->rport = (uint16_t)v;
         } else if (sv_eq(name, "tcptype")) {
-            if (!sv_eq(val, "active") && !sv_eq(val, "passive") && !sv_eq(val, "so"))
+            if (c->tcptype[0] != '\0' ||
+                (!sv_eq(val, "active") && !sv_eq(val, "passive") && !sv_eq(val, "so")))
                 return TL_ERR_PARSE;
             sv_copy(c->tcptype, sizeof(c->tcptype), val);
         }
@@ -280,6 +283,10 @@ static int cand_parse_n(const char *line, size_t len, tl_sdp_candidate *c)
     if (cand_type_parse(f[7], &c->type) != 0) {
         c->type = TL_CAND_UNKNOWN;
         return TL_ERR_UNSUPPORTED;
+    }
+    if (c->type == TL_CAND_HOST) { /* related address: not for host (RFC 8839 §5.1) */
+        memset(c->raddr, 0, sizeof(c->raddr));
+        c->rport = 0;
     }
     return TL_OK;
 }
@@ -354,9 +361,9 @@ typedef struct parse_ctx {
     sdp_level sess;
     sdp_level secs[TL_SDP_MAX_MSECTIONS];
     size_t n_secs;
-    uint8_t cand_sec[TL_SDP_MAX_CANDIDATES];
     char bundle[BUNDLE_MAX][33];
     size_t n_bundle;
+    size_t cand_src; /* index of the section whose candidates are kept */
 } parse_ctx;
 
 __attribute__((format(printf, 3, 4))) static int fail(parse_ctx *c, int code, const char *fmt, ...)
@@ -496,19 +503,19 @@ static int parse_group(parse_ctx *c, sv v)
     return TL_OK;
 }
 
+/* First pass: every candidate line is checked and counted; only those of
+ * the section that supplies the data channel's transport are stored, by
+ * collect_candidates() once that section is known. */
 static int parse_candidate_attr(parse_ctx *c, sv line)
 {
+    tl_sdp_candidate scratch;
     if (c->n_secs == 0)
         return fail(c, TL_ERR_PARSE, "a=candidate at session level");
-    tl_sdp *o = c->out;
-    if (o->n_candidates >= TL_SDP_MAX_CANDIDATES)
-        return fail(c, TL_ERR_TOO_BIG, "more than %d a=candidate lines", TL_SDP_MAX_CANDIDATES);
-    int rc = cand_parse_n(line.p, line.n, &o->candidates[o->n_candidates]);
+    int rc = cand_parse_n(line.p, line.n, &scratch);
     if (rc == TL_ERR_UNSUPPORTED)
         return TL_OK; /* e.g. Chromium's old "ssltcp": skipped */
     if (rc != TL_OK)
         return fail(c, TL_ERR_PARSE, "bad a=candidate");
-    c->cand_sec[o->n_candidates++] = (uint8_t)(c->n_secs - 1);
     c->secs[c->n_secs - 1].n_cand++;
     return TL_OK;
 }
@@ -588,6 +595,9 @@ static int parse_attr(parse_ctx *c, sdp_level *l, sv line)
             return fail(c, TL_ERR_PARSE, "duplicate a=mid");
         if (!is_token_chars(v) || sv_copy(l->mid, sizeof(l->mid), v) != 0)
             return fail(c, TL_ERR_PARSE, "bad a=mid (1-32 token characters)");
+        for (size_t i = 0; i + 1 < c->n_secs; i++)
+            if (strcmp(c->secs[i].mid, l->mid) == 0)
+                return fail(c, TL_ERR_PARSE, "a=mid repeats the mid of m= section %zu", i + 1);
         return TL_OK;
     }
     if (sv_eq(name, "bundle-only")) {
@@ -697,11 +707,7 @@ static void resolve_transport(parse_ctx *c, const sdp_level *dc, const sdp_level
     if (dc->n_cand == 0 && tag != NULL)
         src = (size_t)(tag - c->secs);
     o->end_of_candidates = c->secs[src].eoc || c->sess.eoc;
-    size_t k = 0;
-    for (size_t i = 0; i < o->n_candidates; i++)
-        if (c->cand_sec[i] == src)
-            o->candidates[k++] = o->candidates[i];
-    o->n_candidates = k;
+    c->cand_src = src;
 }
 
 static int finish(parse_ctx *c)
@@ -740,16 +746,48 @@ static int finish(parse_ctx *c)
     return TL_OK;
 }
 
+/* The next line at *pos without its LF or CRLF. Returns 0 at the end. */
+static int next_line(const char *text, size_t len, size_t *pos, sv *line)
+{
+    if (*pos >= len)
+        return 0;
+    const char *nl = memchr(text + *pos, '\n', len - *pos);
+    size_t end = nl ? (size_t)(nl - text) : len;
+    line->p = text + *pos;
+    line->n = end - *pos;
+    if (line->n > 0 && line->p[line->n - 1] == '\r')
+        line->n--;
+    *pos = nl ? end + 1 : len;
+    return 1;
+}
+
+/* Second pass: stores the candidates of section c->cand_src (already
+ * validated by the first pass). */
+static int collect_candidates(parse_ctx *c, const char *text, size_t len)
+{
+    tl_sdp *o = c->out;
+    size_t pos = 0, sec = 0;
+    sv line;
+    c->line = 0;
+    while (next_line(text, len, &pos, &line)) {
+        c->line++;
+        if (line.n >= 2 && line.p[0] == 'm' && line.p[1] == '=')
+            sec++;
+        if (sec != c->cand_src + 1 || line.n < 12 || memcmp(line.p, "a=candidate:", 12) != 0)
+            continue;
+        if (o->n_candidates >= TL_SDP_MAX_CANDIDATES)
+            return fail(c, TL_ERR_TOO_BIG, "more than %d a=candidate lines", TL_SDP_MAX_CANDIDATES);
+        if (cand_parse_n(line.p, line.n, &o->candidates[o->n_candidates]) == TL_OK)
+            o->n_candidates++;
+    }
+    return TL_OK;
+}
+
 static int parse_all(parse_ctx *c, const char *text, size_t len)
 {
     size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        sv line = {text + pos, end - pos};
-        if (line.n > 0 && line.p[line.n - 1] == '\r')
-            line.n--;
-        pos = nl ? end + 1 : len;
+    sv line;
+    while (next_line(text, len, &pos, &line)) {
         c->line++;
         if (line.n == 0) {
             if (pos >= len)
@@ -762,7 +800,10 @@ static int parse_all(parse_ctx *c, const char *text, size_t len)
     }
     if (c->line == 0)
         return fail(c, TL_ERR_PARSE, "empty description");
-    return finish(c);
+    int rc = finish(c);
+    if (rc != TL_OK)
+        return rc;
+    return collect_candidates(c, text, len);
 }
 
 int tl_sdp_parse(const char *text, size_t len, tl_sdp *out, char *err, size_t errlen)

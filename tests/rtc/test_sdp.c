@@ -146,8 +146,23 @@ static void test_firefox_offer(void **state)
     assert_true(strlen(s->ice_pwd) >= 22);
     free(s);
     s = parse_fixture("firefox-offer-candidates.sdp");
-    assert_true(s->n_candidates >= 1);
+    assert_true(s->n_candidates >= 2);
     assert_true(s->end_of_candidates);
+    int udp = 0, tcp = 0;
+    for (size_t i = 0; i < s->n_candidates; i++) {
+        udp += strcmp(s->candidates[i].transport, "udp") == 0;
+        if (strcmp(s->candidates[i].transport, "tcp") == 0) {
+            tcp++;
+            assert_string_equal(s->candidates[i].tcptype, "active");
+        }
+    }
+    assert_true(udp >= 1 && tcp >= 1);
+    free(s);
+    s = parse_fixture("firefox-answer.sdp");
+    assert_int_equal(s->setup, TL_SETUP_ACTIVE);
+    assert_string_equal(s->mid, "0");
+    assert_true(s->has_fingerprint);
+    assert_int_equal(s->max_message_size, 1073741823);
     free(s);
 }
 
@@ -393,6 +408,14 @@ static void test_base_parses(void **state)
     assert_int_equal(tl_sdp_parse(lf, k - 1, s, err, sizeof(err)), TL_OK);
     assert_int_equal(s->sctp_port, 5000);
     assert_int_equal(s->max_message_size, 65536);
+    /* a tiny or absent error buffer is never overrun */
+    char small[8];
+    memset(small, 'Z', sizeof(small));
+    assert_int_equal(tl_sdp_parse("v=1", 3, s, small, 5), TL_ERR_PARSE);
+    assert_string_equal(small, "line");
+    assert_int_equal(small[5], 'Z');
+    assert_int_equal(tl_sdp_parse("v=1", 3, s, NULL, 0), TL_ERR_PARSE);
+    assert_int_equal(tl_sdp_parse(NULL, 5, s, NULL, 0), TL_ERR_PARSE);
     free(s);
 }
 
@@ -446,6 +469,9 @@ static void test_malformed(void **state)
     expect_variant_fail("c=", "", TL_ERR_PARSE, "line 7: empty line");
     expect_variant_fail("a=mid", "a=mid:", TL_ERR_PARSE, "line 12: bad a=mid");
     expect_variant_fail(NULL, "a=mid:1", TL_ERR_PARSE, "line 14: duplicate a=mid");
+    /* fuzz_sdp: two sections with mid 0 made the BUNDLE tag ambiguous */
+    expect_variant_fail(NULL, "m=audio 0 RTP/AVP 0\r\na=mid:0", TL_ERR_PARSE,
+                        "line 15: a=mid repeats the mid of m= section 1");
     expect_variant_fail("a=group", "a=candidate:1 1 udp 1 1.2.3.4 5 typ host", TL_ERR_PARSE,
                         "line 5: a=candidate at session level");
     expect_variant_fail(NULL, "a=candidate:1 1 udp 1 1.2.3.4 65536 typ host", TL_ERR_PARSE,
@@ -555,6 +581,96 @@ static void test_session_level_attrs(void **state)
     free(s);
 }
 
+static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    assert_true(n > 0 && (size_t)n < cap - *len);
+    *len += (size_t)n;
+}
+
+/* Audio and video before the data channel, each with its own candidates:
+ * only the data channel's are kept, and the 64-candidate limit applies to
+ * them alone. */
+static void test_candidates_per_section(void **state)
+{
+    (void)state;
+    size_t cap = 32768, len = 0;
+    char *t = malloc(cap), err[160];
+    tl_sdp *s = malloc(sizeof(*s));
+    assert_non_null(t);
+    assert_non_null(s);
+    append(t, cap, &len,
+           "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+           "a=group:BUNDLE a v d\r\n");
+    static const char *const m[] = {"audio 9 UDP/TLS/RTP/SAVPF 111", "video 9 UDP/TLS/RTP/SAVPF 96",
+                                    "application 9 UDP/DTLS/SCTP webrtc-datachannel"};
+    static const char *const mids[] = {"a", "v", "d"};
+    for (int sec = 0; sec < 3; sec++) {
+        append(t, cap, &len, "m=%s\r\nc=IN IP4 0.0.0.0\r\n", m[sec]);
+        for (int i = 0; i < 50; i++)
+            append(t, cap, &len, "a=candidate:%d 1 udp %d 10.0.%d.%d %d typ host\r\n", i, 1000 + i,
+                   sec, i, 40000 + sec * 100 + i);
+        append(t, cap, &len,
+               "a=ice-ufrag:ufr%d\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+               "a=fingerprint:sha-256 "
+               "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+               "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\r\n"
+               "a=setup:actpass\r\na=mid:%s\r\n",
+               sec, mids[sec]);
+    }
+    int rc = tl_sdp_parse(t, len, s, err, sizeof(err));
+    if (rc != TL_OK)
+        fail_msg("%s", err);
+    assert_int_equal(s->n_candidates, 50);
+    assert_string_equal(s->candidates[0].addr, "10.0.2.0");
+    assert_int_equal(s->candidates[49].port, 40249);
+    assert_string_equal(s->ice_ufrag, "ufr2");
+    assert_int_equal(s->n_others, 2);
+    free(s);
+    free(t);
+}
+
+/* Firefox-style bundle-only data channel: port 0, no transport attributes
+ * or candidates of its own; they come from the BUNDLE tag section. */
+static void test_bundle_only(void **state)
+{
+    (void)state;
+    const char *t = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                    "a=group:BUNDLE 0 1\r\n"
+                    "m=audio 9 UDP/TLS/RTP/SAVPF 109\r\n"
+                    "c=IN IP4 0.0.0.0\r\n"
+                    "a=candidate:0 1 UDP 2122252543 10.201.0.1 42117 typ host\r\n"
+                    "a=end-of-candidates\r\n"
+                    "a=ice-ufrag:ff1ba64f\r\n"
+                    "a=ice-pwd:5e9462a8fa9a9b1113b0ebb059b9c2a9\r\n"
+                    "a=fingerprint:sha-256 "
+                    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+                    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\r\n"
+                    "a=setup:actpass\r\n"
+                    "a=mid:0\r\n"
+                    "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                    "c=IN IP4 0.0.0.0\r\n"
+                    "a=bundle-only\r\n"
+                    "a=mid:1\r\n"
+                    "a=sctp-port:5000\r\n";
+    tl_sdp *s = malloc(sizeof(*s));
+    char err[160];
+    assert_non_null(s);
+    int rc = parse_str(t, s, err, sizeof(err));
+    if (rc != TL_OK)
+        fail_msg("%s", err);
+    assert_string_equal(s->mid, "1");
+    assert_int_equal(s->dc_index, 1);
+    assert_string_equal(s->ice_ufrag, "ff1ba64f");
+    assert_int_equal(s->n_candidates, 1);
+    assert_true(s->end_of_candidates);
+    assert_int_equal(s->setup, TL_SETUP_ACTPASS);
+    free(s);
+}
+
 /* ---- candidates ---- */
 
 static void test_candidate_types(void **state)
@@ -610,6 +726,15 @@ static void test_candidate_types(void **state)
     assert_int_equal(c.component, 2);
     assert_string_equal(c.tcptype, "passive");
 
+    /* fuzz_candidate: a host candidate's related address is dropped, as
+     * the formatter never writes one */
+    assert_int_equal(tl_sdp_parse_candidate("candidate:5 1 udp 1 2001::1 9 typ host raddr "
+                                            "10.0.0.1 rport 7",
+                                            &c),
+                     TL_OK);
+    assert_string_equal(c.raddr, "");
+    assert_int_equal(c.rport, 0);
+
     /* A non-host candidate without raddr is written with 0.0.0.0/0 */
     assert_int_equal(tl_sdp_parse_candidate("candidate:7 1 udp 5 192.0.2.9 7 typ relay", &c),
                      TL_OK);
@@ -645,6 +770,10 @@ static void test_candidate_bad(void **state)
         "candidate:1 1 udp 1 1.2.3.4 5 typ srflx rport 70000",
         "candidate:1 1 tcp 1 1.2.3.4 5 typ host tcptype sideways",
         "candidate:1 1 udp 1 1.2.3.4 5 typ host generation",
+        /* fuzz_candidate: a second raddr left bytes of the first behind */
+        "candidate:1 1 udp 1 1.2.3.4 5 typ srflx raddr typ10.0.01r rport 1 raddr 10.0.0.1",
+        "candidate:1 1 udp 1 1.2.3.4 5 typ srflx rport 1 rport 2",
+        "candidate:1 1 tcp 1 1.2.3.4 5 typ host tcptype active tcptype so",
         "candidate:f\xc3\xa9 1 udp 1 1.2.3.4 5 typ host",
         "candidate:123456789012345678901234567890123 1 udp 1 1.2.3.4 5 typ host",
         "candidate:1 1 udp 1 1.2.3.4 5 typ host\x01",
@@ -732,6 +861,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_nul_and_control),
         cmocka_unit_test(test_too_big),
         cmocka_unit_test(test_session_level_attrs),
+        cmocka_unit_test(test_candidates_per_section),
+        cmocka_unit_test(test_bundle_only),
         cmocka_unit_test(test_candidate_types),
         cmocka_unit_test(test_candidate_bad),
         cmocka_unit_test(test_fingerprint_text),

@@ -1,0 +1,2 @@
+# Signaling message parser/validator (and join-code parser).
+tl_add_fuzzer(fuzz_signal_msg ${CMAKE_CURRENT_LIST_DIR}/fuzz_signal_msg.c)

@@ -1,0 +1,473 @@
+/* Signaling message parsing, validation and building (sans-I/O). */
+#include "signal/proto.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[TL_SIG_TYPE_COUNT] = {
+    [TL_SIG_NONE] = "",
+    [TL_SIG_REGISTER] = "register",
+    [TL_SIG_CREATE_GROUP] = "create-group",
+    [TL_SIG_INVITE] = "invite",
+    [TL_SIG_JOIN] = "join",
+    [TL_SIG_MEMBERS] = "members",
+    [TL_SIG_OFFER] = "offer",
+    [TL_SIG_ANSWER] = "answer",
+    [TL_SIG_CANDIDATE] = "candidate",
+    [TL_SIG_EOC] = "end-of-candidates",
+    [TL_SIG_ICE_RESTART] = "ice-restart",
+    [TL_SIG_LEAVE] = "leave",
+    [TL_SIG_PING] = "ping",
+    [TL_SIG_PONG] = "pong",
+};
+
+static const char *const err_codes[TL_SIGE_COUNT] = {
+    [TL_SIGE_OK] = "ok",
+    [TL_SIGE_BAD_JSON] = "bad-json",
+    [TL_SIGE_UNKNOWN_TYPE] = "unknown-type",
+    [TL_SIGE_MISSING_FIELD] = "missing-field",
+    [TL_SIGE_BAD_FIELD] = "bad-field",
+    [TL_SIGE_FIELD_TOO_BIG] = "field-too-big",
+    [TL_SIGE_TOO_BIG] = "too-big",
+    [TL_SIGE_VERSION] = "unsupported-version",
+    [TL_SIGE_RATE_LIMITED] = "rate-limited",
+    [TL_SIGE_NOT_REGISTERED] = "not-registered",
+    [TL_SIGE_ALREADY_REG] = "already-registered",
+    [TL_SIGE_NOT_MEMBER] = "not-member",
+    [TL_SIGE_NO_SUCH_PEER] = "no-such-peer",
+    [TL_SIGE_PEER_OFFLINE] = "peer-offline",
+    [TL_SIGE_GROUP_FULL] = "group-full",
+    [TL_SIGE_BAD_CODE] = "bad-code",
+    [TL_SIGE_JOIN_LIMITED] = "join-rate-limited",
+    [TL_SIGE_NAME_TAKEN] = "name-taken",
+    [TL_SIGE_NO_SUCH_DEVICE] = "no-such-device",
+    [TL_SIGE_NO_SUCH_INVITE] = "no-such-invite",
+    [TL_SIGE_GROUP_EXISTS] = "group-exists",
+    [TL_SIGE_TOO_MANY_GROUPS] = "too-many-groups",
+    [TL_SIGE_INTERNAL] = "internal",
+};
+
+const char *tl_sig_type_name(tl_sig_type t)
+{
+    return (unsigned)t < TL_SIG_TYPE_COUNT ? type_names[t] : "";
+}
+
+const char *tl_sig_err_code(tl_sig_err e)
+{
+    return (unsigned)e < TL_SIGE_COUNT ? err_codes[e] : "internal";
+}
+
+int tl_sig_valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > TL_SIG_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int tl_sig_valid_hex(const char *s, size_t len)
+{
+    if (strlen(s) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int b64_val(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+long tl_sig_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap)
+{
+    if (in_len % 4)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < in_len; i += 4) {
+        int v[4], pad = 0;
+        for (int k = 0; k < 4; k++) {
+            char c = in[i + k];
+            if (c == '=' && i + 4 == in_len && k >= 2) {
+                v[k] = 0;
+                pad++;
+                continue;
+            }
+            if (pad)
+                return -1; /* data after padding */
+            v[k] = b64_val(c);
+            if (v[k] < 0)
+                return -1;
+        }
+        uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) |
+                     (uint32_t)v[3];
+        size_t nb = 3 - (size_t)pad;
+        if (o + nb > cap)
+            return -1;
+        for (size_t k = 0; k < nb; k++)
+            out[o++] = (uint8_t)(w >> (16 - 8 * k));
+    }
+    return (long)o;
+}
+
+long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t need = 4 * ((len + 2) / 3) + 1;
+    if (cap < need)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t w = (uint32_t)in[i] << 16;
+        if (i + 1 < len)
+            w |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < len)
+            w |= in[i + 2];
+        out[o++] = tab[(w >> 18) & 63];
+        out[o++] = tab[(w >> 12) & 63];
+        out[o++] = i + 1 < len ? tab[(w >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? tab[w & 63] : '=';
+    }
+    out[o] = '\0';
+    return (long)o;
+}
+
+void tl_sig_group_str(uint32_t group, char out[8])
+{
+    snprintf(out, 8, "%06u", (unsigned)(group % 1000000u));
+}
+
+/* ------------------------------------------------------------ field access */
+
+typedef struct {
+    tl_sig_msg *m;
+    const char **field;
+} ctx;
+
+static tl_sig_err fail(ctx *c, tl_sig_err e, const char *name)
+{
+    *c->field = name;
+    return e;
+}
+
+/* A string field; *out NULL when absent and optional. */
+static tl_sig_err get_str(ctx *c, const char *name, int required, size_t max, const char **out)
+{
+    cJSON *it = cJSON_GetObjectItemCaseSensitive(c->m->root, name);
+    *out = NULL;
+    if (!it)
+        return required ? fail(c, TL_SIGE_MISSING_FIELD, name) : TL_SIGE_OK;
+    if (!cJSON_IsString(it) || !it->valuestring)
+        return fail(c, TL_SIGE_BAD_FIELD, name);
+    if (strlen(it->valuestring) > max)
+        return fail(c, TL_SIGE_FIELD_TOO_BIG, name);
+    *out = it->valuestring;
+    return TL_SIGE_OK;
+}
+
+static tl_sig_err get_hex(ctx *c, const char *name, int required, size_t len, char *dst)
+{
+    const char *s;
+    tl_sig_err e = get_str(c, name, required, 256, &s);
+    if (e || !s)
+        return e;
+    if (!tl_sig_valid_hex(s, len))
+        return fail(c, TL_SIGE_BAD_FIELD, name);
+    memcpy(dst, s, len + 1);
+    return TL_SIGE_OK;
+}
+
+static tl_sig_err get_group(ctx *c, int required)
+{
+    const char *s;
+    tl_sig_err e = get_str(c, "group", required, 64, &s);
+    if (e || !s)
+        return e;
+    if (strlen(s) != 6)
+        return fail(c, TL_SIGE_BAD_FIELD, "group");
+    uint32_t g = 0;
+    for (int i = 0; i < 6; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return fail(c, TL_SIGE_BAD_FIELD, "group");
+        g = g * 10 + (uint32_t)(s[i] - '0');
+    }
+    c->m->group = g;
+    return TL_SIGE_OK;
+}
+
+static tl_sig_err get_uint(ctx *c, const char *name, double maxv, int64_t *out, int *present)
+{
+    cJSON *it = cJSON_GetObjectItemCaseSensitive(c->m->root, name);
+    *present = 0;
+    if (!it)
+        return TL_SIGE_OK;
+    if (!cJSON_IsNumber(it))
+        return fail(c, TL_SIGE_BAD_FIELD, name);
+    double d = it->valuedouble;
+    if (!(d >= 0 && d <= maxv) || floor(d) != d)
+        return fail(c, TL_SIGE_BAD_FIELD, name);
+    *out = (int64_t)d;
+    *present = 1;
+    return TL_SIGE_OK;
+}
+
+static tl_sig_err get_proof(ctx *c, const char *name, int required)
+{
+    const char *s;
+    tl_sig_err e = get_str(c, name, required, 64, &s);
+    if (e || !s)
+        return e;
+    if (tl_sig_b64_decode(s, strlen(s), c->m->proof, sizeof(c->m->proof)) != TL_SIG_PROOF_LEN)
+        return fail(c, TL_SIGE_BAD_FIELD, name);
+    c->m->has_proof = 1;
+    return TL_SIGE_OK;
+}
+
+/* ------------------------------------------------------------ per type */
+
+static tl_sig_err parse_register(ctx *c)
+{
+    tl_sig_msg *m = c->m;
+    int64_t v = TL_SIG_VERSION;
+    int has_v;
+    tl_sig_err e = get_uint(c, "v", 1e6, &v, &has_v);
+    if (e)
+        return e;
+    if (has_v && v != TL_SIG_VERSION)
+        return fail(c, TL_SIGE_VERSION, "v");
+    const char *name;
+    if ((e = get_str(c, "name", 0, TL_SIG_NAME_MAX, &name)))
+        return e;
+    if (name) {
+        if (!tl_sig_valid_name(name))
+            return fail(c, TL_SIGE_BAD_FIELD, "name");
+        memcpy(m->name, name, strlen(name) + 1);
+    }
+    if ((e = get_hex(c, "peer", 0, TL_SIG_ID_LEN, m->peer)))
+        return e;
+    if ((e = get_hex(c, "token", m->peer[0] != '\0', TL_SIG_TOKEN_LEN, m->token)))
+        return e;
+    if (m->token[0] && !m->peer[0])
+        return fail(c, TL_SIGE_MISSING_FIELD, "peer");
+    return TL_SIGE_OK;
+}
+
+static tl_sig_err parse_create(ctx *c)
+{
+    int64_t max = 0;
+    int has;
+    tl_sig_err e = get_uint(c, "max", 100000, &max, &has);
+    if (e)
+        return e;
+    c->m->max = (uint32_t)max;
+    if ((e = get_group(c, 0)))
+        return e;
+    return get_proof(c, "verifier", 1);
+}
+
+static tl_sig_err parse_invite(ctx *c)
+{
+    tl_sig_err e = get_group(c, 1);
+    if (e)
+        return e;
+    const char *name;
+    if ((e = get_str(c, "name", 1, TL_SIG_NAME_MAX, &name)))
+        return e;
+    if (!tl_sig_valid_name(name))
+        return fail(c, TL_SIGE_BAD_FIELD, "name");
+    memcpy(c->m->name, name, strlen(name) + 1);
+    if ((e = get_str(c, "blob", 0, TL_SIG_BLOB_MAX, &c->m->blob)))
+        return e;
+    if (c->m->blob) {
+        uint8_t tmp[TL_SIG_BLOB_MAX];
+        if (tl_sig_b64_decode(c->m->blob, strlen(c->m->blob), tmp, sizeof(tmp)) < 0)
+            return fail(c, TL_SIGE_BAD_FIELD, "blob");
+    }
+    return TL_SIGE_OK;
+}
+
+static tl_sig_err parse_join(ctx *c)
+{
+    tl_sig_err e = get_hex(c, "invite", 0, TL_SIG_INVITE_LEN, c->m->invite);
+    if (e)
+        return e;
+    if (c->m->invite[0])
+        return TL_SIGE_OK;
+    if ((e = get_group(c, 1)))
+        return e;
+    return get_proof(c, "proof", 1);
+}
+
+static tl_sig_err parse_relay(ctx *c)
+{
+    tl_sig_msg *m = c->m;
+    tl_sig_err e = get_group(c, 1);
+    if (e || (e = get_hex(c, "to", 1, TL_SIG_ID_LEN, m->to)))
+        return e;
+    switch (m->type) {
+    case TL_SIG_OFFER:
+    case TL_SIG_ANSWER:
+        return get_str(c, "sdp", 1, TL_SIG_SDP_MAX, &m->sdp);
+    case TL_SIG_ICE_RESTART:
+        return get_str(c, "sdp", 0, TL_SIG_SDP_MAX, &m->sdp);
+    case TL_SIG_CANDIDATE:
+        if ((e = get_str(c, "candidate", 1, TL_SIG_CAND_MAX, &m->candidate)))
+            return e;
+        return get_str(c, "mid", 0, TL_SIG_MID_MAX, &m->mid);
+    default:
+        return TL_SIGE_OK;
+    }
+}
+
+static tl_sig_err parse_body(ctx *c)
+{
+    switch (c->m->type) {
+    case TL_SIG_REGISTER:
+        return parse_register(c);
+    case TL_SIG_CREATE_GROUP:
+        return parse_create(c);
+    case TL_SIG_INVITE:
+        return parse_invite(c);
+    case TL_SIG_JOIN:
+        return parse_join(c);
+    case TL_SIG_MEMBERS:
+    case TL_SIG_LEAVE:
+        return get_group(c, 1);
+    case TL_SIG_OFFER:
+    case TL_SIG_ANSWER:
+    case TL_SIG_CANDIDATE:
+    case TL_SIG_EOC:
+    case TL_SIG_ICE_RESTART:
+        return parse_relay(c);
+    case TL_SIG_PING:
+    case TL_SIG_PONG:
+        return TL_SIGE_OK;
+    default:
+        return fail(c, TL_SIGE_UNKNOWN_TYPE, "type");
+    }
+}
+
+void tl_sig_msg_clear(tl_sig_msg *m)
+{
+    if (m->root)
+        cJSON_Delete(m->root);
+    memset(m, 0, sizeof(*m));
+    m->group = TL_SIG_GROUP_NONE;
+}
+
+tl_sig_err tl_sig_parse(const char *buf, size_t len, size_t max_len, tl_sig_msg *out,
+                        const char **field)
+{
+    static const char *dummy;
+    if (!field)
+        field = &dummy;
+    *field = "";
+    memset(out, 0, sizeof(*out));
+    out->group = TL_SIG_GROUP_NONE;
+    if (len > max_len)
+        return TL_SIGE_TOO_BIG;
+    ctx c = {out, field};
+    out->root = cJSON_ParseWithLength(buf, len);
+    if (!out->root || !cJSON_IsObject(out->root)) {
+        tl_sig_msg_clear(out);
+        return TL_SIGE_BAD_JSON;
+    }
+    int64_t rid;
+    int has_rid;
+    tl_sig_err e = get_uint(&c, "rid", 2147483647.0, &rid, &has_rid);
+    if (!e) {
+        out->has_rid = has_rid;
+        out->rid = has_rid ? rid : 0;
+    }
+    const char *type = NULL;
+    if (!e)
+        e = get_str(&c, "type", 1, 32, &type);
+    if (!e) {
+        for (int t = 1; t < TL_SIG_TYPE_COUNT; t++)
+            if (!strcmp(type, type_names[t]))
+                out->type = (tl_sig_type)t;
+        e = parse_body(&c);
+    }
+    if (e) {
+        tl_sig_type t = out->type;
+        int hr = out->has_rid;
+        int64_t r = out->rid;
+        tl_sig_msg_clear(out);
+        out->type = t;
+        out->has_rid = hr;
+        out->rid = r;
+    }
+    return e;
+}
+
+/* ------------------------------------------------------------ builders */
+
+char *tl_sig_print_free(cJSON *obj)
+{
+    if (!obj)
+        return NULL;
+    char *s = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    return s;
+}
+
+cJSON *tl_sig_reply(const char *type, int has_rid, int64_t rid)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "type", type);
+    if (has_rid)
+        cJSON_AddNumberToObject(o, "rid", (double)rid);
+    return o;
+}
+
+char *tl_sig_build_error(tl_sig_err e, const char *ref, int has_rid, int64_t rid,
+                         const char *detail)
+{
+    cJSON *o = tl_sig_reply("error", has_rid, rid);
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "code", tl_sig_err_code(e));
+    cJSON_AddStringToObject(o, "ref", ref ? ref : "");
+    if (detail)
+        cJSON_AddStringToObject(o, "message", detail);
+    return tl_sig_print_free(o);
+}
+
+char *tl_sig_build_relay(const tl_sig_msg *m, const char *from)
+{
+    char g[8];
+    tl_sig_group_str(m->group, g);
+    cJSON *o = tl_sig_reply(tl_sig_type_name(m->type), 0, 0);
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "group", g);
+    cJSON_AddStringToObject(o, "from", from);
+    if (m->sdp)
+        cJSON_AddStringToObject(o, "sdp", m->sdp);
+    if (m->candidate)
+        cJSON_AddStringToObject(o, "candidate", m->candidate);
+    if (m->mid)
+        cJSON_AddStringToObject(o, "mid", m->mid);
+    return tl_sig_print_free(o);
+}

@@ -1,0 +1,381 @@
+/* Signaling server: the libwebsockets edge (listen, frames, send queues,
+ * idle pings) on the tl_loop's GMainContext. Requests go to router.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <sys/socket.h>
+
+#include "common/loop_internal.h"
+#include "signal/server_internal.h"
+
+#define DEF_LISTEN "127.0.0.1:7788"
+
+uint64_t tl_sig_now(const tl_signal_server *s)
+{
+    return tl_loop_now_ms(s->loop);
+}
+
+static void out_free_all(tl_sig_conn *c)
+{
+    while (c->out_head) {
+        tl_sig_out *o = c->out_head;
+        c->out_head = o->next;
+        free(o);
+    }
+    c->out_tail = NULL;
+    c->out_bytes = 0;
+}
+
+void tl_sig_conn_close(tl_sig_conn *c)
+{
+    if (c->kill)
+        return;
+    c->kill = 1;
+    lws_callback_on_writable(c->wsi);
+}
+
+void tl_sig_conn_send(tl_sig_conn *c, const char *text, size_t len)
+{
+    if (c->kill || c->closing)
+        return;
+    if (c->out_bytes + len > TL_SIG_OUTQ_MAX_BYTES) {
+        /* A reader that does not keep up is dropped rather than buffered. */
+        tl_loop_log(c->srv->loop, TL_LOG_INFO, "signal", "conn %llu: send queue full, closing",
+                    (unsigned long long)c->serial);
+        tl_sig_conn_close(c);
+        return;
+    }
+    tl_sig_out *o = malloc(sizeof(*o) + LWS_PRE + len);
+    if (!o) {
+        tl_sig_conn_close(c);
+        return;
+    }
+    o->next = NULL;
+    o->len = len;
+    memcpy(o->buf + LWS_PRE, text, len);
+    if (c->out_tail)
+        c->out_tail->next = o;
+    else
+        c->out_head = o;
+    c->out_tail = o;
+    c->out_bytes += len;
+    lws_callback_on_writable(c->wsi);
+}
+
+void tl_sig_conn_send_str(tl_sig_conn *c, char *text_owned)
+{
+    if (!text_owned)
+        return;
+    tl_sig_conn_send(c, text_owned, strlen(text_owned));
+    cJSON_free(text_owned);
+}
+
+static int on_writeable(tl_sig_conn *c)
+{
+    if (c->kill)
+        return -1;
+    tl_sig_out *o = c->out_head;
+    if (!o)
+        return c->closing ? -1 : 0;
+    int n = lws_write(c->wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
+    if (n < (int)o->len)
+        return -1;
+    c->out_head = o->next;
+    if (!c->out_head)
+        c->out_tail = NULL;
+    c->out_bytes -= o->len;
+    free(o);
+    if (c->out_head || c->closing)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static void on_receive(tl_sig_conn *c, const char *in, size_t len)
+{
+    size_t max = c->srv->cfg.max_msg;
+    if (lws_is_first_fragment(c->wsi)) {
+        c->rx_len = 0;
+        c->rx_overflow = 0;
+    }
+    if (!c->rx_overflow) {
+        if (c->rx_len + len > max) {
+            c->rx_overflow = 1;
+        } else {
+            memcpy(c->rx + c->rx_len, in, len);
+            c->rx_len += len;
+        }
+    }
+    if (!lws_is_final_fragment(c->wsi))
+        return;
+    if (c->rx_overflow)
+        tl_sig_handle_too_big(c);
+    else
+        tl_sig_handle_text(c, c->rx, c->rx_len);
+    c->rx_len = 0;
+    c->rx_overflow = 0;
+}
+
+static tl_sig_conn *conn_new(tl_signal_server *s, struct lws *wsi)
+{
+    tl_sig_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->rx = malloc(s->cfg.max_msg + 1);
+    if (!c->rx) {
+        free(c);
+        return NULL;
+    }
+    c->srv = s;
+    c->wsi = wsi;
+    c->serial = ++s->next_serial;
+    g_hash_table_insert(s->conns, &c->serial, c);
+    return c;
+}
+
+static void conn_free(tl_sig_conn *c)
+{
+    g_hash_table_remove(c->srv->conns, &c->serial);
+    out_free_all(c);
+    free(c->rx);
+    free(c);
+}
+
+static int cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len)
+{
+    tl_signal_server *s = lws_context_user(lws_get_context(wsi));
+    tl_sig_conn **pc = user;
+    tl_sig_conn *c = pc ? *pc : NULL;
+
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED: {
+        if (g_hash_table_size(s->conns) >= s->cfg.max_conns)
+            return -1;
+        /* Signaling is latency-bound small messages: no Nagle. */
+        int one = 1;
+        setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        *pc = conn_new(s, wsi);
+        return *pc ? 0 : -1;
+    }
+    case LWS_CALLBACK_RECEIVE:
+        if (!c || c->kill)
+            return c ? -1 : 0;
+        if (lws_frame_is_binary(wsi)) {
+            tl_sig_handle_text(c, "", 0); /* answered as bad-json */
+            return 0;
+        }
+        on_receive(c, in, len);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c ? on_writeable(c) : 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c && len >= 2 &&
+            ((((const unsigned char *)in)[0] << 8) | ((const unsigned char *)in)[1]) ==
+                LWS_CLOSE_STATUS_NORMAL)
+            c->clean_close = 1;
+        return 0;
+    case LWS_CALLBACK_CLOSED:
+        if (c) {
+            if (!s->freeing)
+                tl_sig_handle_disconnect(c);
+            conn_free(c);
+            *pc = NULL;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"tallow-signal-1", cb_signal, sizeof(tl_sig_conn *), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT". host gets "" for any. */
+static int parse_listen(const char *listen, char *host, size_t hcap, int *port)
+{
+    const char *colon;
+    size_t hl;
+    if (listen[0] == '[') {
+        const char *rb = strchr(listen, ']');
+        if (!rb || rb[1] != ':')
+            return TL_ERR_INVALID_ARG;
+        hl = (size_t)(rb - listen - 1);
+        if (hl >= hcap)
+            return TL_ERR_INVALID_ARG;
+        memcpy(host, listen + 1, hl);
+        colon = rb + 1;
+    } else {
+        colon = strrchr(listen, ':');
+        if (!colon)
+            return TL_ERR_INVALID_ARG;
+        hl = (size_t)(colon - listen);
+        if (hl >= hcap)
+            return TL_ERR_INVALID_ARG;
+        memcpy(host, listen, hl);
+    }
+    host[hl] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || p < 0 || p > 65535)
+        return TL_ERR_INVALID_ARG;
+    *port = (int)p;
+    return TL_OK;
+}
+
+static void lws_quiet(int level, const char *line)
+{
+    (void)level;
+    (void)line; /* the library never prints; lws lines may carry addresses */
+}
+
+static gboolean tick_cb(gpointer data)
+{
+    tl_signal_server *s = data;
+    tl_sig_tick(s);
+    return G_SOURCE_CONTINUE;
+}
+
+static void apply_defaults(tl_signal_server_config *c)
+{
+    if (!c->listen)
+        c->listen = DEF_LISTEN;
+    if (!c->max_group)
+        c->max_group = 64;
+    if (!c->max_msg)
+        c->max_msg = 65536;
+    if (!c->rate_per_s)
+        c->rate_per_s = 100;
+    if (!c->rate_burst)
+        c->rate_burst = 400;
+    if (!c->idle_timeout_s)
+        c->idle_timeout_s = 60;
+    if (!c->resume_grace_s)
+        c->resume_grace_s = 30;
+    if (!c->max_conns)
+        c->max_conns = 16384;
+}
+
+static int create_context(tl_signal_server *s, const char *host, int port)
+{
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    void *foreign[1] = {s->gloop};
+    info.port = port;
+    info.iface = host[0] ? host : NULL;
+    info.protocols = protocols;
+    info.user = s;
+    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+    info.foreign_loops = foreign;
+    info.fd_limit_per_thread = s->cfg.max_conns + 64;
+    info.retry_and_idle_policy = &s->retry;
+    info.pt_serv_buf_size = 16384;
+    if (s->cfg.cert_pem) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = s->cfg.cert_pem;
+        info.ssl_private_key_filepath = s->cfg.key_pem;
+    }
+    s->ctx = lws_create_context(&info);
+    if (!s->ctx)
+        return TL_ERR_IO;
+    s->vh = lws_get_vhost_by_name(s->ctx, "default");
+    s->port = s->vh ? lws_get_vhost_listen_port(s->vh) : port;
+    return TL_OK;
+}
+
+int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_server_config *cfg)
+{
+    if (!out || !loop)
+        return TL_ERR_INVALID_ARG;
+    tl_signal_server_config c = {0};
+    if (cfg)
+        c = *cfg;
+    apply_defaults(&c);
+    if (!c.cert_pem != !c.key_pem || c.max_group < 2 || c.max_msg < 1024)
+        return TL_ERR_INVALID_ARG;
+    char host[128];
+    int port;
+    if (parse_listen(c.listen, host, sizeof(host), &port) != TL_OK)
+        return TL_ERR_INVALID_ARG;
+
+    tl_signal_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return TL_ERR_NOMEM;
+    s->loop = loop;
+    s->cfg = c;
+    s->cfg.listen = NULL; /* not kept: the caller's strings may go away */
+    uint8_t rnd[8];
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        free(s);
+        return TL_ERR_CRYPTO;
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+    tl_sig_state_init(&s->st);
+    s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
+    s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+    s->retry.secs_since_valid_ping = (uint16_t)(c.idle_timeout_s / 2 ? c.idle_timeout_s / 2 : 1);
+    s->retry.secs_since_valid_hangup = (uint16_t)c.idle_timeout_s;
+    s->gloop = g_main_loop_new(tl_loop_gcontext(loop), FALSE);
+    lws_set_log_level(LLL_ERR, lws_quiet);
+
+    int rc = TL_OK;
+    if (c.redis_url)
+        rc = tl_sig_bus_new(&s->bus, s, c.redis_url);
+    if (rc == TL_OK)
+        rc = create_context(s, host, port);
+    if (rc != TL_OK) {
+        s->cfg.cert_pem = s->cfg.key_pem = s->cfg.redis_url = NULL;
+        tl_signal_server_free(s);
+        return rc;
+    }
+    s->cfg.cert_pem = s->cfg.key_pem = s->cfg.redis_url = NULL;
+    s->tick = g_timeout_source_new(TL_SIG_HB_MS);
+    g_source_set_callback(s->tick, tick_cb, s, NULL);
+    g_source_attach(s->tick, tl_loop_gcontext(loop));
+    tl_loop_log(loop, TL_LOG_INFO, "signal", "server %s listening on port %d%s%s", s->id, s->port,
+                cfg && cfg->cert_pem ? " (wss)" : "", s->bus ? " with redis" : "");
+    *out = s;
+    return TL_OK;
+}
+
+int tl_signal_server_port(const tl_signal_server *s)
+{
+    return s ? s->port : 0;
+}
+
+size_t tl_signal_server_conn_count(const tl_signal_server *s)
+{
+    return s ? g_hash_table_size(s->conns) : 0;
+}
+
+void tl_signal_server_free(tl_signal_server *s)
+{
+    if (!s)
+        return;
+    s->freeing = 1;
+    if (s->tick) {
+        g_source_destroy(s->tick);
+        g_source_unref(s->tick);
+    }
+    if (s->ctx)
+        lws_context_destroy(s->ctx);
+    if (s->bus)
+        tl_sig_bus_free(s->bus);
+    /* Connections lws did not report closed (none expected) are freed here. */
+    GList *left = g_hash_table_get_values(s->conns);
+    for (GList *l = left; l; l = l->next)
+        conn_free(l->data);
+    g_list_free(left);
+    g_hash_table_destroy(s->conns);
+    g_hash_table_destroy(s->grace);
+    tl_sig_state_clear(&s->st);
+    if (s->gloop)
+        g_main_loop_unref(s->gloop);
+    free(s);
+}

@@ -1,0 +1,233 @@
+/* Signaling wire protocol (sans-I/O): parsing, validation, errors,
+ * builders; state tables and token buckets with a fake clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "signal/groups.h"
+#include "signal/proto.h"
+
+#define MAXMSG 65536
+#define PROOF "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+static tl_sig_err parse(const char *s, tl_sig_msg *m, const char **field)
+{
+    return tl_sig_parse(s, strlen(s), MAXMSG, m, field);
+}
+
+static void expect_err(const char *s, tl_sig_err want, const char *want_field)
+{
+    tl_sig_msg m;
+    const char *f = NULL;
+    tl_sig_err e = parse(s, &m, &f);
+    if (e != want)
+        fail_msg("'%s': got %s, want %s", s, tl_sig_err_code(e), tl_sig_err_code(want));
+    if (want_field)
+        assert_string_equal(f, want_field);
+    assert_null(m.root);
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    tl_sig_msg m;
+    const char *f;
+    assert_int_equal(
+        parse("{\"type\":\"register\",\"v\":1,\"name\":\"laptop-1\",\"rid\":7}", &m, &f),
+        TL_SIGE_OK);
+    assert_int_equal(m.type, TL_SIG_REGISTER);
+    assert_string_equal(m.name, "laptop-1");
+    assert_true(m.has_rid);
+    assert_int_equal(m.rid, 7);
+    tl_sig_msg_clear(&m);
+
+    assert_int_equal(parse("{\"type\":\"register\",\"peer\":\"0123456789abcdef\",\"token\":"
+                           "\"0123456789abcdef0123456789abcdef\"}",
+                           &m, &f),
+                     TL_SIGE_OK);
+    assert_string_equal(m.peer, "0123456789abcdef");
+    tl_sig_msg_clear(&m);
+
+    assert_int_equal(
+        parse("{\"type\":\"create-group\",\"verifier\":\"" PROOF "\",\"max\":10}", &m, &f),
+        TL_SIGE_OK);
+    assert_int_equal(m.max, 10);
+    assert_true(m.has_proof);
+    assert_int_equal(m.group, TL_SIG_GROUP_NONE);
+    tl_sig_msg_clear(&m);
+
+    assert_int_equal(
+        parse("{\"type\":\"join\",\"group\":\"000123\",\"proof\":\"" PROOF "\"}", &m, &f),
+        TL_SIGE_OK);
+    assert_int_equal(m.group, 123);
+    tl_sig_msg_clear(&m);
+
+    assert_int_equal(parse("{\"type\":\"candidate\",\"group\":\"999999\",\"to\":"
+                           "\"00000000000000ff\",\"candidate\":\"candidate:1 1 udp 1 x 9 typ "
+                           "host\",\"mid\":\"0\",\"extra\":[1,2]}",
+                           &m, &f),
+                     TL_SIGE_OK);
+    assert_string_equal(m.to, "00000000000000ff");
+    assert_string_equal(m.mid, "0");
+    char *relay = tl_sig_build_relay(&m, "0123456789abcdef");
+    assert_non_null(relay);
+    assert_non_null(strstr(relay, "\"from\":\"0123456789abcdef\""));
+    assert_non_null(strstr(relay, "\"type\":\"candidate\""));
+    assert_null(strstr(relay, "\"to\""));
+    assert_null(strstr(relay, "extra"));
+    cJSON_free(relay);
+    tl_sig_msg_clear(&m);
+
+    assert_int_equal(parse("{\"type\":\"end-of-candidates\",\"group\":\"000001\",\"to\":"
+                           "\"00000000000000ff\"}",
+                           &m, &f),
+                     TL_SIGE_OK);
+    tl_sig_msg_clear(&m);
+    assert_int_equal(parse("{\"type\":\"ping\"}", &m, &f), TL_SIGE_OK);
+    tl_sig_msg_clear(&m);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_err("", TL_SIGE_BAD_JSON, NULL);
+    expect_err("{\"type\":", TL_SIGE_BAD_JSON, NULL);
+    expect_err("[1,2]", TL_SIGE_BAD_JSON, NULL);
+    expect_err("\"register\"", TL_SIGE_BAD_JSON, NULL);
+    expect_err("{}", TL_SIGE_MISSING_FIELD, "type");
+    expect_err("{\"type\":5}", TL_SIGE_BAD_FIELD, "type");
+    expect_err("{\"type\":\"frobnicate\"}", TL_SIGE_UNKNOWN_TYPE, "type");
+    expect_err("{\"type\":\"register\",\"v\":2}", TL_SIGE_VERSION, "v");
+    expect_err("{\"type\":\"register\",\"name\":\"a b\"}", TL_SIGE_BAD_FIELD, "name");
+    expect_err("{\"type\":\"register\",\"name\":42}", TL_SIGE_BAD_FIELD, "name");
+    expect_err("{\"type\":\"register\",\"peer\":\"0123456789abcdef\"}", TL_SIGE_MISSING_FIELD,
+               "token");
+    expect_err("{\"type\":\"join\",\"group\":\"12345\",\"proof\":\"" PROOF "\"}", TL_SIGE_BAD_FIELD,
+               "group");
+    expect_err("{\"type\":\"join\",\"group\":123456,\"proof\":\"" PROOF "\"}", TL_SIGE_BAD_FIELD,
+               "group");
+    expect_err("{\"type\":\"join\",\"group\":\"123456\",\"proof\":\"AAAA\"}", TL_SIGE_BAD_FIELD,
+               "proof");
+    expect_err("{\"type\":\"join\",\"group\":\"123456\"}", TL_SIGE_MISSING_FIELD, "proof");
+    expect_err("{\"type\":\"offer\",\"group\":\"123456\",\"to\":\"00000000000000ff\"}",
+               TL_SIGE_MISSING_FIELD, "sdp");
+    expect_err("{\"type\":\"offer\",\"group\":\"123456\",\"to\":\"XYZ\",\"sdp\":\"v=0\"}",
+               TL_SIGE_BAD_FIELD, "to");
+    expect_err("{\"type\":\"ping\",\"rid\":-1}", TL_SIGE_BAD_FIELD, "rid");
+    expect_err("{\"type\":\"ping\",\"rid\":1.5}", TL_SIGE_BAD_FIELD, "rid");
+    expect_err("{\"type\":\"create-group\",\"verifier\":\"" PROOF "\",\"max\":\"3\"}",
+               TL_SIGE_BAD_FIELD, "max");
+    expect_err("{\"type\":\"invite\",\"group\":\"000001\",\"name\":\"bob\",\"blob\":\"!!!!\"}",
+               TL_SIGE_BAD_FIELD, "blob");
+
+    /* Oversized field and oversized message. */
+    size_t n = TL_SIG_CAND_MAX + 200;
+    char *big = malloc(n + 200);
+    int k = snprintf(big, n + 200,
+                     "{\"type\":\"candidate\",\"group\":\"000001\",\"to\":\"00000000000000ff\","
+                     "\"candidate\":\"");
+    memset(big + k, 'a', TL_SIG_CAND_MAX + 1);
+    memcpy(big + k + TL_SIG_CAND_MAX + 1, "\"}", 3);
+    expect_err(big, TL_SIGE_FIELD_TOO_BIG, "candidate");
+    tl_sig_msg m;
+    assert_int_equal(tl_sig_parse(big, strlen(big), 100, &m, NULL), TL_SIGE_TOO_BIG);
+    free(big);
+
+    /* rid is echoed even when the body is wrong. */
+    const char *f;
+    assert_int_equal(parse("{\"type\":\"leave\",\"rid\":9}", &m, &f), TL_SIGE_MISSING_FIELD);
+    assert_true(m.has_rid);
+    assert_int_equal(m.rid, 9);
+    assert_int_equal(m.type, TL_SIG_LEAVE);
+    char *e = tl_sig_build_error(TL_SIGE_MISSING_FIELD, "leave", 1, 9, "group");
+    assert_string_equal(e, "{\"type\":\"error\",\"rid\":9,\"code\":\"missing-field\",\"ref\":"
+                           "\"leave\",\"message\":\"group\"}");
+    cJSON_free(e);
+}
+
+static void test_base64(void **state)
+{
+    (void)state;
+    uint8_t in[5] = {1, 2, 3, 4, 5}, out[8];
+    char txt[16];
+    for (size_t n = 0; n <= 5; n++) {
+        long l = tl_sig_b64_encode(in, n, txt, sizeof(txt));
+        assert_int_equal(l, (long)(4 * ((n + 2) / 3)));
+        assert_int_equal(tl_sig_b64_decode(txt, (size_t)l, out, sizeof(out)), (long)n);
+        assert_memory_equal(in, out, n);
+    }
+    assert_int_equal(tl_sig_b64_decode("AQ=A", 4, out, sizeof(out)), -1);
+    assert_int_equal(tl_sig_b64_decode("AQI", 3, out, sizeof(out)), -1);
+    assert_int_equal(tl_sig_b64_decode("A===", 4, out, sizeof(out)), -1);
+    assert_int_equal(tl_sig_b64_decode("AQIDBA==", 8, out, 3), -1);
+    assert_int_equal(tl_sig_b64_encode(in, 5, txt, 8), -1);
+}
+
+static void test_bucket(void **state)
+{
+    (void)state;
+    tl_sig_bucket b = {0};
+    /* burst 3, 1 token per second, fake clock */
+    for (int i = 0; i < 3; i++)
+        assert_true(tl_sig_bucket_take(&b, 1000, 1.0, 3.0, 0));
+    assert_false(tl_sig_bucket_take(&b, 1000, 1.0, 3.0, 0));
+    assert_false(tl_sig_bucket_take(&b, 1999, 1.0, 3.0, 0));
+    assert_true(tl_sig_bucket_take(&b, 2000, 1.0, 3.0, 1)); /* peek */
+    assert_true(tl_sig_bucket_take(&b, 2000, 1.0, 3.0, 0));
+    assert_false(tl_sig_bucket_take(&b, 2000, 1.0, 3.0, 0));
+    /* refills only up to burst */
+    assert_true(tl_sig_bucket_take(&b, 100000, 1.0, 3.0, 0));
+    assert_true(tl_sig_bucket_take(&b, 100000, 1.0, 3.0, 0));
+    assert_true(tl_sig_bucket_take(&b, 100000, 1.0, 3.0, 0));
+    assert_false(tl_sig_bucket_take(&b, 100000, 1.0, 3.0, 0));
+}
+
+static void test_state(void **state)
+{
+    (void)state;
+    tl_sig_state st;
+    tl_sig_state_init(&st);
+    uint8_t v[32] = {1};
+    tl_sig_peer *a = tl_sig_peer_upsert(&st, "000000000000000a");
+    tl_sig_peer *b = tl_sig_peer_upsert(&st, "000000000000000b");
+    tl_sig_peer *c = tl_sig_peer_upsert(&st, "000000000000000c");
+    tl_sig_peer_set_name(&st, a, "alice");
+    assert_ptr_equal(tl_sig_peer_by_name(&st, "alice"), a);
+    tl_sig_group *g = tl_sig_group_create(&st, 5, v, 2);
+    assert_non_null(g);
+    assert_null(tl_sig_group_create(&st, 5, v, 2));
+    assert_int_equal(tl_sig_group_add(g, a), TL_SIGE_OK);
+    assert_int_equal(tl_sig_group_add(g, a), TL_SIGE_OK); /* idempotent */
+    assert_int_equal(tl_sig_group_add(g, b), TL_SIGE_OK);
+    assert_int_equal(tl_sig_group_add(g, c), TL_SIGE_GROUP_FULL);
+    assert_true(tl_sig_group_is_member(g, b));
+    assert_false(tl_sig_group_is_member(g, c));
+    tl_sig_peer_remove(&st, a);
+    assert_null(tl_sig_peer_by_name(&st, "alice"));
+    g = tl_sig_group_find(&st, 5);
+    assert_non_null(g);
+    assert_int_equal(g->n_members, 1);
+    assert_true(tl_sig_group_remove(&st, g, b)); /* last member: group deleted */
+    assert_null(tl_sig_group_find(&st, 5));
+    assert_int_equal(b->n_groups, 0);
+
+    assert_non_null(tl_sig_invite_add(&st, "0123456789abcdef0123456789abcdef", 5, b->id, 1000));
+    assert_non_null(tl_sig_invite_find(&st, "0123456789abcdef0123456789abcdef", 999));
+    assert_null(tl_sig_invite_find(&st, "0123456789abcdef0123456789abcdef", 1000));
+    tl_sig_state_clear(&st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),  cmocka_unit_test(test_errors), cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_bucket), cmocka_unit_test(test_state),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
