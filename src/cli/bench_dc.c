@@ -248,23 +248,6 @@ int tl_bench_dc(int argc, char **argv)
     }
     double setup_ms = (double)(tl_loop_now_ms(g.loop) - t0);
 
-    g.tx = main_pair.a.dc;
-    tl_dc_set_buffered_amount_low_threshold(g.tx, LOW_MARK);
-    double cpu0 = tl_cli_cpu_seconds();
-    double w0 = now_s();
-    pump();
-    while (g.received < g.total && !g.failed)
-        tl_loop_iterate(g.loop, 1);
-    double secs = now_s() - w0;
-    double cpu = tl_cli_cpu_seconds() - cpu0;
-    double mbps = (double)g.total / 1e6 / secs;
-    if (g.failed) {
-        fprintf(stderr, "bench dc: connection failed during the transfer\n");
-        return 1;
-    }
-    tl_pc_stats st;
-    tl_pc_get_stats(main_pair.a.pc, &st);
-
     double setup_n_ms = 0;
     long rss_per_conn = 0;
     if (conns > 0) {
@@ -283,11 +266,29 @@ int tl_bench_dc(int argc, char **argv)
         uint64_t settle = tl_loop_now_ms(g.loop) + 200;
         while (tl_loop_now_ms(g.loop) < settle)
             tl_loop_iterate(g.loop, 1);
+        /* Both ends live in this process: divide by 2N peer connections. */
         rss_per_conn = (current_rss_kib() - rss0) / (2L * conns);
         for (int i = 0; i < conns; i++)
             pair_stop(&bp[i]);
         free(bp);
     }
+    g.tx = main_pair.a.dc;
+    tl_dc_set_buffered_amount_low_threshold(g.tx, LOW_MARK);
+    double cpu0 = tl_cli_cpu_seconds();
+    double w0 = now_s();
+    pump();
+    while (g.received < g.total && !g.failed)
+        tl_loop_iterate(g.loop, 1);
+    double secs = now_s() - w0;
+    double cpu = tl_cli_cpu_seconds() - cpu0;
+    double mbps = (double)g.total / 1e6 / secs;
+    if (g.failed) {
+        fprintf(stderr, "bench dc: connection failed during the transfer\n");
+        return 1;
+    }
+    tl_pc_stats st;
+    tl_pc_get_stats(main_pair.a.pc, &st);
+
     pair_stop(&main_pair);
     tl_loop_free(g.loop);
     free(g.buf);

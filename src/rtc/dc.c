@@ -485,6 +485,7 @@ static int dc_send(tl_dc *dc, uint32_t ppid, uint32_t ppid_empty, const void *da
     dc->q_tail = m;
     dc->buffered += len;
     pump(dc->pc);
+    tl_pc_flush(dc->pc);
     if (dc->buffered > dc->low_threshold)
         dc->above = 1;
     return TL_OK;
