@@ -19,7 +19,7 @@
  *          {"type":"state","state":NAME}
  *          {"type":"open","label":L,"protocol":P,"id":N}
  *          {"type":"sent"|"received","count":N,"bytes":B,"sha256":HEX}
- *          {"type":"bulk-sent","bytes":B} / {"type":"bulk-received","bytes":B,"ms":T}
+ *          {"type":"bulk-sent"} / {"type":"bulk-received","bytes":B,"ms":T}
  *          {"type":"closed"}         the channel's on_close ran
  *          {"type":"bye","stats":{...}} / {"type":"error","message":M}
  *
