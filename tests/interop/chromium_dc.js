@@ -165,8 +165,9 @@ function makeSignaling(o, page, peer, events) {
     toPeerGate.open = true;
     for (const m of toPeerGate.held.splice(0)) peer.sendLine(m);
   };
-  events.onPage = (m) => {
-    if (m.type !== 'candidate' && m.type !== 'end-of-candidates') return;
+  events.onPage = (ev) => {
+    if (ev.type !== 'candidate' && ev.type !== 'end-of-candidates') return;
+    const { seq, ...m } = ev; // seq is the driver's own bookkeeping
     if (toPeerGate.open) peer.sendLine(m);
     else toPeerGate.held.push(m);
   };
