@@ -278,20 +278,29 @@ async function exchange(o, page, peer, events) {
   return exp;
 }
 
-async function bulk(o, page, peer, events) {
+async function bulk(o, page, peer, events, chromiumPid) {
+  const { treeUsage } = require(path.join(root, 'bench', 'lib', 'proc_stats.js'));
   const res = { bytes: o.bulk, msg: o.msg };
+  // CPU seconds used by each side during a direction (where the time goes).
+  const cpu = () => ({ chromium: treeUsage(chromiumPid).cpu_s, tallow: treeUsage(peer.pid).cpu_s });
+  const cpuDelta = (a, b) => ({ chromium_cpu_s: +(b.chromium - a.chromium).toFixed(2),
+    tallow_cpu_s: +(b.tallow - a.tallow).toFixed(2) });
   // libtallow -> Chromium
   let mark = events.mark();
   await page.evaluate((n) => window.tlPage.expectBulk(n), o.bulk);
+  let c0 = cpu();
   peer.sendLine({ type: 'bulk', bytes: o.bulk, msg: o.msg });
   let r = await events.wait('page', 'bulk-received', 600000, (e) => e.seq > mark);
+  res.tallow_to_chromium = cpuDelta(c0, cpu());
   res.tallow_to_chromium_mbps = r.bytes / 1e6 / (r.ms / 1000);
   log(`bulk libtallow -> Chromium: ${r.bytes} bytes in ${r.ms.toFixed(0)} ms = ${res.tallow_to_chromium_mbps.toFixed(1)} MB/s`);
   // Chromium -> libtallow
   mark = events.mark();
   peer.sendLine({ type: 'expect-bulk', bytes: o.bulk });
+  c0 = cpu();
   await page.evaluate(([n, m]) => window.tlPage.bulkSend(n, m), [o.bulk, o.msg]);
   r = await events.wait('tallow', 'bulk-received', 600000, (e) => e.seq > mark);
+  res.chromium_to_tallow = cpuDelta(c0, cpu());
   res.chromium_to_tallow_mbps = r.bytes / 1e6 / (r.ms / 1000);
   log(`bulk Chromium -> libtallow: ${r.bytes} bytes in ${r.ms} ms = ${res.chromium_to_tallow_mbps.toFixed(1)} MB/s`);
   process.stdout.write(JSON.stringify({ bulk: res }) + '\n');
@@ -389,7 +398,7 @@ async function main() {
     const firstOffer = await sig.round(true, false);
     const exp = await exchange(o, page, peer, events);
     if (o.iceRestart) await iceRestart(o, page, peer, events, sig, firstOffer, exp);
-    if (o.bulk) await bulk(o, page, peer, events);
+    if (o.bulk) await bulk(o, page, peer, events, pid);
     await closeAll(o, page, peer, events, exp);
     log(`PASS (${o.offerer} offered)`);
     return 0;
