@@ -282,9 +282,14 @@ async function bulk(o, page, peer, events, chromiumPid) {
   const { treeUsage } = require(path.join(root, 'bench', 'lib', 'proc_stats.js'));
   const res = { bytes: o.bulk, msg: o.msg };
   // CPU seconds used by each side during a direction (where the time goes).
-  const cpu = () => ({ chromium: treeUsage(chromiumPid).cpu_s, tallow: treeUsage(peer.pid).cpu_s });
+  // UDP datagrams received in this namespace (data packets plus SACKs).
+  const udpIn = () => {
+    const l = require('fs').readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((x) => x.startsWith('Udp:'));
+    return parseInt(l[1].split(' ')[l[0].split(' ').indexOf('InDatagrams')], 10);
+  };
+  const cpu = () => ({ chromium: treeUsage(chromiumPid).cpu_s, tallow: treeUsage(peer.pid).cpu_s, udp: udpIn() });
   const cpuDelta = (a, b) => ({ chromium_cpu_s: +(b.chromium - a.chromium).toFixed(2),
-    tallow_cpu_s: +(b.tallow - a.tallow).toFixed(2) });
+    tallow_cpu_s: +(b.tallow - a.tallow).toFixed(2), udp_datagrams: b.udp - a.udp });
   // libtallow -> Chromium
   let mark = events.mark();
   await page.evaluate((n) => window.tlPage.expectBulk(n), o.bulk);
