@@ -362,8 +362,8 @@ int tl_ice_new(tl_ice **out, tl_loop *loop, const tl_pc_config *cfg, const char 
         tl_ice_free(ice);
         return TL_ERR_NOMEM;
     }
-    g_object_set(ice->agent, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp", FALSE, "force-relay",
-                 cfg->relay_only ? TRUE : FALSE, NULL);
+    g_object_set(ice->agent, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp", FALSE, "stun-pacing-timer",
+                 5u, "force-relay", cfg->relay_only ? TRUE : FALSE, NULL);
     ice->stream = nice_agent_add_stream(ice->agent, 1);
     int rc = ice->stream ? TL_OK : TL_ERR_NOMEM;
     if (rc == TL_OK && cfg->port_min)
