@@ -6,7 +6,10 @@ set(TL_MLKEM_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/mlkem_poly.c
     ${CMAKE_CURRENT_LIST_DIR}/mlkem.c)
 target_sources(tallow PRIVATE ${TL_MLKEM_SOURCES})
-set_source_files_properties(${TL_MLKEM_SOURCES} PROPERTIES COMPILE_OPTIONS "-O3")
+# Source properties are per directory: TARGET_DIRECTORY puts them where the
+# tallow target is defined (the top level), or they would be ignored.
+set_source_files_properties(${TL_MLKEM_SOURCES} TARGET_DIRECTORY tallow
+                            PROPERTIES COMPILE_OPTIONS "-O3")
 
 # Routing to OpenSSL's own ML-KEM (3.5+) is designed but not implemented in
 # this version: see docs/MLKEM.md, "Using OpenSSL's ML-KEM". The option exists

@@ -38,17 +38,32 @@ struct tl_group_receiver {
     uint64_t timer_at;
     tl_timer *gc_timer;
     tl_gprogress prog;
+    tl_timer *linger_timer;
+    int final_status;
+    char final_msg[200];
 };
 
 static void pump(tl_group_receiver *r);
 
+static void linger_done(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->linger_timer = NULL;
+    if (r->cb.on_finished)
+        r->cb.on_finished(r->ud, r->final_status, r->final_msg);
+}
+
+/* The job is decided. A failure is reported after a short linger so the
+ * ERROR frame queued for the sender is delivered first. */
 static void finish(tl_group_receiver *r, int status, const char *msg)
 {
     if (r->finished)
         return;
     r->finished = 1;
-    if (r->cb.on_finished)
-        r->cb.on_finished(r->ud, status, msg);
+    r->final_status = status;
+    snprintf(r->final_msg, sizeof(r->final_msg), "%s", msg);
+    r->linger_timer = tl_timer_start(r->loop, status && r->link ? GROUP_LINGER_MS : 0,
+                                     linger_done, r);
 }
 
 static void close_sinks(tl_group_receiver *r)
@@ -185,11 +200,12 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
 
 static void pump(tl_group_receiver *r)
 {
-    if (r->pumping || !r->xr || r->finished)
+    /* Still polled after the job is decided: the last frames go out. */
+    if (r->pumping || !r->xr)
         return;
     r->pumping = 1;
     uint64_t now = tl_loop_now_ms(r->loop);
-    for (int guard = 0; guard < 4096 && r->xr && !r->finished; guard++) {
+    for (int guard = 0; guard < 4096 && r->xr; guard++) {
         tl_xfer_action act;
         int rc = tl_xfer_receiver_poll(r->xr, now, tl_link_writable(r->link), &act);
         if (rc != TL_OK || act.type == TL_XFER_ACT_NONE)
@@ -464,6 +480,8 @@ void tl_group_receiver_free(tl_group_receiver *r)
         tl_timer_stop(r->timer);
     if (r->gc_timer)
         tl_timer_stop(r->gc_timer);
+    if (r->linger_timer)
+        tl_timer_stop(r->linger_timer);
     gc(r);
     tl_xfer_receiver_free(r->xr);
     tl_link_free(r->link);

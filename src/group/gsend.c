@@ -51,6 +51,7 @@ struct tl_group_sender {
     int finished;
     long tamper_chunk; /* TALLOW_TEST_TAMPER_CHUNK, -1 when unset */
     recipient *tamper_target;
+    int tamper_done;
     tl_timer *reap_timer;
     tl_timer *linger_timer;
     tl_timer *invite_timer;
@@ -194,9 +195,10 @@ static void send_record(recipient *r, const uint8_t *data, size_t len)
     tl_group_sender *s = r->s;
     uint8_t *copy = NULL;
     if (len >= s->manifest->chunk_size && s->tamper_chunk >= 0) {
-        if (!s->tamper_target)
+        if (!s->tamper_target && !s->tamper_done)
             s->tamper_target = r;
         if (s->tamper_target == r && r->sends_big++ == (uint32_t)s->tamper_chunk) {
+            s->tamper_done = 1;
             copy = malloc(len);
             if (copy) {
                 memcpy(copy, data, len);

@@ -7,8 +7,11 @@
  * ek, c, and the ek/H(ek) fields inside dk are public, so they are marked
  * defined where the protocol publishes them; shared secrets are declassified
  * only after the call that produced them, to check the results.
- * Built with -DCTGRIND_SELFTEST it adds one deliberate branch on a secret,
- * which memcheck must flag (proving the harness can fail). */
+ * Built with -DCTGRIND_SELFTEST it adds two deliberate branches on secrets,
+ * which memcheck must flag (proving the harness can fail): one here on d,
+ * and one inside decapsulation on the re-encryption comparison result
+ * (src/crypto/mlkem.c), which shows the taint reaches the library's
+ * innermost secret. */
 #include <stdio.h>
 #include <string.h>
 
