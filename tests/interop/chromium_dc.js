@@ -73,7 +73,7 @@ class Events {
   }
   check(w) {
     for (const { side, ev } of this.list) {
-      if (ev.type === 'error') {
+      if (ev.type === 'error' && !w.ignoreErrors) {
         w.reject(new Error(`${side} reported an error: ${ev.message}`));
       } else if (side === 'tallow' && ev.type === 'exit' && w.side === 'tallow' && w.type !== 'exit') {
         w.reject(new Error(`interop_peer exited (code ${ev.code}, signal ${ev.signal}) before ${w.type}`));
@@ -91,9 +91,9 @@ class Events {
   mark() {
     return this.list.length;
   }
-  wait(side, type, ms, pred) {
+  wait(side, type, ms, pred, ignoreErrors) {
     const p = new Promise((resolve, reject) => {
-      const w = { side, type, pred, resolve, reject };
+      const w = { side, type, pred, resolve, reject, ignoreErrors };
       this.waiters.push(w);
       this.check(w);
     });
@@ -360,6 +360,29 @@ async function closeAll(o, page, peer, events, exp) {
   }
 }
 
+// After a failure: both sides' view of the connection, to tell where bytes
+// stopped (sender queue, in flight, receiver). Best effort, short deadlines.
+async function diagnose(page, peer, events) {
+  try {
+    if (peer && peer.exitCode == null) {
+      const mark = events.mark();
+      peer.sendLine({ type: 'stats' });
+      const st = await events.wait('tallow', 'stats', 3000, (e) => e.seq > mark, true);
+      log(`diag libtallow: ${JSON.stringify(st.stats)}`);
+    }
+  } catch (e) {
+    log(`diag libtallow: ${e.message}`);
+  }
+  try {
+    if (page) {
+      const d = await children.deadline(page.evaluate(() => window.tlPage.diag()), 3000, 'page diag');
+      log(`diag Chromium: ${JSON.stringify(d)}`);
+    }
+  } catch (e) {
+    log(`diag Chromium: ${e.message}`);
+  }
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   fullSdp = o.verbose;
@@ -376,6 +399,7 @@ async function main() {
 
   let chromium = null;
   let peer = null;
+  let page = null;
   try {
     chromium = await launchChromium();
     const pid = chromium.pid;
@@ -387,7 +411,7 @@ async function main() {
       }
     });
     log(`Chromium started, pid ${pid}`);
-    const page = await chromium.browser.newPage();
+    page = await chromium.browser.newPage();
     page.on('console', (m) => log('page console:', m.text()));
     page.on('pageerror', (e) => events.push('page', { type: 'error', message: `page error: ${e.message}` }));
     await page.exposeFunction('tlToNode', (m) => {
@@ -409,6 +433,7 @@ async function main() {
     return 0;
   } catch (e) {
     log(`FAIL (${o.offerer} offered): ${e.message}`);
+    await diagnose(page, peer, events);
     return 1;
   } finally {
     if (peer) await children.stop(peer, 3000);

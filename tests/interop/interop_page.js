@@ -186,6 +186,18 @@ function installPage(g) {
       return { messages_sent: st.txMsgs, bytes_sent: st.txBytes, messages_received: st.rxMsgs,
         bytes_received: st.rxAll };
     },
+    // Diagnostics on failure: channel, transport and counters.
+    async diag() {
+      const out = { counters: this.counters(), rxThisRound: { count: st.rxCount, bytes: st.rxBytes },
+        pc: st.pc && st.pc.connectionState, dc: st.dc && st.dc.readyState,
+        buffered: st.dc && st.dc.bufferedAmount, stats: [] };
+      if (st.pc) {
+        (await st.pc.getStats()).forEach((r) => {
+          if (['data-channel', 'transport', 'candidate-pair'].includes(r.type)) out.stats.push(r);
+        });
+      }
+      return out;
+    },
     async selectedPair() {
       const stats = await st.pc.getStats();
       let pair = null;

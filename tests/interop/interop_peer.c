@@ -13,6 +13,7 @@
  *                                    messages, bufferedAmount kept in 1..4 MiB
  *          {"type":"expect-bulk","bytes":N}   count the next N binary bytes
  *          {"type":"close"}          close the channel (SCTP stream reset)
+ *          {"type":"stats"}          report stats now (diagnostics on failure)
  *          {"type":"quit"}           close the connection, report stats, exit
  *   stdout {"type":"offer"|"answer","sdp":S}
  *          {"type":"candidate","candidate":C,"mid":M} / {"type":"end-of-candidates"}
@@ -21,7 +22,7 @@
  *          {"type":"sent"|"received","count":N,"bytes":B,"sha256":HEX}
  *          {"type":"bulk-sent"} / {"type":"bulk-received","bytes":B,"ms":T}
  *          {"type":"closed"}         the channel's on_close ran
- *          {"type":"bye","stats":{...}} / {"type":"error","message":M}
+ *          {"type":"stats"|"bye","stats":{...}} / {"type":"error","message":M}
  *
  * As offerer it creates the channel "interop" (protocol "tl-interop"); as
  * answerer it takes the channel Chromium opens. Once the channel is open it
@@ -374,12 +375,12 @@ static void on_datachannel(tl_pc *pc, tl_dc *dc, void *ud)
     tl_dc_set_callbacks(dc, &dc_cbs, p); /* on_open follows */
 }
 
-static void emit_bye(peer *p)
+static cJSON *stats_json(peer *p)
 {
     tl_pc_stats st;
-    cJSON *o = msg_new("bye");
+    cJSON *s = cJSON_CreateObject();
     if (tl_pc_get_stats(p->pc, &st) == TL_OK) {
-        cJSON *s = cJSON_AddObjectToObject(o, "stats");
+        cJSON_AddStringToObject(s, "state", tl_pc_state_name(st.state));
         cJSON_AddNumberToObject(s, "bytes_sent", (double)st.bytes_sent);
         cJSON_AddNumberToObject(s, "bytes_received", (double)st.bytes_received);
         cJSON_AddNumberToObject(s, "messages_sent", (double)st.messages_sent);
@@ -390,6 +391,19 @@ static void emit_bye(peer *p)
         cJSON_AddStringToObject(s, "local_type", tl_cand_type_name(st.local_type));
         cJSON_AddStringToObject(s, "remote_type", tl_cand_type_name(st.remote_type));
     }
+    if (p->dc) {
+        cJSON_AddNumberToObject(s, "dc_state", tl_dc_get_state(p->dc));
+        cJSON_AddNumberToObject(s, "dc_buffered_amount", (double)tl_dc_buffered_amount(p->dc));
+    }
+    cJSON_AddNumberToObject(s, "rx_count_this_round", (double)p->rx_count);
+    cJSON_AddNumberToObject(s, "rx_bytes_this_round", (double)p->rx_bytes);
+    return s;
+}
+
+static void emit_bye(peer *p)
+{
+    cJSON *o = msg_new("bye");
+    cJSON_AddItemToObject(o, "stats", stats_json(p));
     emit(p, o, 0);
 }
 
@@ -489,6 +503,10 @@ static void handle_line(peer *p, const char *line)
         rc = p->dc ? tl_dc_close(p->dc) : TL_ERR_STATE;
         if (rc != TL_OK)
             fail(p, "dc close: %s", tl_strerror(rc));
+    } else if (!strcmp(type, "stats")) {
+        cJSON *o = msg_new("stats");
+        cJSON_AddItemToObject(o, "stats", stats_json(p));
+        emit(p, o, 0);
     } else if (!strcmp(type, "quit")) {
         emit_bye(p);
         tl_pc_close(p->pc);
