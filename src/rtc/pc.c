@@ -87,7 +87,7 @@ struct tl_pc {
     int freed;
 };
 
-static unsigned g_pc_counter;
+static gint g_pc_counter; /* names "pc N" in logs */
 
 const char *tl_pc_state_name(tl_pc_state s)
 {
@@ -601,7 +601,8 @@ int tl_pc_new(tl_pc **out, tl_loop *loop, const tl_pc_config *cfg, const tl_pc_c
         return TL_ERR_NOMEM;
     static const tl_pc_config defaults = {0};
     pc->loop = loop;
-    snprintf(pc->subject, sizeof(pc->subject), "pc %u", ++g_pc_counter);
+    snprintf(pc->subject, sizeof(pc->subject), "pc %u",
+             (unsigned)g_atomic_int_add(&g_pc_counter, 1) + 1);
     if (cb)
         pc->cb = *cb;
     pc->ud = ud;
