@@ -677,7 +677,10 @@ static void fill_local_sdp(tl_pc *pc, tl_sdp *s)
     s->sctp_port = TL_SCTP_PORT;
     s->max_message_size = pc->cfg.max_message_size;
     s->n_candidates = tl_ice_local_candidates(pc->ice, s->candidates, TL_SDP_MAX_CANDIDATES);
-    s->end_of_candidates = tl_ice_gathering_done(pc->ice);
+    /* Candidates and their end are trickled (on_local_candidate,
+     * on_gathering_done); announcing the end here too would make everything
+     * trickled afterwards arrive after end-of-candidates (RFC 8838 §4). */
+    s->end_of_candidates = 0;
 }
 
 int tl_pc_create_offer(tl_pc *pc, char **sdp)
