@@ -66,6 +66,9 @@ typedef struct tl_signal_server_config {
     uint32_t idle_timeout_s; /* ping after half of it idle, drop after it; default 60 */
     uint32_t resume_grace_s; /* a dropped peer keeps its place this long, default 30 */
     uint32_t max_conns;      /* connections per server, default 16384 */
+    int glib_io;             /* 1: lws' GLib plugin (a GSource per socket); 0 (default):
+                                lws' libuv backend whose epoll descriptor is polled by one
+                                GSource of the loop (O(ready sockets) per iteration) */
 } tl_signal_server_config;
 
 /* Creates a server listening on cfg->listen, running on loop. With
@@ -148,12 +151,16 @@ typedef struct tl_signal_client_config {
 } tl_signal_client_config;
 
 /* Creates a client and starts connecting. urls and strings are copied.
- * Returns TL_OK, TL_ERR_INVALID_ARG (no URL, bad URL) or TL_ERR_NOMEM. */
+ * Returns TL_OK, TL_ERR_INVALID_ARG (no URL, bad URL, bad name), TL_ERR_IO
+ * (cannot set up TLS / read ca_pem) or TL_ERR_NOMEM. */
 int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_client_config *cfg,
                          const tl_signal_callbacks *cb, void *ud);
 
-/* Closes the connection (a clean close: the server tells the groups this peer
- * left) and frees the client. NULL is a no-op. Allowed inside callbacks. */
+/* Drops the connection and frees the client. The server sees a drop: the
+ * groups get peer-gone now and group-left after its grace time; call
+ * tl_signal_client_leave() first (and wait for on_left) to leave at once.
+ * NULL is a no-op. Allowed inside callbacks (the release is deferred to the
+ * loop; no callback runs after this call). */
 void tl_signal_client_free(tl_signal_client *c);
 
 tl_signal_state tl_signal_client_state(const tl_signal_client *c);
@@ -169,6 +176,13 @@ const char *tl_signal_client_peer_id(const tl_signal_client *c);
 /* Creates a group; on_group_created gives its code. location is put into the
  * code ("ws://host:port"); NULL uses the URL this client is connected to. */
 int tl_signal_client_create_group(tl_signal_client *c, const char *location);
+
+/* Re-creates the group of an earlier join code (the creator restarting: same
+ * group number, same secret, so joiners can come back). Fails with
+ * "group-exists" through on_error if the group is live. Returns as above, or
+ * TL_ERR_PARSE for a code that does not parse. */
+int tl_signal_client_create_group_code(tl_signal_client *c, const char *code,
+                                       const char *location);
 
 /* Invites the device registered as name into group, with an opaque blob
  * (at most 3072 bytes; the sender may encrypt it). */

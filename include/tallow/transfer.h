@@ -359,7 +359,10 @@ typedef struct tl_sink_config {
 } tl_sink_config;
 
 /* Opens (or resumes) the sink for entry `index` of m (borrowed; must
- * outlive the sink). Folders are created here. Fills *have: WANT with the
+ * outlive the sink). Folders are created here. A sink holds file
+ * descriptors only while its file is being written (between its first
+ * tl_sink_write_chunk and tl_sink_finish), so one sink per manifest entry is
+ * fine for folders of many files. Fills *have: WANT with the
  * verified chunks from an existing <name>.tallow-state whose content id
  * matches, COMPLETE when the final file already exists with the same size
  * and SHA-256, REFUSE with the error otherwise. Returns TL_OK (even when
@@ -413,7 +416,16 @@ void tl_bucket_set_active(tl_bucket_group *g, int id, int active);
  * total allow. Returns 1 (taken) or 0 (wait; see tl_bucket_wait_ms). */
 int tl_bucket_take(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
 
-/* Milliseconds until tl_bucket_take(id, n) can succeed (0: now). */
+/* Send-then-charge style, for messages whose size is known only after they
+ * were produced: tl_bucket_ready() is 1 while the member's balances are
+ * positive (pass it as part of `writable`), tl_bucket_consume() charges the
+ * bytes actually sent, going into debt if needed; the debt delays the next
+ * ready. Over time the rates hold exactly as with tl_bucket_take(). */
+int tl_bucket_ready(tl_bucket_group *g, int id, uint64_t now);
+void tl_bucket_consume(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
+
+/* Milliseconds until tl_bucket_take(id, n) can succeed (0: now); with n = 1
+ * the time until tl_bucket_ready(). */
 uint64_t tl_bucket_wait_ms(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
 
 typedef enum {

@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: tallow signal [--listen HOST:PORT] [--cert PEM --key PEM] [--redis URL]\n"
                "                     [--max-group N] [--max-msg BYTES] [--rate N/s]\n"
-               "                     [--idle-timeout S] [--grace S] [-v]\n"
+               "                     [--idle-timeout S] [--grace S] [--glib-io] [-v]\n"
                "  --listen     address to listen on (default 127.0.0.1:7788; port 0 picks one)\n"
                "  --cert/--key serve wss with this certificate and key (PEM files)\n"
                "  --redis      redis://HOST:PORT: share groups with other servers\n"
@@ -51,6 +51,10 @@ static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *
         int bad = 0;
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             *verbose = 1;
+            continue;
+        }
+        if (!strcmp(a, "--glib-io")) {
+            cfg->glib_io = 1; /* lws' GLib plugin instead of the epoll backend */
             continue;
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "group/group_internal.h"
 #include "group/link.h"
@@ -82,6 +83,9 @@ static void linger_done(void *arg)
 {
     tl_group_sender *s = arg;
     s->linger_timer = NULL;
+    /* Everyone has the files: a later send of the same files is a new job. */
+    if (s->final_status == 0 && s->cfg.session_file)
+        unlink(s->cfg.session_file);
     if (s->cb.on_finished)
         s->cb.on_finished(s->ud, s->final_status, s->final_msg);
 }
@@ -212,7 +216,7 @@ static void send_record(recipient *r, const uint8_t *data, size_t len)
     if (rc != TL_OK)
         tl_loop_log(s->loop, TL_LOG_DEBUG, r->peer, "send failed: %s", tl_strerror(rc));
     if (s->buckets && r->bucket >= 0)
-        tl_bucket_take(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
+        tl_bucket_consume(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
 }
 
 static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
@@ -261,12 +265,12 @@ static int may_send(recipient *r, uint64_t now, uint64_t *wait_at)
     tl_group_sender *s = r->s;
     if (!s->buckets || r->bucket < 0)
         return 1;
-    uint64_t need = s->manifest->chunk_size;
+    /* Send, then charge what was sent (tl_bucket_consume in send_record). */
     tl_bucket_set_active(s->buckets, r->bucket, 1);
-    uint64_t w = tl_bucket_wait_ms(s->buckets, r->bucket, need, now);
-    if (w == 0)
+    if (tl_bucket_ready(s->buckets, r->bucket, now))
         return 1;
-    *wait_at = now + w;
+    uint64_t w = tl_bucket_wait_ms(s->buckets, r->bucket, 1, now);
+    *wait_at = now + (w ? w : 1);
     return 0;
 }
 
@@ -279,7 +283,8 @@ static void pump(recipient *r)
     tl_group_sender *s = r->s;
     r->pumping = 1;
     uint64_t now = tl_loop_now_ms(s->loop), wait_at = UINT64_MAX;
-    for (int guard = 0; guard < 4096; guard++) {
+    int guard;
+    for (guard = 0; guard < 4096; guard++) {
         tl_xfer_action act;
         int writable = may_send(r, now, &wait_at);
         int rc = tl_xfer_sender_poll(r->xs, now, writable, &act);
@@ -306,7 +311,7 @@ static void pump(recipient *r)
             at = wait_at;
         arm_timer(r, now, at);
         /* More to do right away (the guard above bounds one turn). */
-        if (tl_link_writable(r->link) && wait_at == UINT64_MAX)
+        if (guard == 4096)
             arm_timer(r, now, now + 1);
     }
 }
@@ -590,6 +595,7 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         tl_group_sender_free(s);
         return rc;
     }
+    tl_gnet_default_bind(&s->cfg.net, s->location);
     *out = s;
     return TL_OK;
 }

@@ -5,6 +5,7 @@
  * order Redis delivers them, its own included); "tl:srv:<id>" carries relays
  * for the clients of server <id> ("<peer id><json>"); "tl:hb" carries each
  * server's id once a second so the others notice when it dies. */
+#define _GNU_SOURCE /* uv.h needs POSIX thread types */
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,6 +6,7 @@
  * (Redis) order, so all copies agree; each server then tells its own local
  * clients. Relays (offer, answer, ...) go straight to the server holding the
  * target's connection. Without Redis the bus applies events at once. */
+#define _GNU_SOURCE /* uv.h needs POSIX thread types */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,8 +252,10 @@ static void wrong_join(tl_sig_conn *c, tl_sig_group *g, const tl_sig_msg *m)
     if (g)
         tl_sig_bucket_take(&g->wrong_joins, now, TL_SIG_GJOIN_RATE, TL_SIG_GJOIN_BURST, 0);
     reply_err(c, TL_SIGE_BAD_CODE, m, NULL);
-    if (++c->wrong_joins >= TL_SIG_WRONG_JOIN_CLOSE)
-        c->closing = 1;
+    if (++c->wrong_joins >= TL_SIG_WRONG_JOIN_CLOSE) {
+        c->closing = 1; /* hang up once the error is out */
+        lws_callback_on_writable(c->wsi);
+    }
     tl_loop_log(c->srv->loop, TL_LOG_INFO, "signal", "conn %llu: wrong join code (%u)",
                 (unsigned long long)c->serial, c->wrong_joins);
 }
@@ -584,8 +587,6 @@ static void grace_start(tl_signal_server *s, tl_sig_peer *p, int local_only)
     }
     ge->expires_ms = tl_sig_now(s) + (uint64_t)s->cfg.resume_grace_s * 1000u;
     ge->local_only = local_only;
-    /* key was allocated with g_strdup; the table frees keys with free(),
-     * which is the same allocator for glib >= 2.46. */
     g_hash_table_replace(s->grace, key, ge);
 }
 

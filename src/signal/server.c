@@ -1,5 +1,6 @@
 /* Signaling server: the libwebsockets edge (listen, frames, send queues,
  * idle pings) on the tl_loop's GMainContext. Requests go to router.c. */
+#define _GNU_SOURCE /* uv.h needs POSIX thread types */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "signal/server_internal.h"
 
 #define DEF_LISTEN "127.0.0.1:7788"
+#define TL_SIG_DIRECT_MAX 4096
 
 uint64_t tl_sig_now(const tl_signal_server *s)
 {
@@ -49,6 +51,16 @@ void tl_sig_conn_send(tl_sig_conn *c, const char *text, size_t len)
         tl_sig_conn_close(c);
         return;
     }
+    if (!c->out_head && !c->ping_due && len <= TL_SIG_DIRECT_MAX && !lws_send_pipe_choked(c->wsi)) {
+        /* Fast path: the socket takes it now. Saves two epoll_ctl calls and
+         * a loop iteration per relayed message; lws keeps any unsent tail
+         * and finishes it itself on the next WRITEABLE. */
+        unsigned char buf[LWS_PRE + TL_SIG_DIRECT_MAX];
+        memcpy(buf + LWS_PRE, text, len);
+        if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+            tl_sig_conn_close(c);
+        return;
+    }
     tl_sig_out *o = malloc(sizeof(*o) + LWS_PRE + len);
     if (!o) {
         tl_sig_conn_close(c);
@@ -78,6 +90,15 @@ static int on_writeable(tl_sig_conn *c)
 {
     if (c->kill)
         return -1;
+    if (c->ping_due) {
+        unsigned char buf[LWS_PRE + 4];
+        c->ping_due = 0;
+        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+            return -1;
+        if (c->out_head)
+            lws_callback_on_writable(c->wsi);
+        return 0;
+    }
     tl_sig_out *o = c->out_head;
     if (!o)
         return c->closing ? -1 : 0;
@@ -94,10 +115,21 @@ static int on_writeable(tl_sig_conn *c)
     return 0;
 }
 
+/* Whole messages in one frame (the usual case) are handled straight from
+ * lws' buffer; fragmented ones are assembled in a buffer that grows to at
+ * most max_msg and is released after the message. */
 static void on_receive(tl_sig_conn *c, const char *in, size_t len)
 {
     size_t max = c->srv->cfg.max_msg;
-    if (lws_is_first_fragment(c->wsi)) {
+    int first = lws_is_first_fragment(c->wsi), final = lws_is_final_fragment(c->wsi);
+    if (first && final && !lws_remaining_packet_payload(c->wsi)) {
+        if (len > max)
+            tl_sig_handle_too_big(c);
+        else
+            tl_sig_handle_text(c, in, len);
+        return;
+    }
+    if (first) {
         c->rx_len = 0;
         c->rx_overflow = 0;
     }
@@ -105,16 +137,24 @@ static void on_receive(tl_sig_conn *c, const char *in, size_t len)
         if (c->rx_len + len > max) {
             c->rx_overflow = 1;
         } else {
-            memcpy(c->rx + c->rx_len, in, len);
-            c->rx_len += len;
+            char *nb = realloc(c->rx, c->rx_len + len + 1);
+            if (!nb) {
+                c->rx_overflow = 1;
+            } else {
+                c->rx = nb;
+                memcpy(c->rx + c->rx_len, in, len);
+                c->rx_len += len;
+            }
         }
     }
-    if (!lws_is_final_fragment(c->wsi))
+    if (!final || lws_remaining_packet_payload(c->wsi))
         return;
     if (c->rx_overflow)
         tl_sig_handle_too_big(c);
     else
         tl_sig_handle_text(c, c->rx, c->rx_len);
+    free(c->rx);
+    c->rx = NULL;
     c->rx_len = 0;
     c->rx_overflow = 0;
 }
@@ -124,14 +164,10 @@ static tl_sig_conn *conn_new(tl_signal_server *s, struct lws *wsi)
     tl_sig_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->rx = malloc(s->cfg.max_msg + 1);
-    if (!c->rx) {
-        free(c);
-        return NULL;
-    }
     c->srv = s;
     c->wsi = wsi;
     c->serial = ++s->next_serial;
+    c->last_rx_ms = tl_sig_now(s);
     g_hash_table_insert(s->conns, &c->serial, c);
     return c;
 }
@@ -161,9 +197,14 @@ static int cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *us
         *pc = conn_new(s, wsi);
         return *pc ? 0 : -1;
     }
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (c)
+            c->last_rx_ms = tl_sig_now(s);
+        return 0;
     case LWS_CALLBACK_RECEIVE:
         if (!c || c->kill)
             return c ? -1 : 0;
+        c->last_rx_ms = tl_sig_now(s);
         if (lws_frame_is_binary(wsi)) {
             tl_sig_handle_text(c, "", 0); /* answered as bad-json */
             return 0;
@@ -192,7 +233,10 @@ static int cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *us
 }
 
 static const struct lws_protocols protocols[] = {
-    {"tallow-signal-1", cb_signal, sizeof(tl_sig_conn *), 4096, 0, NULL, 0},
+    /* 1 KiB receive buffer per connection: candidates fit; larger messages
+     * (SDP) arrive in pieces and are assembled in on_receive(). It is most
+     * of the per-connection memory at 10,000 clients. */
+    {"tallow-signal-1", cb_signal, sizeof(tl_sig_conn *), 1024, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -234,11 +278,107 @@ static void lws_quiet(int level, const char *line)
     (void)line; /* the library never prints; lws lines may carry addresses */
 }
 
+/* Idle connections: a WebSocket ping after half the idle timeout, a hang-up
+ * after all of it. Done here, once a second, rather than with lws' per-
+ * connection validity timers (lws 4.1 re-sorts a timer list on every frame). */
+static void idle_check(tl_signal_server *s)
+{
+    uint64_t now = tl_sig_now(s), idle = (uint64_t)s->cfg.idle_timeout_s * 1000u;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, s->conns);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_conn *c = v;
+        uint64_t quiet = now - c->last_rx_ms;
+        if (quiet >= idle) {
+            tl_sig_conn_close(c);
+        } else if (quiet >= idle / 2 && !c->ping_due) {
+            c->ping_due = 1;
+            lws_callback_on_writable(c->wsi);
+        }
+    }
+}
+
 static gboolean tick_cb(gpointer data)
 {
     tl_signal_server *s = data;
+    idle_check(s);
     tl_sig_tick(s);
     return G_SOURCE_CONTINUE;
+}
+
+/* The epoll backend: lws runs on a libuv loop whose epoll descriptor is one
+ * unix-fd source of the tl_loop's GMainContext, so every callback still runs
+ * in a dispatch of the tl_loop, on its thread. GLib's own per-descriptor
+ * sources (lws' GLib plugin) cost O(connections) per loop iteration; this
+ * costs O(ready descriptors). */
+typedef struct uv_gsource {
+    GSource base;
+    uv_loop_t *uv;
+    gpointer tag;
+} uv_gsource;
+
+static gboolean uvs_prepare(GSource *src, gint *timeout)
+{
+    uv_gsource *u = (uv_gsource *)src;
+    uv_update_time(u->uv);
+    *timeout = uv_backend_timeout(u->uv);
+    return *timeout == 0;
+}
+
+static gboolean uvs_check(GSource *src)
+{
+    uv_gsource *u = (uv_gsource *)src;
+    return (g_source_query_unix_fd(src, u->tag) & G_IO_IN) || uv_backend_timeout(u->uv) == 0;
+}
+
+static gboolean uvs_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    (void)cb;
+    (void)data;
+    uv_run(((uv_gsource *)src)->uv, UV_RUN_NOWAIT);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs uvs_funcs = {uvs_prepare, uvs_check, uvs_dispatch, NULL, NULL, NULL};
+
+static int uv_backend_start(tl_signal_server *s)
+{
+    s->uv = malloc(sizeof(*s->uv));
+    if (!s->uv || uv_loop_init(s->uv) != 0) {
+        free(s->uv);
+        s->uv = NULL;
+        return TL_ERR_NOMEM;
+    }
+    uv_gsource *u = (uv_gsource *)g_source_new(&uvs_funcs, sizeof(*u));
+    u->uv = s->uv;
+    u->tag = g_source_add_unix_fd(&u->base, uv_backend_fd(s->uv), G_IO_IN);
+    s->uv_src = &u->base;
+    g_source_attach(s->uv_src, tl_loop_gcontext(s->loop));
+    return TL_OK;
+}
+
+static void uv_backend_stop(tl_signal_server *s)
+{
+    if (!s->uv)
+        return;
+    /* Let lws close its handles; with a foreign libuv loop lws 4.1 finishes
+     * the context only when lws_context_destroy() is called again after
+     * the handles closed. */
+    for (int i = 0; i < 10000 && uv_run(s->uv, UV_RUN_NOWAIT); i++)
+        ;
+    if (s->ctx)
+        lws_context_destroy(s->ctx);
+    s->ctx = NULL;
+    for (int i = 0; i < 10000 && uv_run(s->uv, UV_RUN_NOWAIT); i++)
+        ;
+    if (s->uv_src) {
+        g_source_destroy(s->uv_src);
+        g_source_unref(s->uv_src);
+    }
+    uv_loop_close(s->uv);
+    free(s->uv);
+    s->uv = NULL;
 }
 
 static void apply_defaults(tl_signal_server_config *c)
@@ -265,16 +405,21 @@ static int create_context(tl_signal_server *s, const char *host, int port)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    void *foreign[1] = {s->gloop};
+    void *foreign[1] = {s->cfg.glib_io ? (void *)s->gloop : (void *)s->uv};
     info.port = port;
     info.iface = host[0] ? host : NULL;
     info.protocols = protocols;
     info.user = s;
-    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+    info.options = (s->cfg.glib_io ? LWS_SERVER_OPTION_GLIB : LWS_SERVER_OPTION_LIBUV) |
+                   LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
     info.foreign_loops = foreign;
-    info.fd_limit_per_thread = s->cfg.max_conns + 64;
-    info.retry_and_idle_policy = &s->retry;
+    /* No fd_limit_per_thread: with it lws 4.1 finds a socket's wsi by a
+     * linear search over all of them (wsi_from_fd), 23% of the server's time
+     * at 5,000 clients. Sized from ulimit -n, the lookup is direct. */
     info.pt_serv_buf_size = 16384;
+    /* Handshakes on a loaded box (thousands of clients arriving at once) can
+     * take longer than lws' default 5 s. */
+    info.timeout_secs = 30;
     if (s->cfg.cert_pem) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = s->cfg.cert_pem;
@@ -318,14 +463,12 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
         snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
     tl_sig_state_init(&s->st);
     s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
-    s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
-    s->retry.secs_since_valid_ping = (uint16_t)(c.idle_timeout_s / 2 ? c.idle_timeout_s / 2 : 1);
-    s->retry.secs_since_valid_hangup = (uint16_t)c.idle_timeout_s;
+    s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free);
     s->gloop = g_main_loop_new(tl_loop_gcontext(loop), FALSE);
     lws_set_log_level(LLL_ERR, lws_quiet);
 
-    int rc = TL_OK;
-    if (c.redis_url)
+    int rc = c.glib_io ? TL_OK : uv_backend_start(s);
+    if (rc == TL_OK && c.redis_url)
         rc = tl_sig_bus_new(&s->bus, s, c.redis_url);
     if (rc == TL_OK)
         rc = create_context(s, host, port);
@@ -365,6 +508,7 @@ void tl_signal_server_free(tl_signal_server *s)
     }
     if (s->ctx)
         lws_context_destroy(s->ctx);
+    uv_backend_stop(s);
     if (s->bus)
         tl_sig_bus_free(s->bus);
     /* Connections lws did not report closed (none expected) are freed here. */

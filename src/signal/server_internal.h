@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <libwebsockets.h>
+#include <uv.h>
 
 #include "signal/groups.h"
 #include "signal/proto.h"
@@ -46,17 +47,20 @@ typedef struct tl_sig_conn {
     int closing;     /* hang up after the queue drains */
     int kill;        /* hang up now */
     int clean_close; /* peer sent a close frame with 1000 */
+    int ping_due;    /* send a WebSocket ping at the next WRITEABLE */
+    uint64_t last_rx_ms;
 } tl_sig_conn;
 
 typedef struct tl_sig_bus tl_sig_bus;
 
 struct tl_signal_server {
     tl_loop *loop;
-    GMainLoop *gloop; /* wraps the tl_loop's context for lws */
+    GMainLoop *gloop; /* wraps the tl_loop's context for lws (GLib backend) */
+    uv_loop_t *uv;    /* epoll backend: a libuv loop run from one GSource */
+    GSource *uv_src;
     struct lws_context *ctx;
     struct lws_vhost *vh;
     tl_signal_server_config cfg;
-    lws_retry_bo_t retry;
     char id[TL_SIG_SRV_LEN + 1];
     tl_sig_state st;
     GHashTable *conns; /* serial -> tl_sig_conn* */

@@ -14,3 +14,8 @@ target_sources(tallow PRIVATE
 add_executable(tl_sig_loadgen ${PROJECT_SOURCE_DIR}/bench/signal/loadgen.c)
 set_target_properties(tl_sig_loadgen PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
 target_compile_options(tl_sig_loadgen PRIVATE -Wall -Wextra)
+
+# The server's epoll backend: lws' libuv event library driven from the
+# tl_loop (libuv1-dev comes with libwebsockets-dev).
+pkg_check_modules(TL_UV REQUIRED IMPORTED_TARGET libuv)
+target_link_libraries(tallow PUBLIC PkgConfig::TL_UV)

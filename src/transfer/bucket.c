@@ -15,8 +15,8 @@ typedef struct member {
     int used;
     int active;
     uint64_t peer_rate; /* bytes/s, 0 = unlimited */
-    uint64_t share;     /* milli-bytes of the total given to this member */
-    uint64_t own;       /* milli-bytes of the per-member bucket */
+    int64_t share;      /* milli-bytes of the total given to this member (< 0: debt) */
+    int64_t own;        /* milli-bytes of the per-member bucket (< 0: debt) */
     uint64_t own_last;  /* last refill of own */
 } member;
 
@@ -24,7 +24,7 @@ struct tl_bucket_group {
     uint64_t rate;  /* bytes/s, 0 = unlimited */
     uint64_t burst; /* bytes */
     uint64_t last;
-    uint64_t pool; /* milli-bytes nobody claimed */
+    int64_t pool; /* milli-bytes nobody claimed (>= 0) */
     member *m;
     int n, cap;
 };
@@ -61,7 +61,7 @@ int tl_bucket_add(tl_bucket_group *g, uint64_t peer_rate)
             g->m[i].used = 1;
             g->m[i].active = 1;
             g->m[i].peer_rate = peer_rate;
-            g->m[i].own = peer_rate ? g->burst * 1000 : 0;
+            g->m[i].own = peer_rate ? (int64_t)g->burst * 1000 : 0;
             g->m[i].own_last = g->last;
             return i;
         }
@@ -84,7 +84,8 @@ int tl_bucket_add(tl_bucket_group *g, uint64_t peer_rate)
 void tl_bucket_remove(tl_bucket_group *g, int id)
 {
     if (g && id >= 0 && id < g->n) {
-        g->pool += g->m[id].share;
+        if (g->m[id].share > 0)
+            g->pool += g->m[id].share;
         memset(&g->m[id], 0, sizeof(member));
     }
 }
@@ -93,16 +94,24 @@ void tl_bucket_set_active(tl_bucket_group *g, int id, int active)
 {
     if (g && id >= 0 && id < g->n && g->m[id].used) {
         g->m[id].active = active != 0;
-        if (!active) { /* give its unused share to the others */
+        if (!active && g->m[id].share > 0) { /* give its unused share to the others */
             g->pool += g->m[id].share;
             g->m[id].share = 0;
         }
     }
 }
 
-static uint64_t cap_mb(const tl_bucket_group *g)
+static int64_t cap_mb(const tl_bucket_group *g)
 {
-    return g->burst * 1000;
+    return (int64_t)g->burst * 1000;
+}
+
+static int active_count(const tl_bucket_group *g)
+{
+    int act = 0;
+    for (int i = 0; i < g->n; i++)
+        act += g->m[i].used && g->m[i].active;
+    return act;
 }
 
 static void refill(tl_bucket_group *g, uint64_t now)
@@ -112,13 +121,11 @@ static void refill(tl_bucket_group *g, uint64_t now)
             g->last = now;
         return;
     }
-    uint64_t add = g->rate * (now - g->last);
+    int64_t add = (int64_t)(g->rate * (now - g->last));
     g->last = now;
-    int act = 0;
-    for (int i = 0; i < g->n; i++)
-        act += g->m[i].used && g->m[i].active;
-    uint64_t each = act ? add / (uint64_t)act : 0;
-    uint64_t spill = act ? 0 : add;
+    int act = active_count(g);
+    int64_t each = act ? add / act : 0;
+    int64_t spill = act ? 0 : add;
     for (int i = 0; i < g->n; i++) {
         member *m = &g->m[i];
         if (!m->used || !m->active)
@@ -138,53 +145,79 @@ static void refill_own(const tl_bucket_group *g, member *m, uint64_t now)
 {
     if (!m->peer_rate || now <= m->own_last)
         return;
-    m->own += m->peer_rate * (now - m->own_last);
+    m->own += (int64_t)(m->peer_rate * (now - m->own_last));
     m->own_last = now;
     if (m->own > cap_mb(g))
         m->own = cap_mb(g);
 }
 
-int tl_bucket_take(tl_bucket_group *g, int id, uint64_t n, uint64_t now)
+static member *get(tl_bucket_group *g, int id, uint64_t now)
 {
     if (!g || id < 0 || id >= g->n || !g->m[id].used)
-        return 0;
-    member *m = &g->m[id];
+        return NULL;
     refill(g, now);
-    refill_own(g, m, now);
-    uint64_t need = n * 1000;
+    refill_own(g, &g->m[id], now);
+    return &g->m[id];
+}
+
+static void charge(tl_bucket_group *g, member *m, int64_t need)
+{
+    if (m->peer_rate)
+        m->own -= need;
+    if (!g->rate)
+        return;
+    int64_t from_share = m->share > 0 ? (m->share < need ? m->share : need) : 0;
+    m->share -= from_share;
+    need -= from_share;
+    int64_t from_pool = g->pool < need ? g->pool : need;
+    g->pool -= from_pool;
+    m->share -= need - from_pool; /* the rest is debt */
+}
+
+int tl_bucket_take(tl_bucket_group *g, int id, uint64_t n, uint64_t now)
+{
+    member *m = get(g, id, now);
+    if (!m)
+        return 0;
+    int64_t need = (int64_t)n * 1000;
     if (m->peer_rate && m->own < need)
         return 0;
     if (g->rate && m->share + g->pool < need)
         return 0;
-    if (m->peer_rate)
-        m->own -= need;
-    if (g->rate) {
-        if (m->share >= need) {
-            m->share -= need;
-        } else {
-            g->pool -= need - m->share;
-            m->share = 0;
-        }
-    }
+    charge(g, m, need);
     return 1;
+}
+
+int tl_bucket_ready(tl_bucket_group *g, int id, uint64_t now)
+{
+    member *m = get(g, id, now);
+    if (!m)
+        return 0;
+    return (!m->peer_rate || m->own > 0) && (!g->rate || m->share + g->pool > 0);
+}
+
+void tl_bucket_consume(tl_bucket_group *g, int id, uint64_t n, uint64_t now)
+{
+    member *m = get(g, id, now);
+    if (m)
+        charge(g, m, (int64_t)n * 1000);
 }
 
 uint64_t tl_bucket_wait_ms(tl_bucket_group *g, int id, uint64_t n, uint64_t now)
 {
-    if (!g || id < 0 || id >= g->n || !g->m[id].used)
+    member *m = get(g, id, now);
+    if (!m)
         return 0;
-    member *m = &g->m[id];
-    refill(g, now);
-    refill_own(g, m, now);
-    uint64_t need = n * 1000, wait = 0;
+    int64_t need = (int64_t)n * 1000;
+    uint64_t wait = 0;
     if (m->peer_rate && m->own < need)
-        wait = (need - m->own + m->peer_rate - 1) / m->peer_rate;
+        wait = (uint64_t)(need - m->own + (int64_t)m->peer_rate - 1) / m->peer_rate;
     if (g->rate && m->share + g->pool < need) {
-        int act = 0;
-        for (int i = 0; i < g->n; i++)
-            act += g->m[i].used && g->m[i].active;
-        uint64_t per = g->rate / (uint64_t)(act ? act : 1);
-        uint64_t w = (need - m->share - g->pool + per - 1) / (per ? per : 1);
+        int act = active_count(g);
+        int64_t per = (int64_t)(g->rate / (uint64_t)(act ? act : 1));
+        if (per < 1)
+            per = 1;
+        uint64_t w = (uint64_t)((need - m->share - g->pool + per - 1) / per);
         if (w > wait)
             wait = w;
     }

@@ -182,6 +182,8 @@ static int got_resume(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
     if (e->kind == TL_XFER_DIR && f->status == TL_XFER_WANT)
         f->status = TL_XFER_COMPLETE;
     f->prefix = fr->u.resume.prefix < e->nchunks ? fr->u.resume.prefix : e->nchunks;
+    if (fr->u.resume.bitmap_len > (e->nchunks - f->prefix + 7) / 8) /* bounds our memory */
+        return tl_xsess_fail(&x->s, now, TL_ERR_PROTO, 0, "RESUME bitmap beyond the file");
     if (f->status == TL_XFER_WANT && fr->u.resume.bitmap_len) {
         f->bitmap = malloc(fr->u.resume.bitmap_len);
         if (!f->bitmap)

@@ -338,8 +338,12 @@ static int recv_record(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len
         return rc == TL_OK ? 0 : tl_xsess_fail(s, now, rc, 0, NULL);
     }
     case TL_FR_PONG:
-        if (s->ka.ping_outstanding_since && f->u.ping.id == s->ping_id) {
-            tl_keepalive_pong(&s->ka, now);
+        /* PINGs queue behind data, so a PONG may answer an older PING; its
+         * echoed stamp still gives that PING's round trip. */
+        if (f->u.ping.id > s->pong_id && f->u.ping.id <= s->ping_id) {
+            s->pong_id = f->u.ping.id;
+            if (f->u.ping.id == s->ping_id)
+                tl_keepalive_pong(&s->ka, now);
             tl_xfer_event ev = {.type = TL_XFER_EV_RTT};
             uint64_t rtt = now >= f->u.ping.stamp ? now - f->u.ping.stamp : 0;
             ev.rtt_ms = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
@@ -389,7 +393,9 @@ int tl_xsess_timers(tl_xsess *s, uint64_t now)
 
 uint64_t tl_xsess_next_timeout(const tl_xsess *s)
 {
-    if (s->state != TL_SS_HANDSHAKE && s->state != TL_SS_KEYED)
+    if (s->state == TL_SS_HANDSHAKE) /* no pings before keys: only the expiry */
+        return s->ka.last_rx + s->ka.timeout_ms;
+    if (s->state != TL_SS_KEYED)
         return UINT64_MAX;
     return tl_keepalive_next(&s->ka);
 }

@@ -43,9 +43,9 @@ typedef struct tl_xsess {
     tl_xfer_event *ev;
     size_t ev_len, ev_cap, ev_pos;
     tl_keepalive ka;
-    uint64_t ping_id;
-    uint64_t ping_stamp; /* stamp of the outstanding PING */
-    uint8_t *plain;      /* opened record (TL_XFER_MAX_PLAIN) */
+    uint64_t ping_id; /* last PING sent */
+    uint64_t pong_id; /* last PING answered */
+    uint8_t *plain;   /* opened record (TL_XFER_MAX_PLAIN) */
 } tl_xsess;
 
 int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role);

@@ -31,8 +31,9 @@ struct tl_sink {
     tl_sink_config cfg;
     const tl_xfer_manifest *m;
     const tl_xfer_entry *e;
-    int parent_fd;
-    int part_fd;
+    int parent_fd; /* open only while the file is being written: a folder of */
+    int part_fd;   /* 100k files must not hold 200k descriptors */
+    int want;      /* this sink has a part file (status WANT) */
     char *leaf;
     char *part_name, *state_name, *tmp_name;
     uint8_t *bitmap;
@@ -40,6 +41,8 @@ struct tl_sink {
     uint64_t verified;
     uint32_t unsynced;
     int finished;
+    EVP_MD_CTX *run;   /* whole-file hash while chunks arrive in order from 0 */
+    uint64_t run_next; /* next chunk the running hash needs */
     char err[200];
 };
 
@@ -201,6 +204,13 @@ static int check_existing(tl_sink *k, tl_xfer_have *have)
         if (rc == TL_OK && memcmp(h, k->e->sha256, 32) == 0) {
             have->status = TL_XFER_COMPLETE;
             k->finished = 1;
+            char *part = join(k->leaf, ".tallow-part"), *state = join(k->leaf, ".tallow-state");
+            if (part) /* leftovers of an earlier run that completed elsewhere */
+                unlinkat(k->parent_fd, part, 0);
+            if (state)
+                unlinkat(k->parent_fd, state, 0);
+            free(part);
+            free(state);
             return 1;
         }
     }
@@ -252,6 +262,13 @@ static int open_file_entry(tl_sink *k, tl_xfer_have *have)
         set_err(k, "cannot reset %s.tallow-part: %s", k->e->path, tl_strerror(rc));
         return rc;
     }
+    if (k->verified == 0) { /* fresh file: hash while writing, skip the re-read */
+        k->run = EVP_MD_CTX_new();
+        if (k->run && EVP_DigestInit_ex(k->run, EVP_sha256(), NULL) != 1) {
+            EVP_MD_CTX_free(k->run);
+            k->run = NULL;
+        }
+    }
     uint64_t prefix = 0;
     while (prefix < k->e->nchunks && get_bit(k, prefix))
         prefix++;
@@ -260,10 +277,41 @@ static int open_file_entry(tl_sink *k, tl_xfer_have *have)
     while (len > 0 && k->bitmap[skip + len - 1] == 0)
         len--;
     have->status = TL_XFER_WANT;
+    k->want = 1;
     have->prefix = prefix;
     have->bitmap = len ? k->bitmap + skip : NULL;
     have->bitmap_len = len;
     return TL_OK;
+}
+
+static void close_fds(tl_sink *k)
+{
+    if (k->part_fd >= 0)
+        close(k->part_fd);
+    if (k->parent_fd >= 0)
+        close(k->parent_fd);
+    k->part_fd = k->parent_fd = -1;
+}
+
+/* Reopens the folder and the part file (never following symlinks). */
+static int open_fds(tl_sink *k)
+{
+    if (k->part_fd >= 0)
+        return TL_OK;
+    const char *leaf;
+    if (k->parent_fd < 0)
+        k->parent_fd = tl_name_open_parent(k->cfg.out_dir_fd, k->e->path, 1, &leaf);
+    int rc = k->parent_fd < 0 ? k->parent_fd : TL_OK;
+    if (rc == TL_OK) {
+        k->part_fd = openat(k->parent_fd, k->part_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (k->part_fd < 0)
+            rc = tl_xfer_errno(errno);
+    }
+    if (rc != TL_OK) {
+        set_err(k, "cannot reopen %s.tallow-part: %s", k->e->path, tl_strerror(rc));
+        close_fds(k);
+    }
+    return rc;
 }
 
 int tl_sink_open(tl_sink **out, const tl_sink_config *cfg, const tl_xfer_manifest *m,
@@ -302,7 +350,9 @@ int tl_sink_open(tl_sink **out, const tl_sink_config *cfg, const tl_xfer_manifes
         have->status = TL_XFER_REFUSE;
         have->error = rc;
         k->finished = 1;
+        k->want = 0;
     }
+    close_fds(k);
     *out = k;
     return TL_OK;
 }
@@ -310,7 +360,7 @@ int tl_sink_open(tl_sink **out, const tl_sink_config *cfg, const tl_xfer_manifes
 int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t len,
                         const uint8_t hash[32])
 {
-    if (!k || !data || !hash || k->finished || k->part_fd < 0 || chunk >= k->e->nchunks ||
+    if (!k || !data || !hash || k->finished || !k->want || chunk >= k->e->nchunks ||
         len != tl_xfer_chunk_len(k->m, k->e, chunk))
         return TL_ERR_INVALID_ARG;
     uint8_t h[32];
@@ -321,6 +371,9 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
         set_err(k, "chunk %llu of %s failed its hash check", (unsigned long long)chunk, k->e->path);
         return TL_ERR_AUTH;
     }
+    rc = open_fds(k);
+    if (rc != TL_OK)
+        return rc;
     rc = write_all(k->part_fd, data, len, (off_t)(chunk * k->m->chunk_size));
     if (rc != TL_OK) {
         set_err(k, "writing %s: %s", k->e->path,
@@ -330,6 +383,14 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
     if (!get_bit(k, chunk)) {
         k->bitmap[chunk / 8] |= (uint8_t)(1u << (chunk % 8));
         k->verified++;
+    }
+    if (k->run) {
+        if (chunk == k->run_next && EVP_DigestUpdate(k->run, data, len) == 1) {
+            k->run_next++;
+        } else { /* out of order: finish() re-reads the part file instead */
+            EVP_MD_CTX_free(k->run);
+            k->run = NULL;
+        }
     }
     if (++k->unsynced >= k->cfg.sync_every)
         return save_state(k);
@@ -359,8 +420,8 @@ int tl_sink_finish(tl_sink *k)
     if (!k)
         return TL_ERR_INVALID_ARG;
     if (k->finished)
-        return k->part_fd < 0 ? TL_OK : TL_ERR_STATE;
-    if (k->part_fd < 0)
+        return k->want ? TL_ERR_STATE : TL_OK; /* folder, complete, or done */
+    if (!k->want)
         return TL_ERR_STATE;
     if (k->verified != k->e->nchunks) {
         set_err(k, "%s is missing %llu chunks", k->e->path,
@@ -368,14 +429,23 @@ int tl_sink_finish(tl_sink *k)
         return TL_ERR_STATE;
     }
     uint8_t h[32];
-    int rc = ftruncate(k->part_fd, (off_t)k->e->size) == 0 ? TL_OK : tl_xfer_errno(errno);
-    if (rc == TL_OK)
+    int rc = open_fds(k);
+    if (rc != TL_OK)
+        return rc;
+    rc = ftruncate(k->part_fd, (off_t)k->e->size) == 0 ? TL_OK : tl_xfer_errno(errno);
+    unsigned hn = 0;
+    if (rc == TL_OK && k->run && k->run_next == k->e->nchunks)
+        rc = EVP_DigestFinal_ex(k->run, h, &hn) == 1 ? TL_OK : TL_ERR_CRYPTO;
+    else if (rc == TL_OK)
         rc = hash_fd(k->part_fd, k->e->size, h);
+    EVP_MD_CTX_free(k->run);
+    k->run = NULL;
     if (rc == TL_OK && memcmp(h, k->e->sha256, 32) != 0) {
         set_err(k, "%s failed its whole-file SHA-256 check; discarded", k->e->path);
         unlinkat(k->parent_fd, k->part_name, 0);
         unlinkat(k->parent_fd, k->state_name, 0);
         k->finished = 1;
+        close_fds(k);
         return TL_ERR_AUTH;
     }
     if (rc == TL_OK)
@@ -388,15 +458,14 @@ int tl_sink_finish(tl_sink *k)
         return rc;
     }
     k->finished = 1;
+    close_fds(k);
     return TL_OK;
 }
 
 static void release(tl_sink *k)
 {
-    if (k->part_fd >= 0)
-        close(k->part_fd);
-    if (k->parent_fd >= 0)
-        close(k->parent_fd);
+    EVP_MD_CTX_free(k->run);
+    close_fds(k);
     free(k->leaf);
     free(k->part_name);
     free(k->state_name);
@@ -415,7 +484,7 @@ void tl_sink_free(tl_sink *k)
 {
     if (!k)
         return;
-    if (!k->finished && k->part_fd >= 0 && k->unsynced)
+    if (!k->finished && k->want && k->unsynced && open_fds(k) == TL_OK)
         (void)save_state(k);
     release(k);
 }

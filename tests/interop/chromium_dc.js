@@ -3,7 +3,8 @@
 // channel, inside the network namespace made by netns_run.sh.
 //
 //   node chromium_dc.js --offerer chromium|tallow --peer PATH/interop_peer
-//                       [--bind 10.201.0.2] [--verbose]
+//                       [--bind 10.201.0.2] [--verbose] [--ice-restart]
+//                       [--bulk BYTES [--msg BYTES]]
 //
 // Steps, each with a deadline (no sleeps):
 //  1. offer/answer and trickled candidates between the page and interop_peer
@@ -17,6 +18,13 @@
 //     and received, and all four digests are checked against Node's own;
 //  4. the answerer closes the channel (SCTP stream reset): on_close/onclose
 //     on both sides; then both close their connections.
+// With --ice-restart, between 3 and 4 the offerer restarts ICE on the live
+// connection (new ufrag/pwd, new candidates trickled) and both scripts are
+// sent and checked again over the same channel.
+// With --bulk (used by bench/browser-dc), after the checks each side sends
+// BYTES in --msg byte messages to the other (libtallow first), paced by
+// bufferedAmountLowThreshold (1..4 MiB); the receiver times first to last
+// byte, and a JSON line {"bulk":{...}} with both MB/s goes to stdout.
 // Exit 0 on success, 1 on failure. Every process started is killed by PID.
 
 const path = require('path');
@@ -29,17 +37,20 @@ const { scriptSource, expectedDigest, seeds } = require('./interop_script.js');
 const { pageSource } = require('./interop_page.js');
 
 function parseArgs(argv) {
-  const o = { offerer: null, peer: null, bind: '10.201.0.2', verbose: false };
+  const o = { offerer: null, peer: null, bind: '10.201.0.2', verbose: false, iceRestart: false, bulk: 0, msg: 65536 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--offerer') o.offerer = argv[++i];
     else if (a === '--peer') o.peer = argv[++i];
     else if (a === '--bind') o.bind = argv[++i];
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--ice-restart') o.iceRestart = true;
+    else if (a === '--bulk') o.bulk = parseInt(argv[++i], 10);
+    else if (a === '--msg') o.msg = parseInt(argv[++i], 10);
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['chromium', 'tallow'].includes(o.offerer) || !o.peer) {
-    throw new Error('usage: chromium_dc.js --offerer chromium|tallow --peer PATH [--bind ADDR] [--verbose]');
+    throw new Error('usage: chromium_dc.js --offerer chromium|tallow --peer PATH [--bind ADDR] [--verbose] [--ice-restart] [--bulk BYTES [--msg BYTES]]');
   }
   return o;
 }
@@ -56,12 +67,13 @@ class Events {
     this.waiters = [];
   }
   push(side, ev) {
+    ev.seq = this.list.length + 1;
     this.list.push({ side, ev });
     for (const w of [...this.waiters]) this.check(w);
   }
   check(w) {
     for (const { side, ev } of this.list) {
-      if (ev.type === 'error') {
+      if (ev.type === 'error' && !w.ignoreErrors) {
         w.reject(new Error(`${side} reported an error: ${ev.message}`));
       } else if (side === 'tallow' && ev.type === 'exit' && w.side === 'tallow' && w.type !== 'exit') {
         w.reject(new Error(`interop_peer exited (code ${ev.code}, signal ${ev.signal}) before ${w.type}`));
@@ -74,9 +86,14 @@ class Events {
       return;
     }
   }
-  wait(side, type, ms, pred) {
+  // Sequence number of the last event; wait(..., (e) => e.seq > mark) skips
+  // everything seen so far.
+  mark() {
+    return this.list.length;
+  }
+  wait(side, type, ms, pred, ignoreErrors) {
     const p = new Promise((resolve, reject) => {
-      const w = { side, type, pred, resolve, reject };
+      const w = { side, type, pred, resolve, reject, ignoreErrors };
       this.waiters.push(w);
       this.check(w);
     });
@@ -128,49 +145,109 @@ function checkDigest(what, got, want) {
   log(`ok: ${what}: ${got.count} messages, ${got.bytes} bytes, sha256 ${got.sha256.slice(0, 16)}...`);
 }
 
-async function negotiate(o, page, peer, events) {
+// Routes descriptions and trickled candidates between the page and the peer.
+// Candidates from the page go to the peer only after the page's description
+// did; candidates from the peer go to the page only after the description
+// they belong to is applied there (the peer itself holds its candidates until
+// its own description is printed). Both gates close again for an ICE restart.
+function makeSignaling(o, page, peer, events) {
   const ev = (fn, ...args) => children.deadline(page.evaluate(fn, ...args), 20000, 'page call');
-  // Candidates from the page go to the peer only after the page's SDP did;
-  // candidates from the peer go to the page only after its remote
-  // description is set (the peer holds them until its own SDP is out).
-  let pageSdpSent = false;
-  const heldForPeer = [];
-  let remoteSet;
-  const remoteSetP = new Promise((res) => (remoteSet = res));
-  const toPeer = (m) => (pageSdpSent ? peer.sendLine(m) : heldForPeer.push(m));
+  const toPeerGate = { open: false, held: [] };
+  let toPageGate = null;
+  const closeGates = () => {
+    toPeerGate.open = false;
+    let open;
+    toPageGate = new Promise((res) => (open = res));
+    toPageGate.open = open;
+  };
+  closeGates();
   const pageSdpDelivered = () => {
-    pageSdpSent = true;
-    for (const m of heldForPeer.splice(0)) peer.sendLine(m);
+    toPeerGate.open = true;
+    for (const m of toPeerGate.held.splice(0)) peer.sendLine(m);
   };
-  events.onPage = (m) => {
-    if (m.type === 'candidate' || m.type === 'end-of-candidates') toPeer(m);
+  events.onPage = (ev) => {
+    if (ev.type !== 'candidate' && ev.type !== 'end-of-candidates') return;
+    const { seq, ...m } = ev; // seq is the driver's own bookkeeping
+    if (toPeerGate.open) peer.sendLine(m);
+    else toPeerGate.held.push(m);
   };
-  let chain = remoteSetP;
+  // libtallow gathers only on --bind (tl_pc_config.allowed): every candidate
+  // it emits, trickled or inside its description, must carry that address.
+  const checkCand = (c) => {
+    const f = c.replace(/^a=/, '').split(' ');
+    if (f[4] !== o.bind) {
+      events.push('tallow', { type: 'error', message: `candidate outside --bind ${o.bind}: ${c}` });
+    }
+  };
+  let chain = Promise.resolve();
   events.onTallow = (m) => {
+    if (m.sdp) m.sdp.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')).forEach(checkCand);
+    const gate = toPageGate;
     if (m.type === 'candidate') {
-      chain = chain.then(() => page.evaluate(([c, mid]) => window.tlPage.addCandidate(c, mid), [m.candidate, m.mid])
+      checkCand(m.candidate);
+      chain = chain.then(() => gate).then(() => page.evaluate(([c, mid]) => window.tlPage.addCandidate(c, mid), [m.candidate, m.mid])
         .catch((e) => events.push('page', { type: 'error', message: `addIceCandidate(${m.candidate}): ${e.message}` })));
     } else if (m.type === 'end-of-candidates') {
-      chain = chain.then(() => page.evaluate(() => window.tlPage.endOfCandidates())
+      chain = chain.then(() => gate).then(() => page.evaluate(() => window.tlPage.endOfCandidates())
         .catch((e) => log(`note: Chromium rejected end-of-candidates: ${e.message}`)));
     }
   };
 
-  if (o.offerer === 'chromium') {
-    const offer = await ev((off) => window.tlPage.start(off), true);
-    peer.sendLine({ type: 'offer', sdp: offer });
-    pageSdpDelivered();
-    const answer = await events.wait('tallow', 'answer', 30000);
-    await ev(([sdp]) => window.tlPage.setRemote('answer', sdp), [answer.sdp]);
-    remoteSet();
-  } else {
-    await ev((off) => window.tlPage.start(off), false);
-    const offer = await events.wait('tallow', 'offer', 30000);
-    const answer = await ev(([sdp]) => window.tlPage.setRemote('offer', sdp), [offer.sdp]);
-    remoteSet();
-    peer.sendLine({ type: 'answer', sdp: answer });
-    pageSdpDelivered();
+  // One offer/answer round. start: the page's first call (create the
+  // connection) or null for a renegotiation; restart: ICE restart.
+  async function round(first, restart) {
+    const mark = events.mark();
+    closeGates();
+    const gate = toPageGate;
+    let offerSdp;
+    if (o.offerer === 'chromium') {
+      offerSdp = first ? await ev((off) => window.tlPage.start(off), true) : await ev(() => window.tlPage.restartOffer());
+      peer.sendLine({ type: 'offer', sdp: offerSdp });
+      pageSdpDelivered();
+      const answer = await events.wait('tallow', 'answer', 30000, (e) => e.seq > mark);
+      await ev(([sdp]) => window.tlPage.setRemote('answer', sdp), [answer.sdp]);
+      gate.open();
+    } else {
+      if (first) await ev((off) => window.tlPage.start(off), false);
+      else peer.sendLine({ type: 'restart' });
+      const offer = await events.wait('tallow', 'offer', 30000, (e) => e.seq > mark);
+      offerSdp = offer.sdp;
+      const answer = await ev(([sdp]) => window.tlPage.setRemote('offer', sdp), [offer.sdp]);
+      gate.open();
+      peer.sendLine({ type: 'answer', sdp: answer });
+      pageSdpDelivered();
+    }
+    return offerSdp;
   }
+  return { round };
+}
+
+const ufragOf = (sdp) => (/^a=ice-ufrag:(\S+)/m.exec(sdp) || [])[1];
+
+// ICE restart initiated by the offerer on the live connection, then both
+// scripts again over the same channel.
+async function iceRestart(o, page, peer, events, sig, firstOffer, exp) {
+  const mark = events.mark();
+  const offer = await sig.round(false, true);
+  if (!ufragOf(offer) || ufragOf(offer) === ufragOf(firstOffer)) {
+    throw new Error(`restart offer keeps ICE ufrag ${ufragOf(offer)}`);
+  }
+  log(`ok: ICE restart offer/answer done (ufrag ${ufragOf(firstOffer)} -> ${ufragOf(offer)})`);
+  peer.sendLine({ type: 'send' });
+  await page.evaluate(() => window.tlPage.sendAgain());
+  const after = (e) => e.seq > mark;
+  const [tSent, tRecv, pSent, pRecv] = await Promise.all([
+    events.wait('tallow', 'sent', 30000, after),
+    events.wait('tallow', 'received', 60000, after),
+    events.wait('page', 'sent', 30000, after),
+    events.wait('page', 'received', 60000, after),
+  ]);
+  checkDigest('after restart: libtallow sent', tSent, exp.tallow);
+  checkDigest('after restart: Chromium received', pRecv, exp.tallow);
+  checkDigest('after restart: Chromium sent', pSent, exp.chromium);
+  checkDigest('after restart: libtallow received', tRecv, exp.chromium);
+  const pair = await children.deadline(page.evaluate(() => window.tlPage.selectedPair()), 10000, 'getStats');
+  log(`Chromium selected pair after restart: ${JSON.stringify(pair)}`);
 }
 
 async function exchange(o, page, peer, events) {
@@ -201,6 +278,39 @@ async function exchange(o, page, peer, events) {
   return exp;
 }
 
+async function bulk(o, page, peer, events, chromiumPid) {
+  const { treeUsage } = require(path.join(root, 'bench', 'lib', 'proc_stats.js'));
+  const res = { bytes: o.bulk, msg: o.msg };
+  // CPU seconds used by each side during a direction (where the time goes).
+  // UDP datagrams received in this namespace (data packets plus SACKs).
+  const udpIn = () => {
+    const l = require('fs').readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((x) => x.startsWith('Udp:'));
+    return parseInt(l[1].split(' ')[l[0].split(' ').indexOf('InDatagrams')], 10);
+  };
+  const cpu = () => ({ chromium: treeUsage(chromiumPid).cpu_s, tallow: treeUsage(peer.pid).cpu_s, udp: udpIn() });
+  const cpuDelta = (a, b) => ({ chromium_cpu_s: +(b.chromium - a.chromium).toFixed(2),
+    tallow_cpu_s: +(b.tallow - a.tallow).toFixed(2), udp_datagrams: b.udp - a.udp });
+  // libtallow -> Chromium
+  let mark = events.mark();
+  await page.evaluate((n) => window.tlPage.expectBulk(n), o.bulk);
+  let c0 = cpu();
+  peer.sendLine({ type: 'bulk', bytes: o.bulk, msg: o.msg });
+  let r = await events.wait('page', 'bulk-received', 600000, (e) => e.seq > mark);
+  res.tallow_to_chromium = cpuDelta(c0, cpu());
+  res.tallow_to_chromium_mbps = r.bytes / 1e6 / (r.ms / 1000);
+  log(`bulk libtallow -> Chromium: ${r.bytes} bytes in ${r.ms.toFixed(0)} ms = ${res.tallow_to_chromium_mbps.toFixed(1)} MB/s`);
+  // Chromium -> libtallow
+  mark = events.mark();
+  peer.sendLine({ type: 'expect-bulk', bytes: o.bulk });
+  c0 = cpu();
+  await page.evaluate(([n, m]) => window.tlPage.bulkSend(n, m), [o.bulk, o.msg]);
+  r = await events.wait('tallow', 'bulk-received', 600000, (e) => e.seq > mark);
+  res.chromium_to_tallow = cpuDelta(c0, cpu());
+  res.chromium_to_tallow_mbps = r.bytes / 1e6 / (r.ms / 1000);
+  log(`bulk Chromium -> libtallow: ${r.bytes} bytes in ${r.ms} ms = ${res.chromium_to_tallow_mbps.toFixed(1)} MB/s`);
+  process.stdout.write(JSON.stringify({ bulk: res }) + '\n');
+}
+
 async function closeAll(o, page, peer, events, exp) {
   // The answerer closes the channel: with Chromium offering that is
   // libtallow (tl_dc_close), with libtallow offering it is Chromium.
@@ -208,30 +318,64 @@ async function closeAll(o, page, peer, events, exp) {
   else await page.evaluate(() => window.tlPage.closeChannel());
   await Promise.all([events.wait('tallow', 'closed', 20000), events.wait('page', 'closed', 20000)]);
   log('ok: channel closed on both sides');
+  if (o.offerer === 'tallow') {
+    // Chromium closes its connection first: libtallow must notice (DTLS
+    // close_notify / SCTP ABORT) and reach state "closed".
+    await page.evaluate(() => window.tlPage.closePc());
+    await events.wait('tallow', 'state', 10000, (e) => e.state === 'closed');
+    log('ok: libtallow saw Chromium close the connection');
+  }
   peer.sendLine({ type: 'quit' });
   const bye = await events.wait('tallow', 'bye', 20000);
   const st = bye.stats;
   if (!st) throw new Error('interop_peer sent no stats');
   // Exact counts, +1 for the end marker each way (tl_pc_stats counts
   // data-channel payload bytes and messages).
+  const rounds = o.iceRestart ? 2 : 1;
+  const bulkMsgs = o.bulk ? Math.ceil(o.bulk / o.msg) : 0;
   const want = {
-    messages_received: exp.chromium.count + 1,
-    messages_sent: exp.tallow.count + 1,
-    bytes_received: exp.chromium.bytes + END_LEN,
+    messages_received: rounds * (exp.chromium.count + 1) + bulkMsgs,
+    messages_sent: rounds * (exp.tallow.count + 1) + bulkMsgs,
+    bytes_received: rounds * (exp.chromium.bytes + END_LEN) + o.bulk,
+    // Payload only: an empty message is one byte on the wire but counts 0.
+    bytes_sent: rounds * (exp.tallow.bytes + END_LEN) + o.bulk,
   };
   for (const [k, v] of Object.entries(want)) {
     if (st[k] !== v) throw new Error(`libtallow stats ${k} = ${st[k]}, want ${v}: ${JSON.stringify(st)}`);
   }
-  // Empty messages go on the wire as one byte (RFC 8831 §6.6) but carry no
-  // payload; only warn here, the library's count of sent bytes is reported
-  // separately (see docs/INTEROP.md).
-  if (st.bytes_sent !== exp.tallow.bytes + END_LEN) {
-    log(`note: libtallow stats bytes_sent = ${st.bytes_sent}, payload was ${exp.tallow.bytes + END_LEN}`);
-  }
   log(`libtallow stats: ${JSON.stringify(st)}`);
   const ex = await events.wait('tallow', 'exit', 20000);
   if (ex.code !== 0) throw new Error(`interop_peer exited with ${ex.code} (signal ${ex.signal})`);
-  await page.evaluate(() => window.tlPage.closePc());
+  if (o.offerer === 'chromium') {
+    // libtallow closed first (tl_pc_close): Chromium's DTLS transport must
+    // see the close_notify.
+    await events.wait('page', 'dtls-state', 10000, (e) => e.state === 'closed');
+    log('ok: Chromium saw libtallow close the DTLS association');
+    await page.evaluate(() => window.tlPage.closePc());
+  }
+}
+
+// After a failure: both sides' view of the connection, to tell where bytes
+// stopped (sender queue, in flight, receiver). Best effort, short deadlines.
+async function diagnose(page, peer, events) {
+  try {
+    if (peer && peer.exitCode == null) {
+      const mark = events.mark();
+      peer.sendLine({ type: 'stats' });
+      const st = await events.wait('tallow', 'stats', 3000, (e) => e.seq > mark, true);
+      log(`diag libtallow: ${JSON.stringify(st.stats)}`);
+    }
+  } catch (e) {
+    log(`diag libtallow: ${e.message}`);
+  }
+  try {
+    if (page) {
+      const d = await children.deadline(page.evaluate(() => window.tlPage.diag()), 3000, 'page diag');
+      log(`diag Chromium: ${JSON.stringify(d)}`);
+    }
+  } catch (e) {
+    log(`diag Chromium: ${e.message}`);
+  }
 }
 
 async function main() {
@@ -250,6 +394,7 @@ async function main() {
 
   let chromium = null;
   let peer = null;
+  let page = null;
   try {
     chromium = await launchChromium();
     const pid = chromium.pid;
@@ -261,7 +406,7 @@ async function main() {
       }
     });
     log(`Chromium started, pid ${pid}`);
-    const page = await chromium.browser.newPage();
+    page = await chromium.browser.newPage();
     page.on('console', (m) => log('page console:', m.text()));
     page.on('pageerror', (e) => events.push('page', { type: 'error', message: `page error: ${e.message}` }));
     await page.exposeFunction('tlToNode', (m) => {
@@ -273,13 +418,17 @@ async function main() {
     await page.addScriptTag({ content: pageSource });
 
     peer = startPeer(o, events);
-    await negotiate(o, page, peer, events);
+    const sig = makeSignaling(o, page, peer, events);
+    const firstOffer = await sig.round(true, false);
     const exp = await exchange(o, page, peer, events);
+    if (o.iceRestart) await iceRestart(o, page, peer, events, sig, firstOffer, exp);
+    if (o.bulk) await bulk(o, page, peer, events, pid);
     await closeAll(o, page, peer, events, exp);
     log(`PASS (${o.offerer} offered)`);
     return 0;
   } catch (e) {
     log(`FAIL (${o.offerer} offered): ${e.message}`);
+    await diagnose(page, peer, events);
     return 1;
   } finally {
     if (peer) await children.stop(peer, 3000);

@@ -1,8 +1,9 @@
 'use strict';
 // A stand-in for interop_peer that speaks the same JSON-lines protocol but is
 // a second headless Chromium sending libtallow's script. Used to check the
-// harness itself (chromium_dc.js --peer-node fake_peer.js) without libtallow.
-//   node fake_peer.js --role offer|answer [--bind ADDR]   (ADDR is ignored)
+// harness itself without libtallow. Chromium gathers on 10.201.0.1 whatever
+// it is told, so the driver needs --bind 10.201.0.1:
+//   node chromium_dc.js --offerer tallow --peer fake_peer.js --bind 10.201.0.1
 
 const path = require('path');
 const readline = require('readline');
@@ -29,6 +30,9 @@ async function main() {
       const page = await c.browser.newPage();
       await page.exposeFunction('tlToNode', (m) => {
         if (m.type === 'closed' && quitting) return;
+        // libtallow reports the far side's close as state "closed"; W3C
+        // keeps connectionState as is and closes the DTLS transport.
+        if (m.type === 'dtls-state' && m.state === 'closed') out({ type: 'state', state: 'closed' });
         out(m);
       });
       await page.setContent('<!doctype html><title>fake peer</title>');
@@ -49,6 +53,10 @@ async function main() {
             await page.evaluate(([x, mid]) => window.tlPage.addCandidate(x, mid), [m.candidate, m.mid]);
           } else if (m.type === 'end-of-candidates') {
             await page.evaluate(() => window.tlPage.endOfCandidates()).catch(() => {});
+          } else if (m.type === 'restart') {
+            out({ type: 'offer', sdp: await page.evaluate(() => window.tlPage.restartOffer()) });
+          } else if (m.type === 'send') {
+            await page.evaluate(() => window.tlPage.sendAgain());
           } else if (m.type === 'close') {
             await page.evaluate(() => window.tlPage.closeChannel());
           } else if (m.type === 'quit') {

@@ -38,12 +38,22 @@ else()
 
   set(_tl_interop_dir ${CMAKE_CURRENT_SOURCE_DIR})
 
+  # interop_chromium_<offerer>_offers: the exchange, close both ways.
+  # interop_chromium_<offerer>_ice_restart: the same plus an ICE restart by the
+  # offerer on the live connection and a second verified exchange.
   foreach(_offerer chromium tallow)
-    add_test(NAME interop_chromium_${_offerer}_offers
-             COMMAND ${_tl_interop_dir}/netns_run.sh ${TL_NODE} ${_tl_interop_dir}/chromium_dc.js
-                     --offerer ${_offerer} --peer $<TARGET_FILE:interop_peer>)
-    set_tests_properties(interop_chromium_${_offerer}_offers PROPERTIES
-                         TIMEOUT 120 LABELS "interop" SKIP_RETURN_CODE 77
-                         RESOURCE_LOCK tl_chromium)
+    foreach(_variant offers ice_restart)
+      set(_name interop_chromium_${_offerer}_${_variant})
+      set(_extra)
+      if(_variant STREQUAL "ice_restart")
+        set(_extra --ice-restart)
+      endif()
+      add_test(NAME ${_name}
+               COMMAND ${_tl_interop_dir}/netns_run.sh ${TL_NODE} ${_tl_interop_dir}/chromium_dc.js
+                       --offerer ${_offerer} ${_extra} --peer $<TARGET_FILE:interop_peer>)
+      set_tests_properties(${_name} PROPERTIES
+                           TIMEOUT 120 LABELS "interop" SKIP_RETURN_CODE 77
+                           RESOURCE_LOCK tl_chromium)
+    endforeach()
   endforeach()
 endif()

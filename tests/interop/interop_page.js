@@ -12,7 +12,7 @@ function installPage(g) {
   const dec = new TextDecoder('utf-8', { fatal: true });
   const END = '__end__';
   const send = (m) => g.tlToNode(m);
-  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, rxDone: false, rxLate: 0, opened: 0,
+  const st = { pc: null, dc: null, rx: new S.Sha256(), rxCount: 0, rxBytes: 0, opened: 0, bulkWant: 0, bulkGot: 0, bulkT0: 0,
     txMsgs: 0, txBytes: 0, rxMsgs: 0, rxAll: 0 };
 
   function sendScript(dc) {
@@ -61,16 +61,25 @@ function installPage(g) {
       }
     };
     dc.onmessage = (e) => {
-      st.rxMsgs++;
-      st.rxAll += typeof e.data === 'string' ? enc.encode(e.data).length : e.data.byteLength;
-      if (st.rxDone) {
-        if (!st.rxLate++) send({ type: 'error', message: 'message after the end marker' });
+      if (st.bulkWant && typeof e.data !== 'string') {
+        const t = performance.now();
+        if (!st.bulkGot) st.bulkT0 = t;
+        st.bulkGot += e.data.byteLength;
+        if (st.bulkGot >= st.bulkWant) {
+          send({ type: 'bulk-received', bytes: st.bulkGot, ms: t - st.bulkT0 });
+          st.bulkWant = st.bulkGot = 0;
+        }
         return;
       }
+      st.rxMsgs++;
+      st.rxAll += typeof e.data === 'string' ? enc.encode(e.data).length : e.data.byteLength;
       if (typeof e.data === 'string') {
         if (e.data === END) {
-          st.rxDone = true;
+          // One round done; the next round (after an ICE restart) starts afresh.
           send({ type: 'received', count: st.rxCount, bytes: st.rxBytes, sha256: st.rx.hex() });
+          st.rx = new S.Sha256();
+          st.rxCount = 0;
+          st.rxBytes = 0;
           return;
         }
         const b = enc.encode(e.data);
@@ -103,6 +112,14 @@ function installPage(g) {
           ? { type: 'candidate', candidate: e.candidate.candidate, mid: e.candidate.sdpMid }
           : { type: 'end-of-candidates' });
       pc.onconnectionstatechange = () => send({ type: 'state', state: pc.connectionState });
+      // DTLS transport state ('closed' after the peer's close_notify).
+      const watchDtls = () => {
+        const t = pc.sctp && pc.sctp.transport;
+        if (!t || t.tlWatched) return;
+        t.tlWatched = true;
+        t.onstatechange = () => send({ type: 'dtls-state', state: t.state });
+      };
+      pc.onsignalingstatechange = watchDtls;
       if (!offerer) {
         pc.ondatachannel = (e) => wire(e.channel);
         return null;
@@ -124,6 +141,40 @@ function installPage(g) {
     async endOfCandidates() {
       await st.pc.addIceCandidate();
     },
+    // ICE restart on the live connection; returns the new offer.
+    async restartOffer() {
+      st.pc.restartIce();
+      await st.pc.setLocalDescription(await st.pc.createOffer());
+      return st.pc.localDescription.sdp;
+    },
+    sendAgain() {
+      sendScript(st.dc);
+    },
+    // Throughput mode (bench/browser-dc): count the next n binary bytes.
+    expectBulk(n) {
+      st.bulkWant = n;
+      st.bulkGot = 0;
+    },
+    // Sends n bytes in msg-byte messages, bufferedAmount kept in 1..4 MiB.
+    bulkSend(n, msg) {
+      const dc = st.dc;
+      const buf = new Uint8Array(msg).map((_, i) => (i * 31 + 7) & 0xff);
+      let left = n;
+      dc.bufferedAmountLowThreshold = 1 << 20;
+      const pump = () => {
+        while (left > 0 && dc.bufferedAmount < 4 << 20) {
+          const k = Math.min(left, msg);
+          dc.send(k === msg ? buf : buf.subarray(0, k));
+          left -= k;
+        }
+        if (left === 0) {
+          dc.onbufferedamountlow = null;
+          send({ type: 'bulk-sent' });
+        }
+      };
+      dc.onbufferedamountlow = pump;
+      pump();
+    },
     closeChannel() {
       st.dc.close();
     },
@@ -134,6 +185,18 @@ function installPage(g) {
     counters() {
       return { messages_sent: st.txMsgs, bytes_sent: st.txBytes, messages_received: st.rxMsgs,
         bytes_received: st.rxAll };
+    },
+    // Diagnostics on failure: channel, transport and counters.
+    async diag() {
+      const out = { counters: this.counters(), rxThisRound: { count: st.rxCount, bytes: st.rxBytes },
+        pc: st.pc && st.pc.connectionState, dc: st.dc && st.dc.readyState,
+        buffered: st.dc && st.dc.bufferedAmount, stats: [] };
+      if (st.pc) {
+        (await st.pc.getStats()).forEach((r) => {
+          if (['data-channel', 'transport', 'candidate-pair'].includes(r.type)) out.stats.push(r);
+        });
+      }
+      return out;
     },
     async selectedPair() {
       const stats = await st.pc.getStats();

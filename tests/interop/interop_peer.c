@@ -7,20 +7,28 @@
  *   stdin  {"type":"offer"|"answer","sdp":S}
  *          {"type":"candidate","candidate":C,"mid":M}
  *          {"type":"end-of-candidates"}
+ *          {"type":"restart"}        ICE restart (offerer): a new offer follows
+ *          {"type":"send"}           send the script again (after a restart)
+ *          {"type":"bulk","bytes":N,"msg":M}  send N bytes in M-byte binary
+ *                                    messages, bufferedAmount kept in 1..4 MiB
+ *          {"type":"expect-bulk","bytes":N}   count the next N binary bytes
  *          {"type":"close"}          close the channel (SCTP stream reset)
+ *          {"type":"stats"}          report stats now (diagnostics on failure)
  *          {"type":"quit"}           close the connection, report stats, exit
  *   stdout {"type":"offer"|"answer","sdp":S}
  *          {"type":"candidate","candidate":C,"mid":M} / {"type":"end-of-candidates"}
  *          {"type":"state","state":NAME}
  *          {"type":"open","label":L,"protocol":P,"id":N}
  *          {"type":"sent"|"received","count":N,"bytes":B,"sha256":HEX}
+ *          {"type":"bulk-sent"} / {"type":"bulk-received","bytes":B,"ms":T}
  *          {"type":"closed"}         the channel's on_close ran
- *          {"type":"bye","stats":{...}} / {"type":"error","message":M}
+ *          {"type":"stats"|"bye","stats":{...}} / {"type":"error","message":M}
  *
  * As offerer it creates the channel "interop" (protocol "tl-interop"); as
  * answerer it takes the channel Chromium opens. Once the channel is open it
  * sends the script (interop_script.h) in one burst followed by the text
- * "__end__", and hashes what it receives until the far side's "__end__".
+ * "__end__", and hashes what it receives until the far side's "__end__"
+ * (each "__end__" reports one round and starts the next).
  * Host candidates are gathered only on ADDR (tl_pc_config.allowed). */
 #include <glib-unix.h>
 #include <glib.h>
@@ -52,7 +60,11 @@ typedef struct peer {
     tl_timer *deadline;
     script_hash rx_hash; /* running hash of received messages */
     uint64_t rx_count, rx_bytes;
-    int rx_done;
+    /* bulk mode (throughput against Chromium, bench/browser-dc) */
+    uint64_t bulk_tx_left, bulk_msg;    /* sending */
+    uint64_t bulk_rx_want, bulk_rx_got; /* receiving */
+    uint64_t bulk_t0_ms, bulk_t1_ms;
+    uint8_t *bulk_buf;
     int opened; /* on_open calls seen */
 } peer;
 
@@ -192,6 +204,59 @@ static void send_script(peer *p)
     emit_digest(p, "sent", n, bytes, &h);
 }
 
+#define BULK_LOW (1u << 20)
+#define BULK_HIGH (4u << 20)
+
+/* Queues bulk messages while bufferedAmount is below BULK_HIGH; resumed by
+ * on_buffered_amount_low (threshold BULK_LOW). */
+static void bulk_pump(peer *p)
+{
+    while (p->bulk_tx_left && tl_dc_buffered_amount(p->dc) < BULK_HIGH) {
+        size_t n = p->bulk_tx_left < p->bulk_msg ? (size_t)p->bulk_tx_left : (size_t)p->bulk_msg;
+        int rc = tl_dc_send_binary(p->dc, p->bulk_buf, n);
+        if (rc != TL_OK) {
+            fail(p, "bulk send: %s", tl_strerror(rc));
+            return;
+        }
+        p->bulk_tx_left -= n;
+    }
+    if (!p->bulk_tx_left && p->bulk_buf) {
+        free(p->bulk_buf);
+        p->bulk_buf = NULL;
+        emit(p, msg_new("bulk-sent"), 0);
+    }
+}
+
+static void on_dc_low(tl_dc *dc, void *ud)
+{
+    peer *p = ud;
+    (void)dc;
+    if (p->bulk_tx_left)
+        bulk_pump(p);
+}
+
+static void cmd_bulk(peer *p, const cJSON *j)
+{
+    const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(j, "bytes");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "msg");
+    if (!cJSON_IsNumber(bytes) || !cJSON_IsNumber(msg) || bytes->valuedouble < 1 ||
+        msg->valuedouble < 1 || msg->valuedouble > SCRIPT_BIG || !p->dc || p->bulk_buf) {
+        fail(p, "bad bulk command");
+        return;
+    }
+    p->bulk_msg = (uint64_t)msg->valuedouble;
+    p->bulk_buf = calloc(1, (size_t)p->bulk_msg);
+    if (!p->bulk_buf) {
+        fail(p, "out of memory");
+        return;
+    }
+    for (uint64_t i = 0; i < p->bulk_msg; i++)
+        p->bulk_buf[i] = (uint8_t)(i * 31u + 7u);
+    p->bulk_tx_left = (uint64_t)bytes->valuedouble;
+    tl_dc_set_buffered_amount_low_threshold(p->dc, BULK_LOW);
+    bulk_pump(p);
+}
+
 static void on_dc_open(tl_dc *dc, void *ud)
 {
     peer *p = ud;
@@ -213,15 +278,32 @@ static void on_dc_close(tl_dc *dc, void *ud)
     emit(ud, msg_new("closed"), 0);
 }
 
+static void on_bulk_data(peer *p, size_t len)
+{
+    uint64_t now = tl_loop_now_ms(p->loop);
+    if (p->bulk_rx_got == 0)
+        p->bulk_t0_ms = now;
+    p->bulk_rx_got += len;
+    if (p->bulk_rx_got < p->bulk_rx_want)
+        return;
+    cJSON *o = msg_new("bulk-received");
+    cJSON_AddNumberToObject(o, "bytes", (double)p->bulk_rx_got);
+    cJSON_AddNumberToObject(o, "ms", (double)(now - p->bulk_t0_ms));
+    emit(p, o, 0);
+    p->bulk_rx_want = p->bulk_rx_got = 0;
+}
+
 static void on_message(peer *p, int text, const uint8_t *data, size_t len)
 {
-    if (p->rx_done) {
-        fail(p, "message after the end marker");
+    if (p->bulk_rx_want && !text) {
+        on_bulk_data(p, len);
         return;
     }
     if (text && len == strlen(END_MARKER) && memcmp(data, END_MARKER, len) == 0) {
-        p->rx_done = 1;
         emit_digest(p, "received", p->rx_count, p->rx_bytes, &p->rx_hash);
+        p->rx_count = p->rx_bytes = 0;
+        if (script_hash_init(&p->rx_hash) != 0)
+            fail(p, "SHA-256 init failed");
         return;
     }
     script_hash_update(&p->rx_hash, text, data, len);
@@ -253,6 +335,7 @@ static const tl_dc_callbacks dc_cbs = {
     .on_binary = on_dc_binary,
     .on_text = on_dc_text,
     .on_error = on_dc_error,
+    .on_buffered_amount_low = on_dc_low,
 };
 
 /* ---- peer connection ---- */
@@ -292,12 +375,12 @@ static void on_datachannel(tl_pc *pc, tl_dc *dc, void *ud)
     tl_dc_set_callbacks(dc, &dc_cbs, p); /* on_open follows */
 }
 
-static void emit_bye(peer *p)
+static cJSON *stats_json(peer *p)
 {
     tl_pc_stats st;
-    cJSON *o = msg_new("bye");
+    cJSON *s = cJSON_CreateObject();
     if (tl_pc_get_stats(p->pc, &st) == TL_OK) {
-        cJSON *s = cJSON_AddObjectToObject(o, "stats");
+        cJSON_AddStringToObject(s, "state", tl_pc_state_name(st.state));
         cJSON_AddNumberToObject(s, "bytes_sent", (double)st.bytes_sent);
         cJSON_AddNumberToObject(s, "bytes_received", (double)st.bytes_received);
         cJSON_AddNumberToObject(s, "messages_sent", (double)st.messages_sent);
@@ -308,6 +391,19 @@ static void emit_bye(peer *p)
         cJSON_AddStringToObject(s, "local_type", tl_cand_type_name(st.local_type));
         cJSON_AddStringToObject(s, "remote_type", tl_cand_type_name(st.remote_type));
     }
+    if (p->dc) {
+        cJSON_AddNumberToObject(s, "dc_state", tl_dc_get_state(p->dc));
+        cJSON_AddNumberToObject(s, "dc_buffered_amount", (double)tl_dc_buffered_amount(p->dc));
+    }
+    cJSON_AddNumberToObject(s, "rx_count_this_round", (double)p->rx_count);
+    cJSON_AddNumberToObject(s, "rx_bytes_this_round", (double)p->rx_bytes);
+    return s;
+}
+
+static void emit_bye(peer *p)
+{
+    cJSON *o = msg_new("bye");
+    cJSON_AddItemToObject(o, "stats", stats_json(p));
     emit(p, o, 0);
 }
 
@@ -320,6 +416,8 @@ static void cmd_sdp(peer *p, const char *type, const char *sdp)
         fail(p, "got an %s but our role is %s", type, p->offerer ? "offer" : "answer");
         return;
     }
+    if (is_offer)
+        p->sdp_sent = 0; /* hold new candidates until our answer is out */
     int rc = tl_pc_set_remote_description(p->pc, sdp, is_offer ? TL_SDP_OFFER : TL_SDP_ANSWER);
     if (rc != TL_OK) {
         fail(p, "set_remote_description(%s): %s", type, tl_strerror(rc));
@@ -335,6 +433,30 @@ static void cmd_sdp(peer *p, const char *type, const char *sdp)
     }
     emit_sdp(p, "answer", answer);
     tl_free(answer);
+}
+
+/* ICE restart on the live connection: new credentials in a new offer; the
+ * candidates gathered for it are held until the offer is out. */
+static void cmd_restart(peer *p)
+{
+    if (!p->offerer) {
+        fail(p, "restart: only the offerer restarts");
+        return;
+    }
+    int rc = tl_pc_restart_ice(p->pc);
+    if (rc != TL_OK) {
+        fail(p, "restart_ice: %s", tl_strerror(rc));
+        return;
+    }
+    char *offer = NULL;
+    p->sdp_sent = 0;
+    rc = tl_pc_create_offer(p->pc, &offer);
+    if (rc != TL_OK) {
+        fail(p, "create_offer (restart): %s", tl_strerror(rc));
+        return;
+    }
+    emit_sdp(p, "offer", offer);
+    tl_free(offer);
 }
 
 static void handle_line(peer *p, const char *line)
@@ -362,10 +484,29 @@ static void handle_line(peer *p, const char *line)
         rc = tl_pc_end_of_remote_candidates(p->pc);
         if (rc != TL_OK)
             fail(p, "end_of_remote_candidates: %s", tl_strerror(rc));
+    } else if (!strcmp(type, "restart")) {
+        cmd_restart(p);
+    } else if (!strcmp(type, "send")) {
+        if (p->dc && tl_dc_get_state(p->dc) == TL_DC_OPEN)
+            send_script(p);
+        else
+            fail(p, "send: channel not open");
+    } else if (!strcmp(type, "bulk")) {
+        cmd_bulk(p, j);
+    } else if (!strcmp(type, "expect-bulk")) {
+        const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(j, "bytes");
+        if (cJSON_IsNumber(bytes) && bytes->valuedouble >= 1)
+            p->bulk_rx_want = (uint64_t)bytes->valuedouble;
+        else
+            fail(p, "bad expect-bulk command");
     } else if (!strcmp(type, "close")) {
         rc = p->dc ? tl_dc_close(p->dc) : TL_ERR_STATE;
         if (rc != TL_OK)
             fail(p, "dc close: %s", tl_strerror(rc));
+    } else if (!strcmp(type, "stats")) {
+        cJSON *o = msg_new("stats");
+        cJSON_AddItemToObject(o, "stats", stats_json(p));
+        emit(p, o, 0);
     } else if (!strcmp(type, "quit")) {
         emit_bye(p);
         tl_pc_close(p->pc);
@@ -499,6 +640,7 @@ int main(int argc, char **argv)
     tl_pc_free(p->pc);
     tl_loop_free(p->loop);
     script_hash_final(&p->rx_hash, NULL);
+    free(p->bulk_buf);
     g_ptr_array_free(p->held, TRUE);
     g_string_free(p->inbuf, TRUE);
     return p->exit_code < 0 ? 1 : p->exit_code;

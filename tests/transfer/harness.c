@@ -63,6 +63,10 @@ static void on_event(hx_side *s, const tl_xfer_event *ev)
     case TL_XFER_EV_FILE_VERIFIED:
         s->verified++;
         break;
+    case TL_XFER_EV_RTT:
+        s->rtt_ms = ev->rtt_ms;
+        s->rtt_count++;
+        break;
     case TL_XFER_EV_FILE_FAILED:
         s->failed++;
         if (ev->file < 64)
@@ -131,12 +135,16 @@ static int pump_sender(hx *h)
     int work = 0;
     for (;;) {
         tl_xfer_action a;
-        int rc = tl_xfer_sender_poll(h->s, h->now, h->s2r.bytes < CHAN_HIGH, &a);
+        int writable = h->s2r.bytes < CHAN_HIGH &&
+                       (!h->bucket || tl_bucket_ready(h->bucket, h->bucket_id, h->now));
+        int rc = tl_xfer_sender_poll(h->s, h->now, writable, &a);
         if (rc != TL_OK || a.type == TL_XFER_ACT_NONE)
             return work;
         work = 1;
         if (a.type == TL_XFER_ACT_SEND) {
             chan_push(&h->s2r, a.data, a.len);
+            if (h->bucket)
+                tl_bucket_consume(h->bucket, h->bucket_id, a.len, h->now);
         } else if (a.type == TL_XFER_ACT_READ) {
             int err = tl_source_read(h->src, a.file, a.offset, a.buf, a.len);
             tl_xfer_sender_read_done(h->s, h->now, err);
@@ -183,10 +191,20 @@ static int deliver(hx *h)
 {
     int work = 0;
     hx_msg *m;
-    for (int i = 0; i < 4 && (m = chan_pop(&h->s2r)) != NULL; i++) {
+    int per = h->deliver_per_step ? (int)h->deliver_per_step : 4;
+    h->steps++;
+    if (h->deliver_every > 1 && h->steps % h->deliver_every != 0)
+        per = 0;
+    for (int i = 0; i < per && (m = chan_pop(&h->s2r)) != NULL; i++) {
         h->delivered_s2r++;
         if (h->tamper_msg && h->delivered_s2r == h->tamper_msg)
             m->data[m->len / 2] ^= 0x40;
+        if (h->R.keyed && m->len >= 14) { /* a record: u8 ver, u8 flags, u32 epoch */
+            uint32_t e = (uint32_t)m->data[2] << 24 | (uint32_t)m->data[3] << 16 |
+                         (uint32_t)m->data[4] << 8 | m->data[5];
+            if (e > h->max_epoch)
+                h->max_epoch = e;
+        }
         tl_xfer_receiver_recv(h->r, h->now, m->data, m->len);
         free(m);
         work = 1;
@@ -197,6 +215,10 @@ static int deliver(hx *h)
         }
     }
     for (int i = 0; i < 4 && (m = chan_pop(&h->r2s)) != NULL; i++) {
+        if (h->drop_r2s && h->R.keyed) {
+            free(m);
+            continue;
+        }
         tl_xfer_sender_recv(h->s, h->now, m->data, m->len);
         free(m);
         work = 1;
@@ -204,37 +226,51 @@ static int deliver(hx *h)
     return work;
 }
 
+int hx_start(hx *h)
+{
+    tl_xfer_config cs = make_cfg(h, h->code_s, 1), cr = make_cfg(h, h->code_r, 0);
+    if (tl_xfer_sender_new(&h->s, h->m, &cs) != TL_OK ||
+        tl_xfer_receiver_new(&h->r, &cr) != TL_OK || tl_source_new(&h->src, h->m) != TL_OK)
+        return -1;
+    tl_xfer_sender_start(h->s, h->now);
+    tl_xfer_receiver_start(h->r, h->now);
+    return 0;
+}
+
+int hx_step(hx *h)
+{
+    int work = pump_sender(h);
+    work |= pump_receiver(h);
+    work |= deliver(h);
+    return work;
+}
+
+int hx_over(const hx *h)
+{
+    return (h->S.done || h->S.err) && (h->R.done || h->R.err);
+}
+
 int hx_run(hx *h)
 {
-    if (!h->s) {
-        tl_xfer_config cs = make_cfg(h, h->code_s, 1), cr = make_cfg(h, h->code_r, 0);
-        if (tl_xfer_sender_new(&h->s, h->m, &cs) != TL_OK ||
-            tl_xfer_receiver_new(&h->r, &cr) != TL_OK || tl_source_new(&h->src, h->m) != TL_OK)
-            return -1;
-        tl_xfer_sender_start(h->s, h->now);
-        tl_xfer_receiver_start(h->r, h->now);
-    }
+    if (!h->s && hx_start(h) != 0)
+        return -1;
     int idle = 0;
     for (long step = 0; step < 10000000; step++) {
-        h->now++;
-        int work = pump_sender(h);
-        work |= pump_receiver(h);
-        work |= deliver(h);
+        h->now += h->step_ms ? h->step_ms : 1;
+        int work = hx_step(h);
         if (h->interrupted)
             return 1;
         if (work)
             idle = 0;
         if (!work) {
-            int s_over = h->S.done || h->S.err, r_over = h->R.done || h->R.err;
-            if ((s_over && r_over) || ++idle > 1000)
+            if (hx_over(h) || ++idle > 1000)
                 break;
             uint64_t t = tl_xfer_sender_next_timeout(h->s);
             uint64_t u = tl_xfer_receiver_next_timeout(h->r);
             t = u < t ? u : t;
             if (t == UINT64_MAX)
                 break;
-            if (t > h->now)
-                h->now = t;
+            h->now = t > h->now ? t : h->now + 1;
         }
     }
     return (h->S.done && h->R.done && !h->S.err && !h->R.err) ? 0 : 1;
@@ -252,7 +288,8 @@ void hx_teardown(hx *h, int crash)
     tl_xfer_sender_free(h->s);
     tl_xfer_receiver_free(h->r);
     tl_source_free(h->src);
-    tl_xfer_manifest_free(h->m);
+    if (!h->shared_manifest)
+        tl_xfer_manifest_free(h->m);
     chan_clear(&h->s2r);
     chan_clear(&h->r2s);
     h->s = NULL;
@@ -286,11 +323,18 @@ void hx_write_random(const char *path, size_t len, unsigned seed)
     if (!f)
         abort();
     uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        fputc((int)(x & 0xff), f);
+    uint8_t buf[65536];
+    while (len > 0) {
+        size_t n = len < sizeof(buf) ? len : sizeof(buf);
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            buf[i] = (uint8_t)x;
+        }
+        if (fwrite(buf, 1, n, f) != n)
+            abort();
+        len -= n;
     }
     fclose(f);
 }

@@ -24,6 +24,7 @@ typedef struct hx_side {
     uint32_t verified, failed;
     int file_err[64];
     uint64_t progress_bytes, progress_total;
+    uint32_t rtt_ms, rtt_count;
 } hx_side;
 
 typedef struct hx {
@@ -44,7 +45,16 @@ typedef struct hx {
     uint64_t tamper_msg;    /* 0: none; else flip a byte of s2r message n */
     int interrupted;
     uint32_t window;
-    uint64_t written; /* payload bytes the sinks accepted */
+    uint64_t step_ms;          /* clock advance per step (0: 1 ms) */
+    int drop_r2s;              /* black-hole everything the receiver sends */
+    uint32_t max_epoch;        /* highest chunk.h epoch seen on s2r records */
+    uint32_t deliver_per_step; /* s2r messages delivered per step (0: 4) */
+    uint32_t deliver_every;    /* deliver only every n-th step (slow peer) */
+    uint64_t steps;
+    tl_bucket_group *bucket; /* optional rate limit (borrowed) */
+    int bucket_id;
+    int shared_manifest; /* teardown leaves m alone */
+    uint64_t written;    /* payload bytes the sinks accepted */
     char sink_err[256];
 } hx;
 
@@ -54,6 +64,16 @@ void hx_init(hx *h, const tl_xfer_crypto *c, tl_xfer_manifest *m, int out_fd);
 /* Runs until both sides finished/failed, the interrupt point, or a step
  * limit. Returns 0 when finished cleanly on both sides. */
 int hx_run(hx *h);
+
+/* Creates and starts both state machines. */
+int hx_start(hx *h);
+
+/* One step at h->now (the caller moves the clock): both sides pumped,
+ * messages delivered. Returns 1 if anything happened. */
+int hx_step(hx *h);
+
+/* 1 when both sides are done or failed. */
+int hx_over(const hx *h);
 
 /* Frees the state machines and the source; sinks are abandoned (crash) when
  * crash is set, else closed normally. The manifest is freed too. */

@@ -305,13 +305,8 @@ static void test_manifest(void **state)
     assert_int_equal(tl_xfer_manifest_decode(longer, n + 1, &d), TL_ERR_PARSE);
     free(longer);
     /* hostile names patched over "photos/AAAAAAA" (14 bytes) */
-    static const char *const bad[] = {"../../../etc/x",
-                                      "/etc/passwd123",
-                                      "photos/A\x01"
-                                      "AAAAA",
-                                      "photos/CON.txt",
-                                      "photos\\AAAAAAA",
-                                      "photos//AAAAAA"};
+    static const char *const bad[] = {"../../../etc/x", "/etc/passwd123",  "photos/A\001AAAAA",
+                                      "photos/CON.txt", "photos\\AAAAAAA", "photos//AAAAAA"};
     uint8_t *p = NULL;
     for (size_t i = 0; i + 14 <= n; i++)
         if (memcmp(b + i, "photos/AAAAAAA", 14) == 0)

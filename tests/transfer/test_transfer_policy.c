@@ -86,6 +86,37 @@ static void test_bucket_per_peer_limit(void **state)
     tl_bucket_group_free(g);
 }
 
+/* Send-then-charge: records of any size (here 16 KiB + 43) are sent while
+ * ready and charged afterwards; debt delays the next send, so the rates hold
+ * exactly over time. */
+static void test_bucket_ready_consume(void **state)
+{
+    (void)state;
+    tl_bucket_group *g;
+    uint64_t now = 0;
+    assert_int_equal(tl_bucket_group_new(&g, 2000000, 0, now), TL_OK);
+    int a = tl_bucket_add(g, 0), b = tl_bucket_add(g, 500000);
+    uint64_t got_a = 0, got_b = 0;
+    for (int t = 0; t < 10000; t++) {
+        now++;
+        while (tl_bucket_ready(g, a, now)) {
+            tl_bucket_consume(g, a, CHUNK + 43, now);
+            got_a += CHUNK + 43;
+        }
+        while (tl_bucket_ready(g, b, now)) {
+            tl_bucket_consume(g, b, CHUNK + 43, now);
+            got_b += CHUNK + 43;
+        }
+    }
+    /* b is held to 500 kB/s (+ its initial burst), a gets the rest of
+     * 2 MB/s (less the burst b keeps reserved and cannot use) */
+    assert_true(got_b >= 4900000 && got_b <= 5000000 + 300000);
+    assert_true(got_a + got_b >= 19600000 && got_a + got_b <= 20000000 + 600000);
+    assert_false(tl_bucket_ready(g, b, now));
+    assert_true(tl_bucket_wait_ms(g, b, 1, now) > 0);
+    tl_bucket_group_free(g);
+}
+
 static void test_quality_thresholds(void **state)
 {
     (void)state;
@@ -180,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_bucket_fair_share),
         cmocka_unit_test(test_bucket_slow_member_does_not_stall),
         cmocka_unit_test(test_bucket_per_peer_limit),
+        cmocka_unit_test(test_bucket_ready_consume),
         cmocka_unit_test(test_quality_thresholds),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_keepalive),

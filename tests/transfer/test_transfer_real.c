@@ -129,6 +129,20 @@ static void test_real_resume(void **state)
     assert_true(same(f, "big.bin"));
 }
 
+/* Time passes quickly (20 s per step): the chunk keys rotate every 5
+ * minutes on the way, keep-alive pings flow, and the file still verifies. */
+static void test_real_key_rotation(void **state)
+{
+    fx *f = *state;
+    hx h;
+    hx_init(&h, tl_xfer_crypto_default(), hx_manifest(f->src, 16384, names, 3), f->out_fd);
+    h.step_ms = 20000; /* below the 30 s idle timeout; ~200 DATA records */
+    assert_int_equal(hx_run(&h), 0);
+    assert_true(h.max_epoch >= 2);
+    hx_teardown(&h, 0);
+    assert_true(same(f, "big.bin"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +150,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_real_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_wrong_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_real_key_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

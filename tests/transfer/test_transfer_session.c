@@ -268,15 +268,8 @@ static void test_hostile_names(void **state)
 {
     fx *f = *state;
     static const char *const one[] = {"data.bin"};
-    static const char *const bad[] = {"../../x",
-                                      "/etc/x",
-                                      "a\x01"
-                                      "b",
-                                      "CON",
-                                      "nul.txt",
-                                      "a/../../b",
-                                      "a\\b",
-                                      "x/./y"};
+    static const char *const bad[] = {"../../x", "/etc/x",    "a\001b", "CON",
+                                      "nul.txt", "a/../../b", "a\\b",   "x/./y"};
     char p[1200];
     path(p, sizeof(p), f->src, "data.bin");
     hx_write_random(p, 5000, 11);
@@ -435,6 +428,67 @@ static void test_small_window(void **state)
     assert_same(f, "folder/b/c.bin");
 }
 
+/* The receiver goes silent after the handshake: the sender pings, hears
+ * nothing for the idle timeout (30 s of fake clock) and fails with TIMEOUT. */
+static void test_idle_timeout(void **state)
+{
+    fx *f = *state;
+    make_tree(f);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, tree, 3), f->out_fd);
+    h.drop_r2s = 1;
+    assert_int_equal(hx_run(&h), 1);
+    assert_int_equal(h.S.err, TL_ERR_TIMEOUT);
+    assert_true(h.now >= 30000);
+    hx_teardown(&h, 0);
+    assert_false(exists(f->out, "big.bin"));
+}
+
+/* With a slow clock, pings measure an RTT and keep a slow session alive. */
+static void test_ping_rtt(void **state)
+{
+    fx *f = *state;
+    make_tree(f);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, tree, 3), f->out_fd);
+    h.step_ms = 700; /* PINGs queue behind DATA: RTT includes that */
+    assert_int_equal(hx_run(&h), 0);
+    assert_true(h.S.rtt_count > 0 && h.R.rtt_count > 0);
+    assert_true(h.S.rtt_ms >= 2 * 700); /* at least one step each way */
+    hx_teardown(&h, 0);
+    assert_same(f, "big.bin");
+}
+
+/* A folder of many small files under a low descriptor limit: sinks hold
+ * descriptors only while their file is written. */
+static void test_many_files_few_fds(void **state)
+{
+    fx *f = *state;
+    static const char *const one[] = {"many"};
+    char p[1200];
+    path(p, sizeof(p), f->src, "many");
+    mkdir(p, 0755);
+    for (int i = 0; i < 300; i++) {
+        snprintf(p, sizeof(p), "%s/many/f%03d.txt", f->src, i);
+        hx_write_random(p, (size_t)(i * 37), (unsigned)i);
+    }
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    assert_int_equal(h.m->count, 301);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_NOFILE, &old);
+    lim = old;
+    lim.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    int rc = hx_run(&h);
+    setrlimit(RLIMIT_NOFILE, &old);
+    assert_int_equal(rc, 0);
+    assert_int_equal(h.R.verified, 301);
+    hx_teardown(&h, 0);
+    assert_same(f, "many/f000.txt");
+    assert_same(f, "many/f299.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +505,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_rtt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_files_few_fds, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

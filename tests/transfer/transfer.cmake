@@ -4,3 +4,4 @@ tl_add_test(test_transfer_real test_transfer_real.c harness.c fake_crypto.c TIME
 tl_add_test(test_transfer_frames test_transfer_frames.c)
 tl_add_test(test_transfer_names test_transfer_names.c harness.c)
 tl_add_test(test_transfer_policy test_transfer_policy.c)
+tl_add_test(test_transfer_group test_transfer_group.c harness.c fake_crypto.c TIMEOUT 120)
