@@ -1,6 +1,5 @@
 # End-to-end tests: real `tallow send` / `tallow receive` processes (see
-# tests/e2e/README.md). Off until the CLI exists: configure with
-# -DTALLOW_E2E=ON. Each script exits 77 (skipped) when a prerequisite (root,
+# tests/e2e/README.md), registered when TALLOW_E2E is ON. Each script exits 77 (skipped) when a prerequisite (root,
 # jq, nft, turnserver) is missing.
 if(TALLOW_E2E)
   set(TL_E2E_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -19,11 +18,17 @@ if(TALLOW_E2E)
 
   # The fan-outs move 256 MiB to each recipient (the issue's size); under
   # ASan+UBSan everything is several times slower, so they move 64 MiB there
-  # to stay inside the 300 s timeout.
+  # to stay inside the 300 s timeout. TALLOW_E2E_BIG_MIB overrides both.
   if(TALLOW_SANITIZE)
-    set(TL_E2E_BIG_MIB 64)
+    set(TL_E2E_BIG_DEFAULT 64)
   else()
-    set(TL_E2E_BIG_MIB 256)
+    set(TL_E2E_BIG_DEFAULT 256)
+  endif()
+  set(TALLOW_E2E_BIG_MIB "" CACHE STRING "MiB per recipient in the e2e fan-outs (empty: default)")
+  if(TALLOW_E2E_BIG_MIB)
+    set(TL_E2E_BIG_MIB ${TALLOW_E2E_BIG_MIB})
+  else()
+    set(TL_E2E_BIG_MIB ${TL_E2E_BIG_DEFAULT})
   endif()
   tl_add_e2e(fanout_2 fanout.sh 2 ${TL_E2E_BIG_MIB})
   tl_add_e2e(fanout_5 fanout.sh 5 ${TL_E2E_BIG_MIB})

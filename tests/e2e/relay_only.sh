@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Relay-only through a real coturn on 127.0.0.1: the transfer completes and
-# verifies, and the signaling trace (TALLOW_LOG=debug on stderr, sender and
-# every recipient) contains relay candidates and no host or server-reflexive
-# candidate.
+# verifies, coturn relayed it (successful ALLOCATE), and the trace
+# (TALLOW_LOG=debug on stderr, sender and every recipient) shows relay
+# candidates and no host or server-reflexive candidate. Both sides run with
+# --bind 127.0.0.1 so that their TURN traffic stays on loopback.
+#
+# Candidates are recognised in either form: SDP/trickle text ("typ relay",
+# "typ host", "typ srflx") or tallow's own log words ("relay candidate",
+# "host candidate", "srflx candidate", "server-reflexive candidate").
 #
 # usage: relay_only.sh TALLOW [N] [SIZE_MIB]
 # shellcheck source=lib.sh
@@ -20,8 +25,9 @@ e2e_start_turn
 mapfile -t turn < <(e2e_turn_args)
 export TALLOW_LOG=debug
 
-e2e_start_send send - "$src/big.bin" "$src/tree" --expect "$n" "${turn[@]}" --timeout 200
-e2e_start_receivers "$n" "$E2E_CODE" "$out" "${turn[@]}" --timeout 200
+e2e_start_send send - "$src/big.bin" "$src/tree" --expect "$n" "${turn[@]}" \
+    --bind 127.0.0.1 --timeout 200
+e2e_start_receivers "$n" "$E2E_CODE" "$out" "${turn[@]}" --bind 127.0.0.1 --timeout 200
 names=(send)
 for ((i = 1; i <= n; i++)); do names+=("r$i"); done
 e2e_wait_all_exit 220 "${names[@]}"
@@ -31,9 +37,10 @@ e2e_fanout_check "$n" "$out" "$src/big.bin" "$src/tree"
 
 trace=("$E2E_LOG"/send.err)
 for ((i = 1; i <= n; i++)); do trace+=("$E2E_LOG/r$i.err"); done
-relay=$(grep -Eaic 'typ relay' "${trace[@]}" | awk -F: '{ s += $NF } END { print s + 0 }')
+relay=$(grep -Eaic 'typ relay|relay candidate' "${trace[@]}" | awk -F: '{ s += $NF } END { print s + 0 }')
 ((relay > 0)) || e2e_fail "no relay candidate in the signaling trace (is TALLOW_LOG=debug honoured?)"
-if grep -Eai 'typ (host|srflx)' "${trace[@]}" | head -n 5 >"$E2E_TMP/leak"; [[ -s $E2E_TMP/leak ]]; then
+leak_re='typ (host|srflx)|(host|srflx|server-reflexive) candidate'
+if grep -Eai "$leak_re" "${trace[@]}" | head -n 5 >"$E2E_TMP/leak"; [[ -s $E2E_TMP/leak ]]; then
     e2e_fail "host/srflx candidate signalled in relay-only mode: $(cat "$E2E_TMP/leak")"
 fi
 grep -aq 'ALLOCATE processed, success' "$E2E_LOG/turnserver.log" ||
