@@ -29,8 +29,8 @@ echo "== build 3/3: libFuzzer targets"
 CC=clang cmake -S . -B build-fuzz -DTALLOW_FUZZ=ON -DTALLOW_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build-fuzz -j "$jobs"
 shopt -s nullglob
-for f in build-fuzz/fuzz/*; do
-  [ -x "$f" ] || continue
+for f in build-fuzz/fuzzers/*; do
+  [ -f "$f" ] && [ -x "$f" ] || continue
   name=$(basename "$f")
   corpus="fuzz/corpus/$name"
   mkdir -p "build-fuzz/corpus-$name"

@@ -1,17 +1,29 @@
 /* tallow — hybrid post-quantum handshake (ML-KEM-768 + X25519), sans-I/O.
  *
- * Three messages over the (already DTLS-protected) data channel:
- *   1. initiator -> responder: HELLO  (ML-KEM-768 ek, X25519 public key)
+ * Three messages over the (already DTLS-protected) data channel; each starts
+ * with a type byte and the protocol version (1):
+ *   1. initiator -> responder: HELLO  (SAS commitment, ML-KEM-768 ek,
+ *                                      X25519 public key)          1250 bytes
  *   2. responder -> initiator: REPLY  (ML-KEM ciphertext, X25519 public key,
- *                                      responder key confirmation)
- *   3. initiator -> responder: FINISH (initiator key confirmation)
- * Keys come from HKDF-SHA256 over both shared secrets, bound to the
- * transcript hash, a protocol label, the group id, both DTLS fingerprints and
- * the join-code secret (docs/CRYPTO.md). No file data may flow before
- * tl_hs_is_done() is true on the receiving side.
+ *                                      responder key confirmation)  1154 bytes
+ *   3. initiator -> responder: FINISH (SAS nonce, initiator key
+ *                                      confirmation)                  66 bytes
+ * Keys come from HKDF-SHA256 over both shared secrets and the join-code
+ * secret, salted with the transcript hash (SHA-256 over a protocol label, the
+ * group id, both DTLS fingerprints ordered by role, and every byte exchanged);
+ * docs/CRYPTO.md gives the layout byte by byte. The initiator is done when
+ * REPLY verifies (it then sends FINISH); the responder when FINISH verifies.
+ * No file data may flow before tl_hs_is_done() is true on the receiving side.
+ *
+ * Errors: TL_ERR_PARSE for an unknown type byte or a wrong length,
+ * TL_ERR_UNSUPPORTED for another protocol version, TL_ERR_STATE for a
+ * well-formed message that is not the one expected now (a message replayed in
+ * the same session, or a HELLO sent to an initiator), TL_ERR_AUTH when key
+ * confirmation fails (swapped ML-KEM key, ciphertext or X25519 key, swapped
+ * DTLS fingerprint, wrong join code, a message recorded from another session).
  *
  * The state machine never reads a clock, a socket or a file; it draws
- * randomness from getrandom() unless a test seed is given. */
+ * randomness from getrandom() unless the config supplies a generator. */
 #ifndef TALLOW_HANDSHAKE_H
 #define TALLOW_HANDSHAKE_H
 
@@ -38,8 +50,15 @@ typedef struct tl_hs_config {
     size_t group_id_len;
     uint8_t local_fp[32];       /* our DTLS certificate SHA-256 fingerprint */
     uint8_t remote_fp[32];      /* the peer's, as verified by DTLS */
-    const uint8_t *code_secret; /* join-code secret; NULL when joined by invite */
+    const uint8_t *code_secret; /* join-code secret; NULL when joined by invite.
+                                   1..256 bytes; it must carry >= 128 bits of
+                                   entropy (docs/CRYPTO.md §3: an active
+                                   initiator can test guesses offline). */
     size_t code_secret_len;
+    /* Tests and fuzzing only: a deterministic generator. NULL: getrandom().
+     * Returns 0 on success. */
+    int (*rng)(void *rng_ctx, uint8_t *buf, size_t len);
+    void *rng_ctx;
 } tl_hs_config;
 
 /* Per-direction traffic secrets, wiped by tl_session_keys_wipe(). */
@@ -48,35 +67,45 @@ typedef struct tl_session_keys {
     uint8_t recv[TL_SESSION_KEY_LEN];
 } tl_session_keys;
 
-/* Creates a handshake. cfg is copied. Returns TL_OK, TL_ERR_INVALID_ARG,
- * TL_ERR_NOMEM. */
+/* Creates a handshake. cfg is copied (group id and code secret too; the
+ * caller may wipe its copy afterwards). Returns TL_OK, TL_ERR_INVALID_ARG
+ * (bad role, group id length or code secret length), TL_ERR_NOMEM,
+ * TL_ERR_CRYPTO. */
 int tl_hs_new(tl_hs **out, const tl_hs_config *cfg);
 
 /* Wipes every secret and frees. NULL is allowed. */
 void tl_hs_free(tl_hs *hs);
 
-/* Initiator only: writes HELLO into out (cap >= TL_HS_MAX_MSG_LEN).
- * Returns TL_OK, TL_ERR_STATE, TL_ERR_IO (no randomness). */
+/* Initiator only, once: writes HELLO into out (cap >= TL_HS_MAX_MSG_LEN).
+ * Returns TL_OK, TL_ERR_STATE, TL_ERR_INVALID_ARG (cap), TL_ERR_IO (no
+ * randomness), TL_ERR_CRYPTO. */
 int tl_hs_start(tl_hs *hs, uint8_t *out, size_t cap, size_t *out_len);
 
 /* Consumes one message from the peer and writes the reply, if any, into out
- * (*out_len = 0 when there is none). Returns TL_OK; TL_ERR_PARSE (malformed),
- * TL_ERR_STATE (unexpected or replayed message), TL_ERR_AUTH (key
- * confirmation failed: swapped key, ciphertext, fingerprint or wrong join
- * code), TL_ERR_INVALID_ARG (bad ML-KEM key, all-zero X25519 secret). After
- * any error the handshake is dead and every later call returns TL_ERR_STATE. */
+ * (cap >= TL_HS_MAX_MSG_LEN; *out_len = 0 when there is none). Returns TL_OK;
+ * TL_ERR_PARSE (malformed), TL_ERR_UNSUPPORTED (other version), TL_ERR_STATE
+ * (unexpected or replayed message, or the handshake is dead), TL_ERR_AUTH
+ * (key confirmation or SAS commitment failed: swapped key, ciphertext,
+ * fingerprint, wrong join code, message from another session),
+ * TL_ERR_INVALID_ARG (cap too small, ML-KEM ek fails the FIPS 203 modulus
+ * check, all-zero X25519 secret), TL_ERR_IO, TL_ERR_CRYPTO. After any error
+ * the handshake is dead: every secret is wiped, tl_hs_is_done() is 0 and
+ * every later call returns TL_ERR_STATE. */
 int tl_hs_recv(tl_hs *hs, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
                size_t *out_len);
 
-/* 1 once this side has verified the peer's key confirmation. */
+/* 1 once this side has verified the peer's key confirmation (and the
+ * handshake has not died since). */
 int tl_hs_is_done(const tl_hs *hs);
 
 /* Short authentication string, identical on both sides: six decimal digits
  * as "123 456". Returns TL_OK or TL_ERR_STATE before keys exist. */
 int tl_hs_sas(const tl_hs *hs, char out[TL_HS_SAS_LEN]);
 
-/* Copies the traffic secrets out (send = ours, recv = the peer's). Valid only
- * when done. Returns TL_OK or TL_ERR_STATE. */
+/* Copies the traffic secrets out (send = ours, recv = the peer's): feed them
+ * to tl_chunk_sealer_new / tl_chunk_opener_new. Valid only when done. The
+ * caller wipes its copy with tl_session_keys_wipe(). Returns TL_OK or
+ * TL_ERR_STATE. */
 int tl_hs_session_keys(const tl_hs *hs, tl_session_keys *out);
 
 void tl_session_keys_wipe(tl_session_keys *keys);

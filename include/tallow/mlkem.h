@@ -1,7 +1,7 @@
 /* tallow — ML-KEM-768 (FIPS 203).
  *
  * The module sits behind this small interface so a build against an OpenSSL
- * with ML-KEM (3.5+) can route the public functions to it (docs/CRYPTO.md).
+ * with ML-KEM (3.5+) can route the public functions to it (docs/MLKEM.md).
  * The *_internal functions are the deterministic algorithms of FIPS 203 §6,
  * exposed for the test vectors; applications use the randomised ones. All
  * functions are constant-time in their secret inputs. Secret buffers passed

@@ -1,11 +1,110 @@
-/* Placeholder until the subcommand lands. */
+#define _GNU_SOURCE
+/* tallow send: send files and folders to a group of recipients. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_net.h"
+#include "cli/report.h"
+#include "tallow/group.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
+               "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
+               "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
+               "         [--bind ADDR,...] [--timeout SECONDS] [--session FILE] [--json]\n");
+}
 
 int tl_cmd_send(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "%s: not implemented yet\n", argv[0]);
-    return 2;
+    static const struct option opts[] = {
+        {"to", required_argument, 0, 't'},        {"expect", required_argument, 0, 'e'},
+        {"signal", required_argument, 0, 's'},    {"listen", required_argument, 0, 'l'},
+        {"limit", required_argument, 0, 'L'},     {"peer-limit", required_argument, 0, 'P'},
+        {"json", no_argument, 0, 'j'},            {"session", required_argument, 0, 'S'},
+        {"relay-only", no_argument, 0, 'n'},      {"turn", required_argument, 0, 'n'},
+        {"turn-user", required_argument, 0, 'n'}, {"turn-pass", required_argument, 0, 'n'},
+        {"stun", required_argument, 0, 'n'},      {"bind", required_argument, 0, 'n'},
+        {"timeout", required_argument, 0, 'n'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    tl_group_sender_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    tl_cli_net net;
+    memset(&net, 0, sizeof(net));
+    char **to = NULL;
+    size_t n_to = 0;
+    int json = 0, c, idx, status = 2;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        switch (c) {
+        case 't':
+            tl_free_list(to, n_to);
+            to = tl_split_list(optarg, &n_to);
+            break;
+        case 'e':
+            cfg.expect = (uint32_t)strtoul(optarg, NULL, 10);
+            if (!cfg.expect)
+                goto usage_error;
+            break;
+        case 's': cfg.signal_url = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case 'S': cfg.session_file = optarg; break;
+        case 'L':
+            if (tl_parse_rate(optarg, &cfg.limit))
+                goto usage_error;
+            break;
+        case 'P':
+            if (tl_parse_rate(optarg, &cfg.peer_limit))
+                goto usage_error;
+            break;
+        case 'j': json = 1; break;
+        case 'n':
+            if (tl_cli_net_option(&net, opts[idx].name, optarg) < 0)
+                goto usage_error;
+            break;
+        case 'h':
+            usage(stdout);
+            status = 0;
+            goto out;
+        default: goto usage_error;
+        }
+    }
+    if (optind >= argc)
+        goto usage_error;
+    cfg.paths = (const char *const *)(argv + optind);
+    cfg.n_paths = (size_t)(argc - optind);
+    cfg.to = (const char *const *)to;
+    cfg.n_to = n_to;
+    tl_cli_net_apply(&net, &cfg.net);
+
+    tl_logger lg = tl_report_logger();
+    tl_loop *loop = NULL;
+    tl_loop_new(&loop, &lg);
+    tl_report *rp = tl_report_new(loop, json, 1);
+    tl_group_sender *s = NULL;
+    int rc = tl_group_sender_new(&s, loop, &cfg, &tl_report_callbacks, rp);
+    if (rc != TL_OK) {
+        fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
+        status = 3;
+    } else {
+        tl_cli_arm(loop, rp, net.timeout_s);
+        tl_loop_run(loop);
+        status = tl_report_status(rp);
+        tl_cli_disarm();
+    }
+    tl_group_sender_free(s);
+    tl_report_free(rp);
+    tl_loop_free(loop);
+    goto out;
+usage_error:
+    usage(stderr);
+    status = 2;
+out:
+    tl_free_list(to, n_to);
+    tl_cli_net_free(&net);
+    return status;
 }

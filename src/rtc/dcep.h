@@ -76,8 +76,24 @@ int tl_dcep_id_is_local(uint16_t id, int dtls_client);
 
 /* Feeds one DCEP message received on a stream in state *st. Updates *st and
  * returns the event; on REMOTE_OPEN fills *open (pointing into msg) and
- * writes the ACK to send into ack_out (*ack_len = 1). */
+ * writes the ACK to send into ack_out (*ack_len = 1). *ack_len is 0 for every
+ * other event. Transitions: IDLE+OPEN -> OPEN (REMOTE_OPEN); OPENING+ACK ->
+ * OPEN (ACKED); OPEN+ACK -> OPEN (NONE: an ACK overtaken by user data, see
+ * tl_dcep_on_user_data); anything else (a malformed message, an OPEN on a
+ * stream that is opening or open, an ACK on an idle stream) -> ERRORED
+ * (ERROR): the caller resets the stream. An ERRORED stream stays ERRORED. */
 tl_dcep_event tl_dcep_on_message(tl_dcep_state *st, const uint8_t *msg, size_t len,
                                  tl_dcep_open *open, uint8_t ack_out[1], size_t *ack_len);
+
+/* Moves IDLE -> OPENING when we are about to send our OPEN on this stream.
+ * Returns TL_OK or TL_ERR_STATE (stream not idle). */
+int tl_dcep_start_open(tl_dcep_state *st);
+
+/* A user message (PPID 51/53/56/57) arrived on a stream in state *st.
+ * RFC 8832 §6: the opener treats any message after its OPEN as an implicit
+ * ACK (the ACK may be overtaken by unordered data), so OPENING -> OPEN with
+ * TL_DCEP_EV_ACKED. OPEN: TL_DCEP_EV_NONE (deliver it). IDLE or ERRORED:
+ * TL_DCEP_EV_ERROR (data on a stream nobody opened); *st becomes ERRORED. */
+tl_dcep_event tl_dcep_on_user_data(tl_dcep_state *st);
 
 #endif

@@ -1,0 +1,144 @@
+#define _GNU_SOURCE
+/* Shared network options and job guards for send/receive. */
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_net.h"
+#include "common/loop_internal.h"
+
+/* "turn:USER:PASS@HOST:PORT?transport=udp" -> url without the credentials. */
+static int add_server(tl_cli_net *n, const char *url)
+{
+    if (n->n_servers == 4) {
+        fprintf(stderr, "tallow: at most 4 ICE servers\n");
+        return -1;
+    }
+    const char *colon = strchr(url, ':');
+    const char *at = strchr(url, '@');
+    if (!colon || (strncmp(url, "turn:", 5) && strncmp(url, "stun:", 5))) {
+        fprintf(stderr, "tallow: bad ICE server URL (want stun:HOST:PORT or turn:HOST:PORT)\n");
+        return -1;
+    }
+    tl_ice_server *s = &n->servers[n->n_servers];
+    memset(s, 0, sizeof(*s));
+    if (at) {
+        char *cred = strndup(colon + 1, (size_t)(at - colon - 1));
+        char *sep = strchr(cred, ':');
+        if (sep) {
+            *sep = '\0';
+            free(n->turn_pass);
+            n->turn_pass = strdup(sep + 1);
+        }
+        free(n->turn_user);
+        n->turn_user = strdup(cred);
+        free(cred);
+        size_t len = (size_t)(colon - url) + 1;
+        char *u = malloc(len + strlen(at + 1) + 1);
+        memcpy(u, url, len);
+        memcpy(u + len, at + 1, strlen(at + 1) + 1);
+        n->urls[n->n_servers] = u;
+    } else {
+        n->urls[n->n_servers] = strdup(url);
+    }
+    s->url = n->urls[n->n_servers];
+    n->n_servers++;
+    return 1;
+}
+
+int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value)
+{
+    if (!strcmp(name, "bind")) {
+        tl_free_list(n->bind, n->n_bind);
+        n->bind = tl_split_list(value, &n->n_bind);
+        return 1;
+    }
+    if (!strcmp(name, "relay-only")) {
+        n->relay_only = 1;
+        return 1;
+    }
+    if (!strcmp(name, "turn") || !strcmp(name, "stun"))
+        return add_server(n, value);
+    if (!strcmp(name, "turn-user")) {
+        free(n->turn_user);
+        n->turn_user = strdup(value);
+        return 1;
+    }
+    if (!strcmp(name, "turn-pass")) {
+        free(n->turn_pass);
+        n->turn_pass = strdup(value);
+        return 1;
+    }
+    if (!strcmp(name, "timeout")) {
+        char *end;
+        unsigned long v = strtoul(value, &end, 10);
+        if (*end || !v) {
+            fprintf(stderr, "tallow: bad --timeout\n");
+            return -1;
+        }
+        n->timeout_s = (unsigned)v;
+        return 1;
+    }
+    return 0;
+}
+
+void tl_cli_net_apply(tl_cli_net *n, tl_group_net *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n->n_servers; i++) {
+        if (!strncmp(n->servers[i].url, "turn:", 5)) {
+            n->servers[i].username = n->turn_user;
+            n->servers[i].credential = n->turn_pass;
+        }
+    }
+    out->bind = (const char *const *)n->bind;
+    out->n_bind = n->n_bind;
+    out->ice_servers = n->servers;
+    out->n_ice_servers = n->n_servers;
+    out->relay_only = n->relay_only;
+}
+
+void tl_cli_net_free(tl_cli_net *n)
+{
+    tl_free_list(n->bind, n->n_bind);
+    for (size_t i = 0; i < n->n_servers; i++)
+        free(n->urls[i]);
+    free(n->turn_user);
+    free(n->turn_pass);
+}
+
+static tl_timer *timeout_timer;
+
+static void on_timeout(void *arg)
+{
+    timeout_timer = NULL;
+    tl_report_finish(arg, 1, "timed out before every recipient finished");
+}
+
+void tl_cli_disarm(void)
+{
+    if (timeout_timer)
+        tl_timer_stop(timeout_timer);
+    timeout_timer = NULL;
+}
+
+static gboolean on_signal(gpointer arg)
+{
+    tl_report_finish(arg, 1, "interrupted");
+    return G_SOURCE_REMOVE;
+}
+
+void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s)
+{
+    if (timeout_s)
+        timeout_timer = tl_timer_start(loop, timeout_s * 1000u, on_timeout, rp);
+    int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        GSource *src = g_unix_signal_source_new(sigs[i]);
+        g_source_set_callback(src, on_signal, rp, NULL);
+        g_source_attach(src, tl_loop_gcontext(loop));
+        g_source_unref(src);
+    }
+}

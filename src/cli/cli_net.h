@@ -1,0 +1,33 @@
+/* Shared network options of send/receive: --bind, --relay-only, --turn,
+ * --turn-user, --turn-pass, --stun, --timeout, and SIGINT/SIGTERM handling. */
+#ifndef TL_CLI_NET_H
+#define TL_CLI_NET_H
+
+#include "cli/report.h"
+#include "tallow/group.h"
+
+typedef struct tl_cli_net {
+    char **bind;
+    size_t n_bind;
+    tl_ice_server servers[4];
+    char *urls[4];
+    size_t n_servers;
+    char *turn_user, *turn_pass;
+    int relay_only;
+    unsigned timeout_s;
+} tl_cli_net;
+
+/* Handles one option of the shared set. Returns 1 if it was one, 0 if not,
+ * -1 on a bad value (message printed). */
+int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value);
+
+/* Fills a tl_group_net (pointers into n). */
+void tl_cli_net_apply(tl_cli_net *n, tl_group_net *out);
+void tl_cli_net_free(tl_cli_net *n);
+
+/* Arms --timeout and SIGINT/SIGTERM: both end the job through rp. */
+void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s);
+/* Cancels the --timeout timer if it has not fired. */
+void tl_cli_disarm(void);
+
+#endif

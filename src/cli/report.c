@@ -1,0 +1,346 @@
+#define _GNU_SOURCE
+/* JSON-lines and terminal reporting for send/receive. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/report.h"
+
+#define MAX_ROWS 256
+
+typedef struct row {
+    char peer[64];
+    char state[16];
+    char quality[16];
+    char sas[16];
+    uint64_t bytes, total;
+    double rate;
+    char result[160];
+} row;
+
+struct tl_report {
+    tl_loop *loop;
+    int json;
+    int tty;
+    int is_sender;
+    int status;
+    int finished;
+    row rows[MAX_ROWS];
+    size_t n_rows;
+    size_t drawn;
+    uint64_t last_draw;
+    cJSON *files; /* receiver: files written */
+};
+
+static void emit(cJSON *o)
+{
+    char *t = cJSON_PrintUnformatted(o);
+    if (t) {
+        fputs(t, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        cJSON_free(t);
+    }
+    cJSON_Delete(o);
+}
+
+static cJSON *event(const char *name)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "event", name);
+    return o;
+}
+
+static row *find_row(tl_report *rp, const char *peer)
+{
+    for (size_t i = 0; i < rp->n_rows; i++)
+        if (!strcmp(rp->rows[i].peer, peer))
+            return &rp->rows[i];
+    if (rp->n_rows == MAX_ROWS)
+        return &rp->rows[MAX_ROWS - 1];
+    row *r = &rp->rows[rp->n_rows++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->peer, sizeof(r->peer), "%s", peer);
+    snprintf(r->state, sizeof(r->state), "joined");
+    snprintf(r->quality, sizeof(r->quality), "-");
+    return r;
+}
+
+static void human(double v, char *buf, size_t cap)
+{
+    const char *u[] = {"B", "kB", "MB", "GB", "TB"};
+    int i = 0;
+    while (v >= 1000 && i < 4) {
+        v /= 1000;
+        i++;
+    }
+    snprintf(buf, cap, "%.1f %s", v, u[i]);
+}
+
+static void draw(tl_report *rp, int force)
+{
+    if (rp->json)
+        return;
+    uint64_t now = tl_loop_now_ms(rp->loop);
+    if (!force && now - rp->last_draw < 250)
+        return;
+    rp->last_draw = now;
+    if (!rp->tty)
+        return;
+    if (rp->drawn)
+        printf("\x1b[%zuA", rp->drawn);
+    for (size_t i = 0; i < rp->n_rows; i++) {
+        row *r = &rp->rows[i];
+        double frac = r->total ? (double)r->bytes / (double)r->total : 0;
+        char bar[31];
+        int fill = (int)(frac * 30);
+        for (int k = 0; k < 30; k++)
+            bar[k] = k < fill ? '#' : '.';
+        bar[30] = '\0';
+        char rate[32], eta[32] = "-";
+        human(r->rate, rate, sizeof(rate));
+        if (r->rate > 0 && r->total > r->bytes)
+            snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
+        printf("\x1b[2K%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %s\n", r->peer, bar,
+               frac * 100, rate, eta, r->state, r->quality, r->result[0] ? r->result : r->sas);
+    }
+    rp->drawn = rp->n_rows;
+    fflush(stdout);
+}
+
+static void on_code(void *ud, const char *code)
+{
+    tl_report *rp = ud;
+    if (rp->json) {
+        cJSON *o = event("code");
+        cJSON_AddStringToObject(o, "code", code);
+        emit(o);
+    } else {
+        printf("Join code: %s\n  on the recipients: tallow receive %s\n", code, code);
+        fflush(stdout);
+    }
+}
+
+static void on_peer(void *ud, const char *peer, const char *state, const char *quality,
+                    const char *sas)
+{
+    tl_report *rp = ud;
+    row *r = find_row(rp, peer);
+    snprintf(r->state, sizeof(r->state), "%s", state);
+    snprintf(r->quality, sizeof(r->quality), "%s", quality);
+    if (sas)
+        snprintf(r->sas, sizeof(r->sas), "SAS %s", sas);
+    if (rp->json) {
+        cJSON *o = event("peer");
+        cJSON_AddStringToObject(o, "peer", peer);
+        cJSON_AddStringToObject(o, "state", state);
+        cJSON_AddStringToObject(o, "quality", quality);
+        if (sas)
+            cJSON_AddStringToObject(o, "sas", sas);
+        emit(o);
+    } else if (!rp->tty) {
+        printf("%s: %s (%s)%s%s\n", peer, state, quality, sas ? " SAS " : "", sas ? sas : "");
+        fflush(stdout);
+    }
+    draw(rp, 1);
+}
+
+static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t total, double rate)
+{
+    tl_report *rp = ud;
+    row *r = find_row(rp, peer);
+    r->bytes = bytes;
+    r->total = total;
+    r->rate = rate;
+    if (rp->json) {
+        cJSON *o = event("progress");
+        if (rp->is_sender)
+            cJSON_AddStringToObject(o, "peer", peer);
+        cJSON_AddNumberToObject(o, "bytes", (double)bytes);
+        cJSON_AddNumberToObject(o, "total", (double)total);
+        cJSON_AddNumberToObject(o, "rate", rate);
+        cJSON_AddNumberToObject(o, "eta_s",
+                                rate > 0 && total > bytes ? (double)(total - bytes) / rate : 0);
+        emit(o);
+    }
+    draw(rp, 0);
+}
+
+static void on_result(void *ud, const char *peer, int ok, const char *error, uint64_t sent)
+{
+    tl_report *rp = ud;
+    row *r = find_row(rp, peer);
+    snprintf(r->result, sizeof(r->result), "%s%s", ok ? "verified" : "FAILED: ",
+             ok ? "" : (error ? error : "unknown error"));
+    if (rp->json) {
+        cJSON *o = event("result");
+        cJSON_AddStringToObject(o, "peer", peer);
+        cJSON_AddBoolToObject(o, "ok", ok);
+        if (!ok)
+            cJSON_AddStringToObject(o, "error", error ? error : "unknown error");
+        cJSON_AddNumberToObject(o, "bytes_sent", (double)sent);
+        emit(o);
+    } else if (!rp->tty) {
+        printf("%s: %s\n", peer, r->result);
+    }
+    draw(rp, 1);
+}
+
+static void on_file(void *ud, const char *path, uint64_t size, const uint8_t sha[32])
+{
+    tl_report *rp = ud;
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "path", path);
+    cJSON_AddNumberToObject(f, "size", (double)size);
+    cJSON_AddStringToObject(f, "sha256", hex);
+    cJSON_AddItemToArray(rp->files, f);
+    if (!rp->json && !rp->tty)
+        printf("verified %s (%llu bytes) sha256 %s\n", path, (unsigned long long)size, hex);
+}
+
+void tl_report_finish(tl_report *rp, int status, const char *msg)
+{
+    if (rp->finished)
+        return;
+    rp->finished = 1;
+    rp->status = status;
+    draw(rp, 1);
+    if (rp->json) {
+        if (!rp->is_sender) {
+            cJSON *o = event("result");
+            cJSON_AddBoolToObject(o, "ok", status == 0);
+            if (status != 0)
+                cJSON_AddStringToObject(o, "error", msg);
+            cJSON_AddItemToObject(o, "files", rp->files);
+            rp->files = NULL;
+            emit(o);
+        } else {
+            cJSON *o = event("summary");
+            cJSON_AddNumberToObject(o, "status", status);
+            cJSON_AddStringToObject(o, "message", msg);
+            emit(o);
+        }
+    } else {
+        fprintf(status ? stderr : stdout, "%s%s\n", status ? "tallow: " : "", msg);
+    }
+    tl_loop_stop(rp->loop);
+}
+
+static void on_finished(void *ud, int status, const char *msg)
+{
+    tl_report_finish(ud, status, msg);
+}
+
+const tl_group_callbacks tl_report_callbacks = {
+    .on_code = on_code,
+    .on_peer = on_peer,
+    .on_progress = on_progress,
+    .on_result = on_result,
+    .on_file = on_file,
+    .on_finished = on_finished,
+};
+
+tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)
+{
+    tl_report *rp = calloc(1, sizeof(*rp));
+    if (!rp)
+        return NULL;
+    rp->loop = loop;
+    rp->json = json;
+    rp->tty = !json && isatty(STDOUT_FILENO);
+    rp->is_sender = is_sender;
+    rp->status = 3;
+    rp->files = cJSON_CreateArray();
+    return rp;
+}
+
+void tl_report_free(tl_report *rp)
+{
+    if (!rp)
+        return;
+    cJSON_Delete(rp->files);
+    free(rp);
+}
+
+int tl_report_status(const tl_report *rp)
+{
+    return rp->status;
+}
+
+static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    (void)ud;
+    fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);
+}
+
+tl_logger tl_report_logger(void)
+{
+    tl_logger lg = {.fn = log_stderr, .level = TL_LOG_WARN};
+    const char *e = getenv("TALLOW_LOG");
+    if (e) {
+        if (!strcmp(e, "debug"))
+            lg.level = TL_LOG_DEBUG;
+        else if (!strcmp(e, "info"))
+            lg.level = TL_LOG_INFO;
+        else if (!strcmp(e, "error"))
+            lg.level = TL_LOG_ERROR;
+    }
+    return lg;
+}
+
+int tl_parse_rate(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    double mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1e3, end++;
+    else if (*end == 'M')
+        mul = 1e6, end++;
+    else if (*end == 'G')
+        mul = 1e9, end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end)
+        return -1;
+    *out = (uint64_t)(v * mul);
+    return 0;
+}
+
+char **tl_split_list(const char *s, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = s; *p; p++)
+        cap += *p == ',';
+    char **list = calloc(cap + 1, sizeof(char *));
+    *n = 0;
+    if (!list)
+        return NULL;
+    const char *start = s;
+    for (const char *p = s;; p++) {
+        if (*p == ',' || *p == '\0') {
+            if (p > start)
+                list[(*n)++] = strndup(start, (size_t)(p - start));
+            if (!*p)
+                break;
+            start = p + 1;
+        }
+    }
+    return list;
+}
+
+void tl_free_list(char **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i]);
+    free(list);
+}

@@ -1,0 +1,39 @@
+/* Output of send/receive: one JSON object per line (--json) or a live
+ * per-peer progress view on a terminal (docs/CLI.md). */
+#ifndef TL_CLI_REPORT_H
+#define TL_CLI_REPORT_H
+
+#include <stdint.h>
+
+#include "tallow/group.h"
+#include "tallow/loop.h"
+
+typedef struct tl_report tl_report;
+
+/* json: JSON lines on stdout; otherwise a terminal view (redrawn only when
+ * stdout is a terminal, plain lines otherwise). */
+tl_report *tl_report_new(tl_loop *loop, int json, int is_sender);
+void tl_report_free(tl_report *rp);
+
+/* Callbacks that print; pass rp as user data. on_finished stores the exit
+ * status and stops the loop. */
+extern const tl_group_callbacks tl_report_callbacks;
+
+/* Exit status recorded by on_finished (3 if the job never finished). */
+int tl_report_status(const tl_report *rp);
+
+/* Ends the job from outside (timeout, signal) with a status and message. */
+void tl_report_finish(tl_report *rp, int status, const char *msg);
+
+/* Logger writing to stderr; level from TALLOW_LOG (debug, info, warn, error). */
+tl_logger tl_report_logger(void);
+
+/* Parses "10M", "500k", "1G", "12345" (bytes/s, powers of 1000). Returns 0
+ * and *out, or -1. */
+int tl_parse_rate(const char *s, uint64_t *out);
+
+/* Splits "a,b,c" into a NULL-terminated array of strdup'ed items (*n set). */
+char **tl_split_list(const char *s, size_t *n);
+void tl_free_list(char **list, size_t n);
+
+#endif

@@ -1,0 +1,40 @@
+/* Internal layout and key-schedule pieces of the hybrid handshake, shared
+ * with the tests, the fuzzer and the ctgrind check (docs/CRYPTO.md §2). */
+#ifndef TL_CRYPTO_HANDSHAKE_INTERNAL_H
+#define TL_CRYPTO_HANDSHAKE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tallow/handshake.h"
+#include "tallow/mlkem.h"
+
+#define TL_HS_LABEL "tallow-v1 hybrid handshake ML-KEM-768+X25519"
+#define TL_HS_VERSION 1
+#define TL_HS_MSG_HELLO 1
+#define TL_HS_MSG_REPLY 2
+#define TL_HS_MSG_FINISH 3
+#define TL_HS_NONCE_LEN 32
+#define TL_HS_MAC_LEN 32
+#define TL_HS_MAX_CODE_SECRET 256
+
+/* type | version | commit(32) | ek | x25519 pub */
+#define TL_HS_HELLO_LEN (2 + 32 + TL_MLKEM768_EK_LEN + 32)
+/* type | version | ct | x25519 pub | responder MAC */
+#define TL_HS_REPLY_LEN (2 + TL_MLKEM768_CT_LEN + 32 + TL_HS_MAC_LEN)
+/* type | version | SAS nonce | initiator MAC */
+#define TL_HS_FINISH_LEN (2 + TL_HS_NONCE_LEN + TL_HS_MAC_LEN)
+
+/* The message type (TL_HS_MSG_*) of a well-formed message, or TL_ERR_PARSE /
+ * TL_ERR_UNSUPPORTED. Checks type, version and exact length only. */
+int tl_hs_parse_header(const uint8_t *in, size_t in_len);
+
+/* prk = HKDF-Extract(salt = th1, ikm = ss_mlkem || ss_x25519 || psk). */
+int tl_hs_derive_prk(uint8_t prk[32], const uint8_t th1[32], const uint8_t ss_mlkem[32],
+                     const uint8_t ss_x25519[32], const uint8_t psk[32]);
+/* The two key-confirmation keys from prk. */
+int tl_hs_confirm_keys(uint8_t mk_resp[32], uint8_t mk_init[32], const uint8_t prk[32]);
+/* "123 456" from the first 8 SAS bytes (big-endian integer mod 10^6). */
+void tl_hs_sas_format(char out[TL_HS_SAS_LEN], const uint8_t bytes[8]);
+
+#endif

@@ -1,0 +1,494 @@
+#define _GNU_SOURCE
+/* Group receiver: joins by code or invitation, answers the sender's offer,
+ * runs one tl_xfer_receiver session over the link and writes through one
+ * tl_sink per manifest entry. Transport loss (the sender restarting, the
+ * network dropping) ends only the session: the receiver waits for the next
+ * offer and resumes from what its sinks have verified. Protocol and
+ * integrity failures end the job. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "group/group_internal.h"
+
+struct tl_group_receiver {
+    tl_loop *loop;
+    tl_group_callbacks cb;
+    void *ud;
+    tl_group_receiver_config cfg;
+    tl_signal_server *unused_server;
+    tl_signal_client *sig;
+    char location[300];
+    tl_joincode code;
+    int have_code;
+    char group[16];
+    char sender[64];
+    tl_link *link;
+    tl_link *old_link; /* freed outside its callbacks */
+    tl_xfer_receiver *xr;
+    tl_xfer_receiver *old_xr;
+    tl_sink **sinks;
+    uint32_t n_sinks;
+    int out_fd;
+    int pumping;
+    int finished;
+    tl_timer *timer;
+    uint64_t timer_at;
+    tl_timer *gc_timer;
+    tl_gprogress prog;
+    tl_timer *linger_timer;
+    int final_status;
+    char final_msg[200];
+};
+
+static void pump(tl_group_receiver *r);
+
+static void linger_done(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->linger_timer = NULL;
+    if (r->cb.on_finished)
+        r->cb.on_finished(r->ud, r->final_status, r->final_msg);
+}
+
+/* The job is decided. A failure is reported after a short linger so the
+ * ERROR frame queued for the sender is delivered first. */
+static void finish(tl_group_receiver *r, int status, const char *msg)
+{
+    if (r->finished)
+        return;
+    r->finished = 1;
+    r->final_status = status;
+    snprintf(r->final_msg, sizeof(r->final_msg), "%s", msg);
+    r->linger_timer = tl_timer_start(r->loop, status && r->link ? GROUP_LINGER_MS : 0,
+                                     linger_done, r);
+}
+
+static void close_sinks(tl_group_receiver *r)
+{
+    for (uint32_t i = 0; i < r->n_sinks; i++)
+        tl_sink_free(r->sinks[i]);
+    free(r->sinks);
+    r->sinks = NULL;
+    r->n_sinks = 0;
+}
+
+static void gc(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->gc_timer = NULL;
+    tl_link_free(r->old_link);
+    r->old_link = NULL;
+    tl_xfer_receiver_free(r->old_xr);
+    r->old_xr = NULL;
+}
+
+/* Ends the current session (not the job): the sinks keep what is verified. */
+static void drop_session(tl_group_receiver *r, const char *why)
+{
+    if (!r->link)
+        return;
+    tl_loop_log(r->loop, TL_LOG_INFO, "receive", "session ended (%s); waiting for the sender",
+                why);
+    if (r->timer) {
+        tl_timer_stop(r->timer);
+        r->timer = NULL;
+    }
+    gc(r);
+    r->old_link = r->link;
+    r->old_xr = r->xr;
+    r->link = NULL;
+    r->xr = NULL;
+    close_sinks(r);
+    r->gc_timer = tl_timer_start(r->loop, 0, gc, r);
+    if (r->cb.on_peer)
+        r->cb.on_peer(r->ud, r->sender, "disconnected", "disconnected", NULL);
+}
+
+static void timer_fire(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->timer = NULL;
+    pump(r);
+}
+
+static int open_sinks(tl_group_receiver *r)
+{
+    const tl_xfer_manifest *m = tl_xfer_receiver_manifest(r->xr);
+    close_sinks(r);
+    r->sinks = calloc(m->count ? m->count : 1, sizeof(*r->sinks));
+    tl_xfer_have *have = calloc(m->count ? m->count : 1, sizeof(*have));
+    if (!r->sinks || !have) {
+        free(have);
+        return TL_ERR_NOMEM;
+    }
+    tl_sink_config sc = {.out_dir_fd = r->out_fd, .overwrite = r->cfg.overwrite};
+    int rc = TL_OK;
+    for (uint32_t i = 0; i < m->count && rc == TL_OK; i++) {
+        rc = tl_sink_open(&r->sinks[i], &sc, m, i, &have[i]);
+        r->n_sinks = i + 1;
+        if (rc == TL_OK && have[i].status == TL_XFER_REFUSE)
+            tl_loop_log(r->loop, TL_LOG_WARN, "receive", "refusing %s: %s", m->entries[i].path,
+                        r->sinks[i] ? tl_sink_last_error(r->sinks[i]) : tl_strerror(have[i].error));
+    }
+    if (rc == TL_OK)
+        rc = tl_xfer_receiver_accept(r->xr, tl_loop_now_ms(r->loop), have, m->count);
+    free(have);
+    return rc;
+}
+
+static int is_transport_error(int err)
+{
+    return err == TL_ERR_TIMEOUT || err == TL_ERR_CLOSED;
+}
+
+static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now)
+{
+    const tl_xfer_manifest *m = tl_xfer_receiver_manifest(r->xr);
+    switch (ev->type) {
+    case TL_XFER_EV_KEYED:
+        if (r->cb.on_peer)
+            r->cb.on_peer(r->ud, r->sender, "keyed", tl_quality_name(tl_link_quality(r->link)),
+                          ev->sas);
+        break;
+    case TL_XFER_EV_MANIFEST: {
+        int rc = open_sinks(r);
+        if (rc != TL_OK)
+            tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
+        break;
+    }
+    case TL_XFER_EV_PROGRESS:
+        if (tl_gprogress_update(&r->prog, ev->bytes, ev->total, now, 250) && r->cb.on_progress)
+            r->cb.on_progress(r->ud, r->sender, ev->bytes, ev->total, r->prog.rate);
+        break;
+    case TL_XFER_EV_RTT:
+        tl_link_rtt(r->link, ev->rtt_ms);
+        break;
+    case TL_XFER_EV_FILE_VERIFIED:
+        if (m && ev->file < m->count && m->entries[ev->file].kind == TL_XFER_FILE &&
+            r->cb.on_file)
+            r->cb.on_file(r->ud, m->entries[ev->file].path, m->entries[ev->file].size,
+                          m->entries[ev->file].sha256);
+        break;
+    case TL_XFER_EV_FILE_FAILED:
+        tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s failed: %s",
+                    m && ev->file < m->count ? m->entries[ev->file].path : "file",
+                    tl_strerror(ev->error));
+        break;
+    case TL_XFER_EV_DONE:
+        if (r->cb.on_progress)
+            r->cb.on_progress(r->ud, r->sender, r->prog.total, r->prog.total, r->prog.rate);
+        finish(r, ev->error ? 1 : 0,
+               ev->error ? tl_strerror(ev->error) : "every file verified");
+        break;
+    case TL_XFER_EV_ERROR:
+        if (is_transport_error(ev->error) && !ev->remote) {
+            drop_session(r, ev->message[0] ? ev->message : tl_strerror(ev->error));
+        } else {
+            char msg[200];
+            snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
+                     ev->message[0] ? ev->message : tl_strerror(ev->error));
+            finish(r, 1, msg);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void pump(tl_group_receiver *r)
+{
+    /* Still polled after the job is decided: the last frames go out. */
+    if (r->pumping || !r->xr)
+        return;
+    r->pumping = 1;
+    uint64_t now = tl_loop_now_ms(r->loop);
+    for (int guard = 0; guard < 4096 && r->xr; guard++) {
+        tl_xfer_action act;
+        int rc = tl_xfer_receiver_poll(r->xr, now, tl_link_writable(r->link), &act);
+        if (rc != TL_OK || act.type == TL_XFER_ACT_NONE)
+            break;
+        tl_xfer_receiver *xr = r->xr;
+        if (act.type == TL_XFER_ACT_SEND) {
+            tl_link_send(r->link, act.data, act.len);
+        } else if (act.type == TL_XFER_ACT_WRITE) {
+            int err = act.file < r->n_sinks && r->sinks[act.file]
+                          ? tl_sink_write_chunk(r->sinks[act.file], act.chunk, act.data, act.len,
+                                                act.hash)
+                          : TL_ERR_STATE;
+            if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
+                tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
+                            tl_sink_last_error(r->sinks[act.file]));
+            tl_xfer_receiver_write_done(xr, now, err);
+        } else if (act.type == TL_XFER_ACT_VERIFY) {
+            int err = act.file < r->n_sinks && r->sinks[act.file]
+                          ? tl_sink_finish(r->sinks[act.file])
+                          : TL_ERR_STATE;
+            if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
+                tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
+                            tl_sink_last_error(r->sinks[act.file]));
+            tl_xfer_receiver_verify_done(xr, now, err);
+        } else if (act.type == TL_XFER_ACT_EVENT) {
+            on_event(r, &act.event, now);
+        }
+    }
+    r->pumping = 0;
+    if (r->xr && !r->finished) {
+        uint64_t at = tl_xfer_receiver_next_timeout(r->xr);
+        if (at != UINT64_MAX && (!r->timer || at < r->timer_at)) {
+            if (r->timer)
+                tl_timer_stop(r->timer);
+            r->timer_at = at;
+            r->timer = tl_timer_start(r->loop, (uint32_t)(at > now ? at - now : 0), timer_fire, r);
+        }
+    }
+}
+
+/* ---- link ---- */
+
+static void link_open(tl_link *l, void *ud)
+{
+    tl_group_receiver *r = ud;
+    tl_xfer_config xc;
+    memset(&xc, 0, sizeof(xc));
+    xc.crypto = tl_xfer_crypto_default();
+    xc.hs.group_id = (const uint8_t *)r->group;
+    xc.hs.group_id_len = strlen(r->group);
+    if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
+        finish(r, 1, "no DTLS fingerprint");
+        return;
+    }
+    if (r->have_code) {
+        xc.hs.code_secret = r->code.secret;
+        xc.hs.code_secret_len = sizeof(r->code.secret);
+    }
+    int rc = tl_xfer_receiver_new(&r->xr, &xc);
+    if (rc == TL_OK)
+        rc = tl_xfer_receiver_start(r->xr, tl_loop_now_ms(r->loop));
+    if (rc != TL_OK) {
+        finish(r, 1, tl_strerror(rc));
+        return;
+    }
+    pump(r);
+}
+
+static void link_message(tl_link *l, const uint8_t *data, size_t len, void *ud)
+{
+    tl_group_receiver *r = ud;
+    if (l != r->link || !r->xr)
+        return;
+    tl_xfer_receiver_recv(r->xr, tl_loop_now_ms(r->loop), data, len);
+    pump(r);
+}
+
+static void link_writable(tl_link *l, void *ud)
+{
+    tl_group_receiver *r = ud;
+    if (l == r->link)
+        pump(r);
+}
+
+static void link_state(tl_link *l, tl_link_state st, void *ud)
+{
+    tl_group_receiver *r = ud;
+    if (l != r->link)
+        return;
+    if (r->cb.on_peer)
+        r->cb.on_peer(r->ud, r->sender, tl_link_state_name(st),
+                      tl_quality_name(tl_link_quality(l)), NULL);
+    if (st == TL_LINK_FAILED)
+        drop_session(r, "connection lost");
+    else if (st == TL_LINK_OPEN)
+        pump(r);
+}
+
+static void link_quality(tl_link *l, tl_quality q, void *ud)
+{
+    tl_group_receiver *r = ud;
+    if (l == r->link && r->cb.on_peer)
+        r->cb.on_peer(r->ud, r->sender, tl_link_state_name(tl_link_get_state(l)),
+                      tl_quality_name(q), NULL);
+}
+
+static const tl_link_callbacks link_cb = {
+    .on_open = link_open,
+    .on_message = link_message,
+    .on_writable = link_writable,
+    .on_state = link_state,
+    .on_quality = link_quality,
+};
+
+/* ---- signaling ---- */
+
+static void sig_registered(void *ud, const char *peer_id, int resumed)
+{
+    tl_group_receiver *r = ud;
+    (void)peer_id;
+    /* After a server restart the group must be joined again. */
+    if (!resumed && r->have_code)
+        tl_signal_client_join_code(r->sig, &r->code);
+}
+
+static void sig_joined(void *ud, const char *group, const tl_signal_member *m, size_t n)
+{
+    tl_group_receiver *r = ud;
+    (void)m;
+    (void)n;
+    snprintf(r->group, sizeof(r->group), "%s", group);
+    tl_loop_log(r->loop, TL_LOG_INFO, "receive", "joined the group; waiting for the sender");
+}
+
+static void sig_invite(void *ud, const char *invite, const char *group, const char *from,
+                       const char *from_name, const uint8_t *blob, size_t blob_len)
+{
+    tl_group_receiver *r = ud;
+    (void)group;
+    (void)from;
+    (void)blob;
+    (void)blob_len;
+    tl_loop_log(r->loop, TL_LOG_INFO, "receive", "invitation from %s", from_name);
+    if (r->cfg.accept)
+        tl_signal_client_join_invite(r->sig, invite);
+    else
+        finish(r, 1, "invitation received but not accepted (use --accept)");
+}
+
+static void sig_offer(void *ud, const char *group, const char *from, const char *sdp)
+{
+    tl_group_receiver *r = ud;
+    if (r->finished)
+        return;
+    if (r->link && !strcmp(r->sender, from) && tl_link_get_state(r->link) != TL_LINK_FAILED) {
+        tl_link_remote_offer(r->link, sdp); /* renegotiation (ICE restart) */
+        return;
+    }
+    drop_session(r, "a new offer arrived");
+    snprintf(r->sender, sizeof(r->sender), "%s", from);
+    snprintf(r->group, sizeof(r->group), "%s", group);
+    memset(&r->prog, 0, sizeof(r->prog));
+    tl_link_config lc;
+    tl_gnet_link_config(&lc, r->loop, r->sig, group, from, 0, &r->cfg.net);
+    if (r->cb.on_peer)
+        r->cb.on_peer(r->ud, from, "connecting", "disconnected", NULL);
+    int rc = tl_link_new(&r->link, &lc, &link_cb, r);
+    if (rc != TL_OK) {
+        finish(r, 1, tl_strerror(rc));
+        return;
+    }
+    tl_link_remote_offer(r->link, sdp);
+}
+
+static void sig_ice_restart(void *ud, const char *group, const char *from, const char *sdp)
+{
+    tl_group_receiver *r = ud;
+    (void)group;
+    if (r->link && !strcmp(r->sender, from))
+        tl_link_remote_offer(r->link, sdp);
+}
+
+static void sig_candidate(void *ud, const char *group, const char *from, const char *cand,
+                          const char *mid)
+{
+    tl_group_receiver *r = ud;
+    (void)group;
+    if (r->link && !strcmp(r->sender, from))
+        tl_link_remote_candidate(r->link, cand, mid);
+}
+
+static void sig_eoc(void *ud, const char *group, const char *from)
+{
+    tl_group_receiver *r = ud;
+    (void)group;
+    if (r->link && !strcmp(r->sender, from))
+        tl_link_remote_end_of_candidates(r->link);
+}
+
+static void sig_error(void *ud, const char *code, const char *request, const char *message)
+{
+    tl_group_receiver *r = ud;
+    tl_loop_log(r->loop, TL_LOG_WARN, "signal", "error %s (%s): %s", code, request, message);
+    if (!strcmp(request, "join") && !r->group[0]) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "cannot join: %s", message[0] ? message : code);
+        finish(r, 1, msg);
+    }
+}
+
+static void sig_state(void *ud, tl_signal_state st)
+{
+    tl_group_receiver *r = ud;
+    if (st == TL_SIGNAL_CLOSED)
+        finish(r, 3, "signaling server unreachable");
+}
+
+int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
+                          const tl_group_receiver_config *cfg, const tl_group_callbacks *cb,
+                          void *ud)
+{
+    tl_group_receiver *r = calloc(1, sizeof(*r));
+    if (!r)
+        return TL_ERR_NOMEM;
+    r->loop = loop;
+    r->cb = *cb;
+    r->ud = ud;
+    r->cfg = *cfg;
+    r->out_fd = -1;
+    int rc = TL_OK;
+    if (cfg->code) {
+        rc = tl_joincode_parse(cfg->code, &r->code);
+        r->have_code = rc == TL_OK;
+    } else if (!cfg->name) {
+        rc = TL_ERR_INVALID_ARG;
+    }
+    const char *url = cfg->signal_url ? cfg->signal_url : (r->have_code ? r->code.url : NULL);
+    if (rc == TL_OK && (!url || !url[0]))
+        rc = TL_ERR_INVALID_ARG;
+    if (rc == TL_OK) {
+        r->out_fd = open(cfg->out_dir ? cfg->out_dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (r->out_fd < 0)
+            rc = TL_ERR_NOT_FOUND;
+    }
+    static const tl_signal_callbacks scb = {
+        .on_state = sig_state,
+        .on_registered = sig_registered,
+        .on_joined = sig_joined,
+        .on_invite = sig_invite,
+        .on_offer = sig_offer,
+        .on_ice_restart = sig_ice_restart,
+        .on_candidate = sig_candidate,
+        .on_end_of_candidates = sig_eoc,
+        .on_error = sig_error,
+    };
+    if (rc == TL_OK)
+        rc = tl_gsignal_start(loop, url, NULL, &r->unused_server, &r->sig, r->location,
+                              sizeof(r->location), &scb, r, cfg->name);
+    if (rc != TL_OK) {
+        tl_group_receiver_free(r);
+        return rc;
+    }
+    *out = r;
+    return TL_OK;
+}
+
+void tl_group_receiver_free(tl_group_receiver *r)
+{
+    if (!r)
+        return;
+    if (r->timer)
+        tl_timer_stop(r->timer);
+    if (r->gc_timer)
+        tl_timer_stop(r->gc_timer);
+    if (r->linger_timer)
+        tl_timer_stop(r->linger_timer);
+    gc(r);
+    tl_xfer_receiver_free(r->xr);
+    tl_link_free(r->link);
+    close_sinks(r);
+    tl_signal_client_free(r->sig);
+    if (r->out_fd >= 0)
+        close(r->out_fd);
+    tl_joincode_wipe(&r->code);
+    free(r);
+}

@@ -1,0 +1,1 @@
+target_sources(tallow PRIVATE link.c gcommon.c gsend.c grecv.c)

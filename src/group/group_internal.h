@@ -1,0 +1,55 @@
+/* Internal helpers shared by the group sender and receiver. */
+#ifndef TL_GROUP_INTERNAL_H
+#define TL_GROUP_INTERNAL_H
+
+#include <openssl/crypto.h>
+
+#include "group/link.h"
+#include "tallow/group.h"
+#include "tallow/signal.h"
+#include "tallow/transfer.h"
+
+#define GROUP_LINGER_MS 1500
+
+/* Progress with a smoothed rate, reported at most every `every_ms`. */
+typedef struct tl_gprogress {
+    uint64_t bytes, total;
+    uint64_t last_bytes, last_t, last_emit;
+    double rate; /* bytes/s, exponentially smoothed */
+} tl_gprogress;
+
+/* Records a progress sample; returns 1 when it should be reported now. */
+int tl_gprogress_update(tl_gprogress *p, uint64_t bytes, uint64_t total, uint64_t now,
+                        uint32_t every_ms);
+
+/* Fills a link configuration from the shared network options. */
+void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *sig,
+                         const char *group, const char *peer, int offerer,
+                         const tl_group_net *net);
+
+/* Starts signaling: with url == NULL an embedded server on listen (default
+ * "127.0.0.1:0") and a client connected to it; location receives the URL
+ * recipients should use. name: device name to register (may be NULL).
+ * Returns TL_OK or TL_ERR_IO / TL_ERR_NOMEM / TL_ERR_INVALID_ARG. */
+int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
+                     tl_signal_server **server, tl_signal_client **client, char *location,
+                     size_t location_len, const tl_signal_callbacks *cb, void *ud,
+                     const char *name);
+
+/* Creates the group, or re-creates the one saved in session_file (so a
+ * re-run of the same send keeps its join code and recipients can resume). */
+int tl_gsession_create_group(tl_signal_client *sig, const char *session_file,
+                             const char *location);
+/* Saves the join code to session_file (mode 0600); no-op when NULL. */
+void tl_gsession_save(const char *session_file, const char *code);
+
+int tl_grandom(uint8_t *buf, size_t len);
+
+/* Last path component of path (without trailing slashes) into name. */
+void tl_gbase_name(const char *path, char *name, size_t cap);
+
+/* Test hook: TALLOW_TEST_SEND_NAME renames the first manifest entry (so the
+ * hostile-name tests can make a sender advertise a bad name). */
+void tl_gtest_rename_first(tl_xfer_manifest *m);
+
+#endif

@@ -1,0 +1,623 @@
+#define _GNU_SOURCE
+/* Group sender: one signaling client (with an embedded server unless a URL is
+ * given), one tl_link + tl_xfer_sender per recipient, a shared tl_source and
+ * token buckets. Each recipient is driven independently by its own events,
+ * so a slow or failed recipient never stalls the others. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group/group_internal.h"
+#include "group/link.h"
+#include "tallow/group.h"
+#include "tallow/signal.h"
+#include "tallow/transfer.h"
+
+#define PROGRESS_EVERY_MS 250
+
+typedef struct recipient {
+    struct tl_group_sender *s;
+    char peer[64];
+    char name[64];
+    tl_link *link;
+    tl_xfer_sender *xs;
+    int bucket;
+    int done;
+    int pumping;
+    tl_timer *timer;
+    uint64_t timer_at;
+    tl_gprogress prog;
+    uint32_t sends_big; /* DATA-sized records sent (test tamper hook) */
+    struct recipient *next;
+} recipient;
+
+struct tl_group_sender {
+    tl_loop *loop;
+    tl_group_callbacks cb;
+    void *ud;
+    tl_group_sender_config cfg;
+    char **to;
+    tl_signal_server *server;
+    tl_signal_client *sig;
+    char location[300];
+    char group[16];
+    uint8_t secret[TL_JOINCODE_SECRET_LEN];
+    int have_group;
+    tl_xfer_manifest *manifest;
+    tl_source *source;
+    tl_bucket_group *buckets;
+    recipient *recipients;
+    uint32_t n_ok, n_failed;
+    int finished;
+    long tamper_chunk; /* TALLOW_TEST_TAMPER_CHUNK, -1 when unset */
+    recipient *tamper_target;
+    int tamper_done;
+    tl_timer *reap_timer;
+    tl_timer *linger_timer;
+    tl_timer *invite_timer;
+    int *to_joined; /* per --to name: joined the group */
+    int final_status;
+    char final_msg[160];
+};
+
+static void pump(recipient *r);
+
+static recipient *find(tl_group_sender *s, const char *peer)
+{
+    for (recipient *r = s->recipients; r; r = r->next)
+        if (!strcmp(r->peer, peer) && !r->done)
+            return r;
+    return NULL;
+}
+
+static int active_count(const tl_group_sender *s)
+{
+    int n = 0;
+    for (const recipient *r = s->recipients; r; r = r->next)
+        n += !r->done;
+    return n;
+}
+
+static void linger_done(void *arg)
+{
+    tl_group_sender *s = arg;
+    s->linger_timer = NULL;
+    if (s->cb.on_finished)
+        s->cb.on_finished(s->ud, s->final_status, s->final_msg);
+}
+
+/* The job is decided; report it after a short linger so the last frames
+ * (DONE) queued to recipients are delivered before the caller tears down. */
+static void finish_job(tl_group_sender *s, int status, const char *msg)
+{
+    if (s->finished)
+        return;
+    s->finished = 1;
+    s->final_status = status;
+    snprintf(s->final_msg, sizeof(s->final_msg), "%s", msg);
+    s->linger_timer = tl_timer_start(s->loop, GROUP_LINGER_MS, linger_done, s);
+}
+
+static void check_finished(tl_group_sender *s)
+{
+    char msg[160];
+    if (s->n_ok >= s->cfg.expect) {
+        snprintf(msg, sizeof(msg), "%u recipient(s) verified every file", s->n_ok);
+        finish_job(s, s->n_failed ? 1 : 0, msg);
+    } else if (s->n_ok + s->n_failed >= s->cfg.expect && active_count(s) == 0) {
+        snprintf(msg, sizeof(msg), "%u verified, %u failed", s->n_ok, s->n_failed);
+        finish_job(s, 1, msg);
+    }
+}
+
+/* The recipient's session is over: report once, release its resources later
+ * (we may be inside one of its callbacks). */
+static void reap(void *arg);
+
+static void recipient_result(recipient *r, int ok, const char *error)
+{
+    tl_group_sender *s = r->s;
+    if (r->done)
+        return;
+    r->done = 1;
+    uint64_t sent = r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0;
+    if (ok)
+        s->n_ok++;
+    else
+        s->n_failed++;
+    if (s->buckets && r->bucket >= 0)
+        tl_bucket_set_active(s->buckets, r->bucket, 0);
+    if (s->cb.on_peer)
+        s->cb.on_peer(s->ud, r->peer, ok ? "done" : "failed",
+                      tl_quality_name(r->link ? tl_link_quality(r->link) : TL_QUALITY_DISCONNECTED),
+                      NULL);
+    if (s->cb.on_result)
+        s->cb.on_result(s->ud, r->peer, ok, error, sent);
+    if (!s->reap_timer)
+        s->reap_timer = tl_timer_start(s->loop, GROUP_LINGER_MS, reap, s);
+    check_finished(s);
+}
+
+static void recipient_free(recipient *r)
+{
+    if (r->timer)
+        tl_timer_stop(r->timer);
+    if (r->s->buckets && r->bucket >= 0)
+        tl_bucket_remove(r->s->buckets, r->bucket);
+    tl_xfer_sender_free(r->xs);
+    tl_link_free(r->link);
+    free(r);
+}
+
+static void reap(void *arg)
+{
+    tl_group_sender *s = arg;
+    s->reap_timer = NULL;
+    /* Finished recipients lingered GROUP_LINGER_MS so their last frames
+     * were delivered; now release them. */
+    recipient **pp = &s->recipients;
+    while (*pp) {
+        recipient *r = *pp;
+        if (r->done && !r->pumping) {
+            *pp = r->next;
+            if (s->tamper_target == r)
+                s->tamper_target = NULL;
+            recipient_free(r);
+        } else {
+            pp = &r->next;
+        }
+    }
+}
+
+/* ---- driving one recipient's transfer ---- */
+
+static void timer_fire(void *arg)
+{
+    recipient *r = arg;
+    r->timer = NULL;
+    pump(r);
+}
+
+static void arm_timer(recipient *r, uint64_t now, uint64_t at)
+{
+    if (at == UINT64_MAX)
+        return;
+    if (r->timer && r->timer_at <= at)
+        return;
+    if (r->timer)
+        tl_timer_stop(r->timer);
+    r->timer_at = at;
+    r->timer = tl_timer_start(r->s->loop, (uint32_t)(at > now ? at - now : 0), timer_fire, r);
+}
+
+static void send_record(recipient *r, const uint8_t *data, size_t len)
+{
+    tl_group_sender *s = r->s;
+    uint8_t *copy = NULL;
+    if (len >= s->manifest->chunk_size && s->tamper_chunk >= 0) {
+        if (!s->tamper_target && !s->tamper_done)
+            s->tamper_target = r;
+        if (s->tamper_target == r && r->sends_big++ == (uint32_t)s->tamper_chunk) {
+            s->tamper_done = 1;
+            copy = malloc(len);
+            if (copy) {
+                memcpy(copy, data, len);
+                copy[len / 2] ^= 0x5a;
+                data = copy;
+            }
+        }
+    }
+    int rc = tl_link_send(r->link, data, len);
+    free(copy);
+    if (rc != TL_OK)
+        tl_loop_log(s->loop, TL_LOG_DEBUG, r->peer, "send failed: %s", tl_strerror(rc));
+    if (s->buckets && r->bucket >= 0)
+        tl_bucket_take(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
+}
+
+static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
+{
+    tl_group_sender *s = r->s;
+    switch (ev->type) {
+    case TL_XFER_EV_KEYED:
+        if (s->cb.on_peer)
+            s->cb.on_peer(s->ud, r->peer, "keyed", tl_quality_name(tl_link_quality(r->link)),
+                          ev->sas);
+        break;
+    case TL_XFER_EV_PROGRESS:
+        if (tl_gprogress_update(&r->prog, ev->bytes, ev->total, now, PROGRESS_EVERY_MS) &&
+            s->cb.on_progress)
+            s->cb.on_progress(s->ud, r->peer, ev->bytes, ev->total, r->prog.rate);
+        break;
+    case TL_XFER_EV_RTT:
+        tl_link_rtt(r->link, ev->rtt_ms);
+        break;
+    case TL_XFER_EV_FILE_FAILED:
+        tl_loop_log(s->loop, TL_LOG_WARN, r->peer, "file %u failed: %s", ev->file,
+                    tl_strerror(ev->error));
+        break;
+    case TL_XFER_EV_DONE:
+        if (s->cb.on_progress)
+            s->cb.on_progress(s->ud, r->peer, r->prog.total, r->prog.total, r->prog.rate);
+        recipient_result(r, ev->error == 0, ev->error ? tl_strerror(ev->error) : NULL);
+        break;
+    case TL_XFER_EV_ERROR: {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "%s%s%s", ev->remote ? "recipient reported: " : "",
+                 ev->message[0] ? ev->message : tl_strerror(ev->error),
+                 ev->message[0] ? "" : "");
+        recipient_result(r, 0, msg);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static int may_send(recipient *r, uint64_t now, uint64_t *wait_at)
+{
+    if (!tl_link_writable(r->link))
+        return 0;
+    tl_group_sender *s = r->s;
+    if (!s->buckets || r->bucket < 0)
+        return 1;
+    uint64_t need = s->manifest->chunk_size;
+    tl_bucket_set_active(s->buckets, r->bucket, 1);
+    uint64_t w = tl_bucket_wait_ms(s->buckets, r->bucket, need, now);
+    if (w == 0)
+        return 1;
+    *wait_at = now + w;
+    return 0;
+}
+
+static void pump(recipient *r)
+{
+    /* A finished session is still polled: its last frames (DONE, ERROR)
+     * come after the event that finished it. */
+    if (r->pumping || !r->xs)
+        return;
+    tl_group_sender *s = r->s;
+    r->pumping = 1;
+    uint64_t now = tl_loop_now_ms(s->loop), wait_at = UINT64_MAX;
+    for (int guard = 0; guard < 4096; guard++) {
+        tl_xfer_action act;
+        int writable = may_send(r, now, &wait_at);
+        int rc = tl_xfer_sender_poll(r->xs, now, writable, &act);
+        if (rc != TL_OK || act.type == TL_XFER_ACT_NONE)
+            break;
+        if (act.type == TL_XFER_ACT_SEND) {
+            send_record(r, act.data, act.len);
+        } else if (act.type == TL_XFER_ACT_READ) {
+            int err = tl_source_read(s->source, act.file, act.offset, act.buf, act.len);
+            if (err != TL_OK)
+                tl_loop_log(s->loop, TL_LOG_WARN, r->peer, "source: %s",
+                            tl_source_last_error(s->source));
+            tl_xfer_sender_read_done(r->xs, now, err);
+        } else if (act.type == TL_XFER_ACT_EVENT) {
+            on_event(r, &act.event, now);
+        }
+        if (act.type != TL_XFER_ACT_EVENT)
+            now = tl_loop_now_ms(s->loop);
+    }
+    r->pumping = 0;
+    if (!r->done) {
+        uint64_t at = tl_xfer_sender_next_timeout(r->xs);
+        if (wait_at < at)
+            at = wait_at;
+        arm_timer(r, now, at);
+        /* More to do right away (the guard above bounds one turn). */
+        if (tl_link_writable(r->link) && wait_at == UINT64_MAX)
+            arm_timer(r, now, now + 1);
+    }
+}
+
+/* ---- link callbacks ---- */
+
+static int peer_was_invited(const tl_group_sender *s, const char *name)
+{
+    for (size_t i = 0; i < s->cfg.n_to; i++)
+        if (name[0] && !strcmp(s->to[i], name))
+            return 1;
+    return 0;
+}
+
+static void link_open(tl_link *l, void *ud)
+{
+    recipient *r = ud;
+    tl_group_sender *s = r->s;
+    tl_xfer_config xc;
+    memset(&xc, 0, sizeof(xc));
+    xc.crypto = tl_xfer_crypto_default();
+    xc.hs.group_id = (const uint8_t *)s->group;
+    xc.hs.group_id_len = strlen(s->group);
+    if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
+        recipient_result(r, 0, "no DTLS fingerprint");
+        return;
+    }
+    /* Invited devices never saw the code, so only code joiners mix it in. */
+    if (!peer_was_invited(s, r->name)) {
+        xc.hs.code_secret = s->secret;
+        xc.hs.code_secret_len = sizeof(s->secret);
+    }
+    int rc = tl_xfer_sender_new(&r->xs, s->manifest, &xc);
+    if (rc == TL_OK)
+        rc = tl_xfer_sender_start(r->xs, tl_loop_now_ms(s->loop));
+    if (rc != TL_OK) {
+        recipient_result(r, 0, tl_strerror(rc));
+        return;
+    }
+    pump(r);
+}
+
+static void link_message(tl_link *l, const uint8_t *data, size_t len, void *ud)
+{
+    recipient *r = ud;
+    (void)l;
+    if (!r->xs || r->done)
+        return;
+    tl_xfer_sender_recv(r->xs, tl_loop_now_ms(r->s->loop), data, len);
+    pump(r);
+}
+
+static void link_writable(tl_link *l, void *ud)
+{
+    (void)l;
+    pump(ud);
+}
+
+static void link_state(tl_link *l, tl_link_state st, void *ud)
+{
+    recipient *r = ud;
+    tl_group_sender *s = r->s;
+    if (s->cb.on_peer && !r->done)
+        s->cb.on_peer(s->ud, r->peer, tl_link_state_name(st),
+                      tl_quality_name(tl_link_quality(l)), NULL);
+    if (st == TL_LINK_FAILED)
+        recipient_result(r, 0, "connection lost");
+    else if (st == TL_LINK_OPEN)
+        pump(r);
+}
+
+static void link_quality(tl_link *l, tl_quality q, void *ud)
+{
+    recipient *r = ud;
+    tl_group_sender *s = r->s;
+    if (s->cb.on_peer && !r->done)
+        s->cb.on_peer(s->ud, r->peer, tl_link_state_name(tl_link_get_state(l)),
+                      tl_quality_name(q), NULL);
+}
+
+static const tl_link_callbacks link_cb = {
+    .on_open = link_open,
+    .on_message = link_message,
+    .on_writable = link_writable,
+    .on_state = link_state,
+    .on_quality = link_quality,
+};
+
+static void add_recipient(tl_group_sender *s, const char *peer, const char *name)
+{
+    recipient *r = calloc(1, sizeof(*r));
+    if (!r)
+        return;
+    r->s = s;
+    r->bucket = -1;
+    snprintf(r->peer, sizeof(r->peer), "%s", peer);
+    snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+    if (s->buckets)
+        r->bucket = tl_bucket_add(s->buckets, s->cfg.peer_limit);
+    tl_link_config lc;
+    tl_gnet_link_config(&lc, s->loop, s->sig, s->group, peer, 1, &s->cfg.net);
+    lc.reconnect_attempts = s->cfg.reconnect_attempts;
+    r->next = s->recipients;
+    s->recipients = r;
+    if (s->cb.on_peer)
+        s->cb.on_peer(s->ud, peer, "joined", "disconnected", NULL);
+    int rc = tl_link_new(&r->link, &lc, &link_cb, r);
+    if (rc != TL_OK)
+        recipient_result(r, 0, tl_strerror(rc));
+}
+
+/* ---- signaling ---- */
+
+static void sig_registered(void *ud, const char *peer_id, int resumed)
+{
+    tl_group_sender *s = ud;
+    (void)peer_id;
+    if (resumed || s->have_group)
+        return;
+    int rc = tl_gsession_create_group(s->sig, s->cfg.session_file, s->location);
+    if (rc != TL_OK)
+        finish_job(s, 3, "cannot create the group");
+}
+
+static void sig_group_created(void *ud, const char *group, const char *code,
+                              const uint8_t secret[TL_JOINCODE_SECRET_LEN])
+{
+    tl_group_sender *s = ud;
+    snprintf(s->group, sizeof(s->group), "%s", group);
+    memcpy(s->secret, secret, sizeof(s->secret));
+    s->have_group = 1;
+    tl_gsession_save(s->cfg.session_file, code);
+    if (s->cb.on_code)
+        s->cb.on_code(s->ud, code);
+    for (size_t i = 0; i < s->cfg.n_to; i++)
+        tl_signal_client_invite(s->sig, s->group, s->to[i], NULL, 0);
+}
+
+static void invite_pending(void *arg)
+{
+    tl_group_sender *s = arg;
+    s->invite_timer = NULL;
+    for (size_t i = 0; i < s->cfg.n_to; i++)
+        if (!s->to_joined[i])
+            tl_signal_client_invite(s->sig, s->group, s->to[i], NULL, 0);
+}
+
+static void sig_peer_joined(void *ud, const char *group, const char *peer, const char *name,
+                            int rejoined)
+{
+    tl_group_sender *s = ud;
+    if (strcmp(group, s->group) != 0 || s->finished)
+        return;
+    for (size_t i = 0; i < s->cfg.n_to; i++)
+        if (name && !strcmp(name, s->to[i]))
+            s->to_joined[i] = 1;
+    if (rejoined && find(s, peer))
+        return; /* its signaling connection came back; the link survives */
+    recipient *old = find(s, peer);
+    if (old)
+        recipient_result(old, 0, "rejoined as a new session");
+    add_recipient(s, peer, name);
+}
+
+static void sig_peer_left(void *ud, const char *group, const char *peer)
+{
+    tl_group_sender *s = ud;
+    (void)group;
+    recipient *r = find(s, peer);
+    if (r && !(r->xs && tl_xfer_sender_is_done(r->xs)))
+        recipient_result(r, 0, "recipient left the group");
+}
+
+static void sig_answer(void *ud, const char *group, const char *from, const char *sdp)
+{
+    recipient *r = find(ud, from);
+    (void)group;
+    if (r)
+        tl_link_remote_answer(r->link, sdp);
+}
+
+static void sig_candidate(void *ud, const char *group, const char *from, const char *cand,
+                          const char *mid)
+{
+    recipient *r = find(ud, from);
+    (void)group;
+    if (r)
+        tl_link_remote_candidate(r->link, cand, mid);
+}
+
+static void sig_eoc(void *ud, const char *group, const char *from)
+{
+    recipient *r = find(ud, from);
+    (void)group;
+    if (r)
+        tl_link_remote_end_of_candidates(r->link);
+}
+
+static void sig_error(void *ud, const char *code, const char *request, const char *message)
+{
+    tl_group_sender *s = ud;
+    tl_loop_log(s->loop, TL_LOG_WARN, "signal", "error %s (%s): %s", code, request, message);
+    if (!strcmp(request, "create-group"))
+        finish_job(s, 3, "the signaling server refused to create the group");
+    /* An invited device that has not registered yet: ask again shortly. */
+    if (!strcmp(request, "invite") && !strcmp(code, "no-such-device") && !s->invite_timer &&
+        !s->finished)
+        s->invite_timer = tl_timer_start(s->loop, 1000, invite_pending, s);
+}
+
+static void sig_state(void *ud, tl_signal_state st)
+{
+    tl_group_sender *s = ud;
+    if (st == TL_SIGNAL_CLOSED && !s->have_group)
+        finish_job(s, 3, "signaling server unreachable");
+}
+
+/* ---- setup ---- */
+
+static int build_manifest(tl_group_sender *s)
+{
+    uint8_t tid[TL_TRANSFER_ID_LEN];
+    int rc = tl_grandom(tid, sizeof(tid));
+    if (rc == TL_OK)
+        rc = tl_xfer_manifest_new(&s->manifest,
+                                  s->cfg.chunk_size ? s->cfg.chunk_size : TL_XFER_DEFAULT_CHUNK,
+                                  tid);
+    for (size_t i = 0; rc == TL_OK && i < s->cfg.n_paths; i++) {
+        char name[TL_XFER_MAX_NAME + 1];
+        tl_gbase_name(s->cfg.paths[i], name, sizeof(name));
+        rc = tl_source_add_path(s->manifest, s->cfg.paths[i], name);
+        if (rc != TL_OK)
+            tl_loop_log(s->loop, TL_LOG_ERROR, "send", "cannot read %s: %s", s->cfg.paths[i],
+                        tl_strerror(rc));
+    }
+    if (rc == TL_OK)
+        tl_gtest_rename_first(s->manifest);
+    if (rc == TL_OK)
+        rc = tl_source_new(&s->source, s->manifest);
+    return rc;
+}
+
+int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sender_config *cfg,
+                        const tl_group_callbacks *cb, void *ud)
+{
+    if (!cfg || !cfg->n_paths)
+        return TL_ERR_INVALID_ARG;
+    tl_group_sender *s = calloc(1, sizeof(*s));
+    if (!s)
+        return TL_ERR_NOMEM;
+    s->loop = loop;
+    s->cb = *cb;
+    s->ud = ud;
+    s->cfg = *cfg;
+    if (!s->cfg.expect)
+        s->cfg.expect = cfg->n_to ? (uint32_t)cfg->n_to : 1;
+    const char *t = getenv("TALLOW_TEST_TAMPER_CHUNK");
+    s->tamper_chunk = t ? strtol(t, NULL, 10) : -1;
+    s->to = calloc(cfg->n_to + 1, sizeof(char *));
+    s->to_joined = calloc(cfg->n_to + 1, sizeof(int));
+    for (size_t i = 0; s->to && i < cfg->n_to; i++)
+        s->to[i] = strdup(cfg->to[i]);
+    int rc = s->to && s->to_joined ? build_manifest(s) : TL_ERR_NOMEM;
+    if (rc == TL_OK && (cfg->limit || cfg->peer_limit))
+        rc = tl_bucket_group_new(&s->buckets, cfg->limit, 0, tl_loop_now_ms(loop));
+    static const tl_signal_callbacks scb = {
+        .on_state = sig_state,
+        .on_registered = sig_registered,
+        .on_group_created = sig_group_created,
+        .on_peer_joined = sig_peer_joined,
+        .on_peer_left = sig_peer_left,
+        .on_answer = sig_answer,
+        .on_candidate = sig_candidate,
+        .on_end_of_candidates = sig_eoc,
+        .on_error = sig_error,
+    };
+    if (rc == TL_OK)
+        rc = tl_gsignal_start(loop, cfg->signal_url, cfg->listen, &s->server, &s->sig,
+                              s->location, sizeof(s->location), &scb, s, NULL);
+    if (rc != TL_OK) {
+        tl_group_sender_free(s);
+        return rc;
+    }
+    *out = s;
+    return TL_OK;
+}
+
+void tl_group_sender_free(tl_group_sender *s)
+{
+    if (!s)
+        return;
+    if (s->reap_timer)
+        tl_timer_stop(s->reap_timer);
+    if (s->linger_timer)
+        tl_timer_stop(s->linger_timer);
+    if (s->invite_timer)
+        tl_timer_stop(s->invite_timer);
+    while (s->recipients) {
+        recipient *r = s->recipients;
+        s->recipients = r->next;
+        recipient_free(r);
+    }
+    tl_signal_client_free(s->sig);
+    tl_signal_server_free(s->server);
+    tl_source_free(s->source);
+    tl_xfer_manifest_free(s->manifest);
+    tl_bucket_group_free(s->buckets);
+    for (size_t i = 0; s->to && i < s->cfg.n_to; i++)
+        free(s->to[i]);
+    free(s->to);
+    free(s->to_joined);
+    OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    free(s);
+}

@@ -1,0 +1,518 @@
+/* ICE over libnice: one agent per connection on the loop's GMainContext, one
+ * stream with one UDP component, RFC 5245 compatibility, trickle.
+ *
+ * Policy lives here: in relay-only mode the agent runs with "force-relay",
+ * and every local candidate that is not a relay candidate is dropped before
+ * it can reach the SDP or the on_candidate callback; remote non-relay
+ * candidates are dropped too. Log lines at INFO never contain an address. */
+#define _DEFAULT_SOURCE /* getaddrinfo, strdup, struct timeval */
+#include <netdb.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nice/agent.h>
+#include <nice/interfaces.h>
+
+#include "common/loop_internal.h"
+#include "rtc/rtc_internal.h"
+
+#define TL_ICE_SOCKBUF (4 * 1024 * 1024)
+
+struct tl_ice {
+    tl_loop *loop;
+    const char *subject;
+    NiceAgent *agent;
+    guint stream;
+    int relay_only;
+    int gathering_started, gathering_done;
+    int controlling;
+    tl_ice_state state;
+    char remote_ufrag[257], remote_pwd[257];
+    tl_cand_type sel_local, sel_remote;
+    int selected;
+    tl_ice_cb cb;
+    void *ud;
+};
+
+static tl_cand_type from_nice_type(NiceCandidateType t)
+{
+    switch (t) {
+    case NICE_CANDIDATE_TYPE_HOST:
+        return TL_CAND_HOST;
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+        return TL_CAND_SRFLX;
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+        return TL_CAND_PRFLX;
+    case NICE_CANDIDATE_TYPE_RELAYED:
+        return TL_CAND_RELAY;
+    }
+    return TL_CAND_UNKNOWN;
+}
+
+static int to_sdp_candidate(const NiceCandidate *nc, tl_sdp_candidate *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+        return TL_ERR_UNSUPPORTED;
+    g_strlcpy(out->foundation, nc->foundation, sizeof(out->foundation));
+    out->component = nc->component_id;
+    g_strlcpy(out->transport, "udp", sizeof(out->transport));
+    out->priority = nc->priority;
+    char a[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&nc->addr, a);
+    g_strlcpy(out->addr, a, sizeof(out->addr));
+    out->port = (uint16_t)nice_address_get_port(&nc->addr);
+    out->type = from_nice_type(nc->type);
+    if (out->type == TL_CAND_SRFLX) {
+        nice_address_to_string(&nc->base_addr, a);
+        g_strlcpy(out->raddr, a, sizeof(out->raddr));
+        out->rport = (uint16_t)nice_address_get_port(&nc->base_addr);
+    } else if (out->type == TL_CAND_RELAY) {
+        /* Never reveal the local address behind a relay candidate. */
+        g_strlcpy(out->raddr, nice_address_ip_version(&nc->addr) == 6 ? "::" : "0.0.0.0",
+                  sizeof(out->raddr));
+        out->rport = 0;
+    }
+    return TL_OK;
+}
+
+static int allowed_local(const tl_ice *ice, const NiceCandidate *nc)
+{
+    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+        return 0;
+    return !ice->relay_only || nc->type == NICE_CANDIDATE_TYPE_RELAYED;
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *nc, gpointer data)
+{
+    (void)agent;
+    tl_ice *ice = data;
+    tl_sdp_candidate c;
+    if (!allowed_local(ice, nc) || to_sdp_candidate(nc, &c) != TL_OK)
+        return;
+    tl_loop_log(ice->loop, TL_LOG_DEBUG, ice->subject, "ice: local %s candidate",
+                tl_cand_type_name(c.type));
+    ice->cb.on_candidate(ice->ud, &c);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
+{
+    (void)agent;
+    (void)stream;
+    tl_ice *ice = data;
+    if (ice->gathering_done)
+        return;
+    ice->gathering_done = 1;
+    tl_loop_log(ice->loop, TL_LOG_INFO, ice->subject, "ice: gathering done");
+    ice->cb.on_gathering_done(ice->ud);
+}
+
+static void set_state(tl_ice *ice, tl_ice_state st)
+{
+    if (ice->state == st)
+        return;
+    ice->state = st;
+    ice->cb.on_state(ice->ud, st);
+}
+
+static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint state,
+                               gpointer data)
+{
+    (void)agent;
+    (void)stream;
+    (void)comp;
+    tl_ice *ice = data;
+    tl_loop_log(ice->loop, TL_LOG_DEBUG, ice->subject, "ice: component %s",
+                nice_component_state_to_string(state));
+    switch (state) {
+    case NICE_COMPONENT_STATE_CONNECTED:
+    case NICE_COMPONENT_STATE_READY:
+        set_state(ice, TL_ICE_CONNECTED);
+        break;
+    case NICE_COMPONENT_STATE_FAILED:
+        set_state(ice, TL_ICE_FAILED);
+        break;
+    case NICE_COMPONENT_STATE_CONNECTING:
+        /* During an ICE restart the old pair keeps working: stay connected. */
+        if (ice->state != TL_ICE_CONNECTED)
+            set_state(ice, TL_ICE_CHECKING);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Bursts of a fast SCTP sender overflow the default UDP receive buffer
+ * (~208 KiB, ~90 datagrams); every drop costs a retransmission. Ask for
+ * 4 MiB each way on the selected socket (the kernel caps it at
+ * net.core.rmem_max / wmem_max). */
+static void enlarge_buffers(tl_ice *ice)
+{
+    GSocket *gs = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
+    if (!gs)
+        return;
+    int fd = g_socket_get_fd(gs);
+    int size = TL_ICE_SOCKBUF;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    }
+    g_object_unref(gs);
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
+                             NiceCandidate *r, gpointer data)
+{
+    (void)agent;
+    (void)stream;
+    (void)comp;
+    tl_ice *ice = data;
+    ice->selected = 1;
+    ice->sel_local = from_nice_type(l->type);
+    ice->sel_remote = from_nice_type(r->type);
+    tl_loop_log(ice->loop, TL_LOG_INFO, ice->subject, "ice: selected pair %s/%s",
+                tl_cand_type_name(ice->sel_local), tl_cand_type_name(ice->sel_remote));
+    enlarge_buffers(ice);
+}
+
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
+                    gpointer data)
+{
+    (void)agent;
+    (void)stream;
+    (void)comp;
+    tl_ice *ice = data;
+    ice->cb.on_recv(ice->ud, (const uint8_t *)buf, len);
+}
+
+/* Splits "scheme:host[:port][?transport=x]"; resolves host to a numeric
+ * address (IPv4 preferred). */
+static int parse_url(const char *url, char *scheme, size_t scap, char ip[64], unsigned *port,
+                     int *tcp)
+{
+    const char *colon = strchr(url, ':');
+    if (!colon || (size_t)(colon - url) >= scap)
+        return TL_ERR_INVALID_ARG;
+    memcpy(scheme, url, (size_t)(colon - url));
+    scheme[colon - url] = 0;
+    const char *h = colon + 1;
+    if (h[0] == '/' && h[1] == '/')
+        h += 2;
+    char host[256];
+    const char *end;
+    if (*h == '[') {
+        end = strchr(h, ']');
+        if (!end || (size_t)(end - h - 1) >= sizeof(host))
+            return TL_ERR_INVALID_ARG;
+        memcpy(host, h + 1, (size_t)(end - h - 1));
+        host[end - h - 1] = 0;
+        end++;
+    } else {
+        end = h + strcspn(h, ":?");
+        if (end == h || (size_t)(end - h) >= sizeof(host))
+            return TL_ERR_INVALID_ARG;
+        memcpy(host, h, (size_t)(end - h));
+        host[end - h] = 0;
+    }
+    *port = 3478;
+    if (*end == ':') {
+        char *pe;
+        unsigned long p = strtoul(end + 1, &pe, 10);
+        if (pe == end + 1 || p == 0 || p > 65535)
+            return TL_ERR_INVALID_ARG;
+        *port = (unsigned)p;
+        end = pe;
+    }
+    *tcp = 0;
+    if (*end == '?') {
+        if (!strcmp(end, "?transport=tcp"))
+            *tcp = 1;
+        else if (strcmp(end, "?transport=udp") != 0)
+            return TL_ERR_INVALID_ARG;
+    } else if (*end) {
+        return TL_ERR_INVALID_ARG;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+        return TL_ERR_INVALID_ARG;
+    struct addrinfo *pick = res;
+    for (struct addrinfo *a = res; a; a = a->ai_next)
+        if (a->ai_family == AF_INET) {
+            pick = a;
+            break;
+        }
+    int rc = getnameinfo(pick->ai_addr, pick->ai_addrlen, ip, 64, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(res);
+    return rc == 0 ? TL_OK : TL_ERR_INVALID_ARG;
+}
+
+static int add_servers(tl_ice *ice, const tl_pc_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_ice_servers; i++) {
+        const tl_ice_server *s = &cfg->ice_servers[i];
+        char scheme[8], ip[64];
+        unsigned port;
+        int tcp;
+        if (!s->url || parse_url(s->url, scheme, sizeof(scheme), ip, &port, &tcp) != TL_OK)
+            return TL_ERR_INVALID_ARG;
+        if (!strcmp(scheme, "stun")) {
+            g_object_set(ice->agent, "stun-server", ip, "stun-server-port", port, NULL);
+        } else if (!strcmp(scheme, "turn")) {
+            if (!nice_agent_set_relay_info(
+                    ice->agent, ice->stream, 1, ip, port, s->username ? s->username : "",
+                    s->credential ? s->credential : "",
+                    tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP))
+                return TL_ERR_INVALID_ARG;
+        } else {
+            return TL_ERR_INVALID_ARG; /* turns: and others are not supported */
+        }
+    }
+    return TL_OK;
+}
+
+static int add_allowed(tl_ice *ice, const tl_pc_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_allowed; i++) {
+        const char *a = cfg->allowed[i];
+        NiceAddress addr;
+        nice_address_init(&addr);
+        if (!a)
+            return TL_ERR_INVALID_ARG;
+        if (!nice_address_set_from_string(&addr, a)) {
+            gchar *ip = nice_interfaces_get_ip_for_interface((gchar *)a);
+            int ok = ip && nice_address_set_from_string(&addr, ip);
+            g_free(ip);
+            if (!ok)
+                return TL_ERR_INVALID_ARG;
+        }
+        if (!nice_agent_add_local_address(ice->agent, &addr))
+            return TL_ERR_INVALID_ARG;
+    }
+    return TL_OK;
+}
+
+/* libnice reports through GLib's default log handler, which prints to
+ * stderr; the library never prints, so its messages are dropped (the
+ * states they describe reach the tl_loop logger through our signals). The
+ * notable one: "still have alive TURN refreshes" when an agent with relay
+ * candidates is released; coturn then expires the allocation itself. */
+static void drop_nice_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+                          gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)msg;
+    (void)data;
+}
+
+static gpointer install_log_handler(gpointer arg)
+{
+    (void)arg;
+    g_log_set_handler(
+        "libnice", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+        drop_nice_log, NULL);
+    return NULL;
+}
+
+int tl_ice_new(tl_ice **out, tl_loop *loop, const tl_pc_config *cfg, const char *subject,
+               const tl_ice_cb *cb, void *ud)
+{
+    if (cfg->port_min > cfg->port_max || (cfg->port_min == 0) != (cfg->port_max == 0))
+        return TL_ERR_INVALID_ARG;
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, install_log_handler, NULL);
+    tl_ice *ice = calloc(1, sizeof(*ice));
+    if (!ice)
+        return TL_ERR_NOMEM;
+    ice->loop = loop;
+    ice->subject = subject;
+    ice->relay_only = cfg->relay_only;
+    ice->cb = *cb;
+    ice->ud = ud;
+    ice->agent = nice_agent_new_full(tl_loop_gcontext(loop), NICE_COMPATIBILITY_RFC5245,
+                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+    if (!ice->agent) {
+        free(ice);
+        return TL_ERR_NOMEM;
+    }
+    g_object_set(ice->agent, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp", FALSE, "force-relay",
+                 cfg->relay_only ? TRUE : FALSE, NULL);
+    ice->stream = nice_agent_add_stream(ice->agent, 1);
+    int rc = ice->stream ? TL_OK : TL_ERR_NOMEM;
+    if (rc == TL_OK && cfg->port_min)
+        nice_agent_set_port_range(ice->agent, ice->stream, 1, cfg->port_min, cfg->port_max);
+    if (rc == TL_OK)
+        rc = add_servers(ice, cfg);
+    if (rc == TL_OK)
+        rc = add_allowed(ice, cfg);
+    if (rc != TL_OK) {
+        tl_ice_free(ice);
+        return rc;
+    }
+    g_signal_connect(ice->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), ice);
+    g_signal_connect(ice->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
+    g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
+    g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), ice);
+    nice_agent_attach_recv(ice->agent, ice->stream, 1, tl_loop_gcontext(loop), on_recv, ice);
+    *out = ice;
+    return TL_OK;
+}
+
+void tl_ice_free(tl_ice *ice)
+{
+    if (!ice)
+        return;
+    if (ice->agent) {
+        g_signal_handlers_disconnect_by_data(ice->agent, ice);
+        if (ice->stream) {
+            nice_agent_attach_recv(ice->agent, ice->stream, 1, tl_loop_gcontext(ice->loop), NULL,
+                                   NULL);
+            nice_agent_remove_stream(ice->agent, ice->stream);
+        }
+        g_object_unref(ice->agent);
+    }
+    free(ice);
+}
+
+void tl_ice_set_controlling(tl_ice *ice, int controlling)
+{
+    ice->controlling = controlling;
+    g_object_set(ice->agent, "controlling-mode", controlling ? TRUE : FALSE, NULL);
+}
+
+int tl_ice_gather(tl_ice *ice)
+{
+    if (ice->gathering_started)
+        return TL_OK;
+    ice->gathering_started = 1;
+    if (!nice_agent_gather_candidates(ice->agent, ice->stream))
+        return TL_ERR_IO;
+    return TL_OK;
+}
+
+int tl_ice_gathering_done(const tl_ice *ice)
+{
+    return ice->gathering_done;
+}
+
+void tl_ice_local_credentials(const tl_ice *ice, char ufrag[257], char pwd[257])
+{
+    gchar *u = NULL, *p = NULL;
+    ufrag[0] = pwd[0] = 0;
+    if (nice_agent_get_local_credentials(ice->agent, ice->stream, &u, &p)) {
+        g_strlcpy(ufrag, u, 257);
+        g_strlcpy(pwd, p, 257);
+    }
+    g_free(u);
+    g_free(p);
+}
+
+int tl_ice_remote_changed(const tl_ice *ice, const char *ufrag, const char *pwd)
+{
+    return ice->remote_ufrag[0] &&
+           (strcmp(ufrag, ice->remote_ufrag) || strcmp(pwd, ice->remote_pwd));
+}
+
+int tl_ice_set_remote_credentials(tl_ice *ice, const char *ufrag, const char *pwd)
+{
+    if (!ufrag[0] || !pwd[0])
+        return TL_ERR_INVALID_ARG;
+    if (!strcmp(ufrag, ice->remote_ufrag) && !strcmp(pwd, ice->remote_pwd))
+        return TL_OK;
+    g_strlcpy(ice->remote_ufrag, ufrag, sizeof(ice->remote_ufrag));
+    g_strlcpy(ice->remote_pwd, pwd, sizeof(ice->remote_pwd));
+    if (!nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd))
+        return TL_ERR_INVALID_ARG;
+    return TL_OK;
+}
+
+static NiceCandidateType to_nice_type(tl_cand_type t)
+{
+    switch (t) {
+    case TL_CAND_SRFLX:
+        return NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+    case TL_CAND_PRFLX:
+        return NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+    case TL_CAND_RELAY:
+        return NICE_CANDIDATE_TYPE_RELAYED;
+    default:
+        return NICE_CANDIDATE_TYPE_HOST;
+    }
+}
+
+int tl_ice_add_remote_candidate(tl_ice *ice, const tl_sdp_candidate *c)
+{
+    if (ice->relay_only && c->type != TL_CAND_RELAY) {
+        tl_loop_log(ice->loop, TL_LOG_DEBUG, ice->subject,
+                    "ice: relay-only: dropped a remote %s candidate", tl_cand_type_name(c->type));
+        return TL_OK;
+    }
+    if (strcmp(c->transport, "udp") != 0 || c->component != 1)
+        return TL_OK; /* TCP candidates and RTCP components are not used */
+    NiceCandidate *nc = nice_candidate_new(to_nice_type(c->type));
+    if (!nc)
+        return TL_ERR_NOMEM;
+    nc->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+    nc->stream_id = ice->stream;
+    nc->component_id = 1;
+    nc->priority = c->priority;
+    g_strlcpy(nc->foundation, c->foundation, sizeof(nc->foundation));
+    if (!nice_address_set_from_string(&nc->addr, c->addr)) {
+        /* mDNS names (.local) are not resolved. */
+        tl_loop_log(ice->loop, TL_LOG_DEBUG, ice->subject,
+                    "ice: dropped an unresolvable candidate");
+        nice_candidate_free(nc);
+        return TL_OK;
+    }
+    nice_address_set_port(&nc->addr, c->port);
+    GSList *l = g_slist_append(NULL, nc);
+    nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, l);
+    g_slist_free(l);
+    nice_candidate_free(nc);
+    return TL_OK;
+}
+
+void tl_ice_end_of_remote_candidates(tl_ice *ice)
+{
+    nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream);
+}
+
+size_t tl_ice_local_candidates(const tl_ice *ice, tl_sdp_candidate *out, size_t cap)
+{
+    GSList *l = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
+    size_t n = 0;
+    for (GSList *i = l; i; i = i->next) {
+        NiceCandidate *nc = i->data;
+        if (n < cap && allowed_local(ice, nc) && to_sdp_candidate(nc, &out[n]) == TL_OK)
+            n++;
+        nice_candidate_free(nc);
+    }
+    g_slist_free(l);
+    return n;
+}
+
+int tl_ice_restart(tl_ice *ice)
+{
+    if (!nice_agent_restart_stream(ice->agent, ice->stream))
+        return TL_ERR_STATE;
+    ice->remote_ufrag[0] = ice->remote_pwd[0] = 0;
+    tl_loop_log(ice->loop, TL_LOG_INFO, ice->subject, "ice: restart (new credentials)");
+    return TL_OK;
+}
+
+int tl_ice_send(tl_ice *ice, const uint8_t *buf, size_t len)
+{
+    gint r = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)buf);
+    if (r < 0)
+        return TL_ERR_AGAIN;
+    return TL_OK;
+}
+
+int tl_ice_selected_types(const tl_ice *ice, tl_cand_type *local, tl_cand_type *remote)
+{
+    *local = ice->sel_local;
+    *remote = ice->sel_remote;
+    return ice->selected;
+}

@@ -1,0 +1,421 @@
+/* tallow — transfer session core shared by sender and receiver. */
+#include "transfer/session.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint16_t tl_xsess_wire_code(int err)
+{
+    if (err >= 0 || err < -1000)
+        return (uint16_t)(-TL_ERR_INTERNAL);
+    return (uint16_t)(-err);
+}
+
+int tl_xsess_from_wire(uint16_t code)
+{
+    if (code == 0 || code > (uint16_t)(-TL_ERR_INTERNAL))
+        return TL_ERR_PROTO; /* unknown codes from a newer peer */
+    return -(int)code;
+}
+
+int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role)
+{
+    memset(s, 0, sizeof(*s));
+    if (!cfg)
+        return TL_ERR_INVALID_ARG;
+    s->c = cfg->crypto ? cfg->crypto : tl_xfer_crypto_default();
+    s->cfg = *cfg;
+    s->role = role;
+    s->cfg.hs.role = role == TL_FR_ROLE_RECEIVER ? TL_HS_INITIATOR : TL_HS_RESPONDER;
+    if (!s->cfg.ping_interval_ms)
+        s->cfg.ping_interval_ms = 5000;
+    if (!s->cfg.idle_timeout_ms)
+        s->cfg.idle_timeout_ms = 30000;
+    s->plain = malloc(TL_XFER_MAX_PLAIN);
+    if (!s->plain)
+        return TL_ERR_NOMEM;
+    if (role == TL_FR_ROLE_SENDER && RAND_bytes(s->session_id, TL_TRANSFER_ID_LEN) != 1)
+        return TL_ERR_CRYPTO;
+    return TL_OK;
+}
+
+static void free_queue(tl_xsess *s)
+{
+    tl_outmsg *m = s->q_head;
+    while (m) {
+        tl_outmsg *n = m->next;
+        free(m);
+        m = n;
+    }
+    s->q_head = s->q_tail = NULL;
+    s->q_len = s->q_data = 0;
+}
+
+void tl_xsess_cleanup(tl_xsess *s)
+{
+    if (s->hs)
+        s->c->hs_free(s->hs);
+    if (s->sealer)
+        s->c->sealer_free(s->sealer);
+    if (s->opener)
+        s->c->opener_free(s->opener);
+    free_queue(s);
+    free(s->last_out);
+    free(s->ev);
+    if (s->plain) {
+        OPENSSL_cleanse(s->plain, TL_XFER_MAX_PLAIN);
+        free(s->plain);
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+void tl_xsess_event(tl_xsess *s, const tl_xfer_event *ev)
+{
+    if (s->ev_pos == s->ev_len)
+        s->ev_pos = s->ev_len = 0;
+    if (s->ev_len == s->ev_cap) {
+        size_t cap = s->ev_cap ? s->ev_cap * 2 : 8;
+        tl_xfer_event *n = realloc(s->ev, cap * sizeof(*n));
+        if (!n)
+            return; /* events are best effort under memory pressure */
+        s->ev = n;
+        s->ev_cap = cap;
+    }
+    s->ev[s->ev_len++] = *ev;
+}
+
+static int enqueue(tl_xsess *s, const uint8_t *buf, size_t len, int is_data, uint8_t **slot)
+{
+    tl_outmsg *m = malloc(sizeof(*m) + len);
+    if (!m)
+        return TL_ERR_NOMEM;
+    m->next = NULL;
+    m->is_data = is_data;
+    m->len = len;
+    if (buf)
+        memcpy(m->buf, buf, len);
+    if (slot)
+        *slot = m->buf;
+    if (s->q_tail)
+        s->q_tail->next = m;
+    else
+        s->q_head = m;
+    s->q_tail = m;
+    s->q_len++;
+    s->q_data += is_data != 0;
+    return TL_OK;
+}
+
+static int send_clear(tl_xsess *s, const tl_frame *f)
+{
+    uint8_t buf[TL_FR_HELLO_LEN + TL_HS_MAX_MSG_LEN + 8];
+    size_t n;
+    int rc = tl_frame_encode(f, buf, sizeof(buf), &n);
+    return rc == TL_OK ? enqueue(s, buf, n, 0, NULL) : rc;
+}
+
+int tl_xsess_send_plain(tl_xsess *s, uint64_t now, const uint8_t *plain, size_t len, int is_data)
+{
+    if (!s->sealer)
+        return TL_ERR_STATE;
+    uint8_t t = plain[0];
+    int final = t == TL_FR_DONE || t == TL_FR_CANCEL || t == TL_FR_ERROR;
+    size_t cap = len + TL_CHUNK_OVERHEAD, out_len = 0;
+    if (cap > s->peer_max_message)
+        return TL_ERR_TOO_BIG;
+    uint8_t *slot;
+    int rc = enqueue(s, NULL, cap, is_data, &slot);
+    if (rc != TL_OK)
+        return rc;
+    rc = s->c->seal(s->sealer, now, s->send_seq, final, plain, len, slot, &out_len);
+    if (rc != TL_OK)
+        return rc; /* the session is failed by the caller; queue is dropped */
+    s->q_tail->len = out_len;
+    s->send_seq++;
+    return TL_OK;
+}
+
+int tl_xsess_send(tl_xsess *s, uint64_t now, const tl_frame *f)
+{
+    size_t n = tl_frame_len(f);
+    if (n == 0)
+        return TL_ERR_INTERNAL;
+    uint8_t *buf = malloc(n);
+    if (!buf)
+        return TL_ERR_NOMEM;
+    int rc = tl_frame_encode(f, buf, n, &n);
+    if (rc == TL_OK)
+        rc = tl_xsess_send_plain(s, now, buf, n, 0);
+    free(buf);
+    return rc;
+}
+
+int tl_xsess_fail(tl_xsess *s, uint64_t now, int err, int remote, const char *text)
+{
+    if (s->state == TL_SS_DEAD || s->state == TL_SS_DONE)
+        return err;
+    tl_xfer_event ev = {.type = TL_XFER_EV_ERROR, .error = err, .remote = remote};
+    snprintf(ev.message, sizeof(ev.message), "%s", text ? text : tl_strerror(err));
+    tl_xsess_event(s, &ev);
+    /* Queued records keep their sequence numbers (resealing one would reuse
+     * a nonce), so the ERROR goes after them. */
+    if (!remote) {
+        tl_frame f = {.type = err == TL_ERR_CANCELED ? TL_FR_CANCEL : TL_FR_ERROR};
+        f.u.error.code = tl_xsess_wire_code(err);
+        f.u.error.text = ev.message;
+        f.u.error.text_len = strlen(ev.message);
+        if (s->sealer)
+            (void)tl_xsess_send(s, now, &f);
+        else
+            (void)send_clear(s, &f);
+    }
+    s->state = TL_SS_DEAD;
+    s->err = err;
+    return err;
+}
+
+int tl_xsess_start(tl_xsess *s, uint64_t now)
+{
+    if (s->state != TL_SS_NEW)
+        return TL_ERR_STATE;
+    tl_frame f = {.type = TL_FR_HELLO};
+    f.u.hello.min_version = TL_XFER_MIN_VERSION;
+    f.u.hello.max_version = TL_XFER_VERSION;
+    f.u.hello.role = s->role;
+    f.u.hello.max_message = TL_XFER_MAX_MESSAGE;
+    memcpy(f.u.hello.session_id, s->session_id, TL_TRANSFER_ID_LEN);
+    int rc = send_clear(s, &f);
+    if (rc != TL_OK)
+        return rc;
+    s->state = TL_SS_HANDSHAKE;
+    tl_keepalive_init(&s->ka, s->cfg.ping_interval_ms, now);
+    s->ka.timeout_ms = s->cfg.idle_timeout_ms;
+    return TL_OK;
+}
+
+static int got_hello(tl_xsess *s, uint64_t now, const tl_frame *f)
+{
+    if (s->got_hello)
+        return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "second HELLO");
+    if (f->u.hello.role == s->role)
+        return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "both sides claim the same role");
+    uint16_t v =
+        f->u.hello.max_version < TL_XFER_VERSION ? f->u.hello.max_version : TL_XFER_VERSION;
+    uint16_t lo =
+        f->u.hello.min_version > TL_XFER_MIN_VERSION ? f->u.hello.min_version : TL_XFER_MIN_VERSION;
+    if (v < lo)
+        return tl_xsess_fail(s, now, TL_ERR_UNSUPPORTED, 0, "no common protocol version");
+    if (f->u.hello.max_message < TL_XFER_MIN_MESSAGE)
+        return tl_xsess_fail(s, now, TL_ERR_UNSUPPORTED, 0, "peer max message too small");
+    s->version = v;
+    s->peer_max_message = f->u.hello.max_message;
+    if (s->role == TL_FR_ROLE_RECEIVER)
+        memcpy(s->session_id, f->u.hello.session_id, TL_TRANSFER_ID_LEN);
+    s->got_hello = 1;
+    int rc = s->c->hs_new(&s->hs, &s->cfg.hs);
+    if (rc != TL_OK)
+        return tl_xsess_fail(s, now, rc, 0, "handshake setup failed");
+    if (s->role == TL_FR_ROLE_RECEIVER) {
+        uint8_t msg[TL_HS_MAX_MSG_LEN];
+        size_t n = 0;
+        rc = s->c->hs_start(s->hs, msg, sizeof(msg), &n);
+        if (rc != TL_OK)
+            return tl_xsess_fail(s, now, rc, 0, "handshake start failed");
+        tl_frame h = {.type = TL_FR_HS};
+        h.u.hs.msg = msg;
+        h.u.hs.len = n;
+        rc = send_clear(s, &h);
+        if (rc != TL_OK)
+            return tl_xsess_fail(s, now, rc, 0, NULL);
+    }
+    return TL_OK;
+}
+
+static int keys_ready(tl_xsess *s, uint64_t now)
+{
+    tl_session_keys keys;
+    tl_xfer_event ev = {.type = TL_XFER_EV_KEYED};
+    int rc = s->c->hs_sas(s->hs, ev.sas);
+    if (rc == TL_OK)
+        rc = s->c->hs_session_keys(s->hs, &keys);
+    if (rc != TL_OK)
+        return tl_xsess_fail(s, now, rc, 0, "no session keys");
+    rc = s->c->sealer_new(&s->sealer, keys.send, s->session_id, now);
+    if (rc == TL_OK)
+        rc = s->c->opener_new(&s->opener, keys.recv, s->session_id);
+    OPENSSL_cleanse(&keys, sizeof(keys));
+    s->c->hs_free(s->hs);
+    s->hs = NULL;
+    if (rc != TL_OK)
+        return tl_xsess_fail(s, now, rc, 0, "record keys failed");
+    s->state = TL_SS_KEYED;
+    tl_xsess_event(s, &ev);
+    return TL_OK;
+}
+
+static int got_hs(tl_xsess *s, uint64_t now, const tl_frame *f)
+{
+    if (!s->got_hello || !s->hs)
+        return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "handshake before HELLO");
+    uint8_t reply[TL_HS_MAX_MSG_LEN];
+    size_t n = 0;
+    int rc = s->c->hs_recv(s->hs, f->u.hs.msg, f->u.hs.len, reply, sizeof(reply), &n);
+    if (rc != TL_OK)
+        return tl_xsess_fail(s, now, rc, 0,
+                             rc == TL_ERR_AUTH ? "key confirmation failed" : "handshake failed");
+    if (n > 0) {
+        tl_frame h = {.type = TL_FR_HS};
+        h.u.hs.msg = reply;
+        h.u.hs.len = n;
+        rc = send_clear(s, &h);
+        if (rc != TL_OK)
+            return tl_xsess_fail(s, now, rc, 0, NULL);
+    }
+    if (s->c->hs_is_done(s->hs))
+        return keys_ready(s, now);
+    return TL_OK;
+}
+
+static int remote_error(tl_xsess *s, uint64_t now, const tl_frame *f)
+{
+    char text[TL_FR_MAX_TEXT + 1];
+    size_t n = f->u.error.text_len;
+    for (size_t i = 0; i < n; i++) {
+        char ch = f->u.error.text[i];
+        text[i] = (ch < 0x20 || ch == 0x7f) ? '?' : ch;
+    }
+    text[n] = '\0';
+    int err = f->type == TL_FR_CANCEL ? TL_ERR_CANCELED : tl_xsess_from_wire(f->u.error.code);
+    return tl_xsess_fail(s, now, err, 1, n ? text : NULL);
+}
+
+static int recv_clear(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len)
+{
+    tl_frame f;
+    int rc = tl_frame_decode(msg, len, &f);
+    if (rc != TL_OK)
+        return tl_xsess_fail(s, now, TL_ERR_PARSE, 0, "malformed handshake frame");
+    switch (f.type) {
+    case TL_FR_HELLO:
+        return got_hello(s, now, &f);
+    case TL_FR_HS:
+        return got_hs(s, now, &f);
+    case TL_FR_ERROR:
+    case TL_FR_CANCEL:
+        return remote_error(s, now, &f);
+    default:
+        return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "record before keys");
+    }
+}
+
+static int recv_record(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len, tl_frame *f)
+{
+    size_t n = 0;
+    int final = 0;
+    if (len > TL_CHUNK_OVERHEAD + TL_XFER_MAX_PLAIN)
+        return tl_xsess_fail(s, now, TL_ERR_PARSE, 0, "record size out of range");
+    int rc = s->c->open(s->opener, s->recv_seq, msg, len, s->plain, &n, &final);
+    if (rc != TL_OK && s->recv_seq == 0 && (msg[0] == TL_FR_ERROR || msg[0] == TL_FR_CANCEL) &&
+        tl_frame_decode(msg, len, f) == TL_OK)
+        return remote_error(s, now, f); /* the peer failed the handshake's last step */
+    if (rc != TL_OK)
+        return tl_xsess_fail(s, now, rc, 0, "record failed to authenticate");
+    s->recv_seq++;
+    rc = tl_frame_decode(s->plain, n, f);
+    if (rc != TL_OK || f->type < TL_FR_MANIFEST)
+        return tl_xsess_fail(s, now, TL_ERR_PARSE, 0, "malformed record");
+    int closing = f->type == TL_FR_DONE || f->type == TL_FR_CANCEL || f->type == TL_FR_ERROR;
+    if (closing != (final != 0))
+        return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "final flag mismatch");
+    switch (f->type) {
+    case TL_FR_PING: {
+        tl_frame p = *f;
+        p.type = TL_FR_PONG;
+        rc = tl_xsess_send(s, now, &p);
+        return rc == TL_OK ? 0 : tl_xsess_fail(s, now, rc, 0, NULL);
+    }
+    case TL_FR_PONG:
+        if (s->ka.ping_outstanding_since && f->u.ping.id == s->ping_id) {
+            tl_keepalive_pong(&s->ka, now);
+            tl_xfer_event ev = {.type = TL_XFER_EV_RTT};
+            uint64_t rtt = now >= f->u.ping.stamp ? now - f->u.ping.stamp : 0;
+            ev.rtt_ms = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+            tl_xsess_event(s, &ev);
+        }
+        return 0;
+    case TL_FR_ERROR:
+    case TL_FR_CANCEL:
+        return remote_error(s, now, f);
+    default:
+        return 1;
+    }
+}
+
+int tl_xsess_recv(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len, tl_frame *f)
+{
+    if (s->state == TL_SS_DEAD || s->state == TL_SS_DONE)
+        return TL_ERR_STATE;
+    if (s->state == TL_SS_NEW)
+        return TL_ERR_STATE;
+    if (!msg || len == 0)
+        return tl_xsess_fail(s, now, TL_ERR_PARSE, 0, "empty message");
+    tl_keepalive_rx(&s->ka, now);
+    if (s->state == TL_SS_HANDSHAKE) {
+        int rc = recv_clear(s, now, msg, len);
+        return rc < 0 ? rc : 0;
+    }
+    return recv_record(s, now, msg, len, f);
+}
+
+int tl_xsess_timers(tl_xsess *s, uint64_t now)
+{
+    if (s->state != TL_SS_HANDSHAKE && s->state != TL_SS_KEYED)
+        return TL_OK;
+    if (tl_keepalive_expired(&s->ka, now))
+        return tl_xsess_fail(s, now, TL_ERR_TIMEOUT, 0, "peer silent too long");
+    if (s->state == TL_SS_KEYED && tl_keepalive_due(&s->ka, now)) {
+        tl_frame p = {.type = TL_FR_PING};
+        p.u.ping.id = ++s->ping_id;
+        p.u.ping.stamp = now;
+        int rc = tl_xsess_send(s, now, &p);
+        if (rc != TL_OK)
+            return tl_xsess_fail(s, now, rc, 0, NULL);
+    }
+    return TL_OK;
+}
+
+uint64_t tl_xsess_next_timeout(const tl_xsess *s)
+{
+    if (s->state != TL_SS_HANDSHAKE && s->state != TL_SS_KEYED)
+        return UINT64_MAX;
+    return tl_keepalive_next(&s->ka);
+}
+
+int tl_xsess_poll(tl_xsess *s, uint64_t now, int writable, tl_xfer_action *act)
+{
+    (void)now;
+    free(s->last_out);
+    s->last_out = NULL;
+    if (s->ev_pos < s->ev_len) {
+        act->type = TL_XFER_ACT_EVENT;
+        act->event = s->ev[s->ev_pos++];
+        return 1;
+    }
+    if (writable && s->q_head) {
+        tl_outmsg *m = s->q_head;
+        s->q_head = m->next;
+        if (!s->q_head)
+            s->q_tail = NULL;
+        s->q_len--;
+        s->q_data -= m->is_data != 0;
+        s->last_out = m;
+        act->type = TL_XFER_ACT_SEND;
+        act->data = m->buf;
+        act->len = m->len;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,354 @@
+/* Two in-process peers on loopback: connection setup, messages of many
+ * sizes both ways (binary, text, empty), unordered and partially reliable
+ * channels, many channels, negotiated channels, close from either side, and
+ * a wrong DTLS fingerprint. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rtc/pc_pair.h"
+
+struct msgwait {
+    struct chan *c;
+    uint64_t want;
+};
+
+static int got_msgs(void *arg)
+{
+    struct msgwait *w = arg;
+    return w->c->msgs >= w->want;
+}
+
+static int chan_opened(void *arg)
+{
+    return ((struct chan *)arg)->opened > 0;
+}
+
+static int chan_closed(void *arg)
+{
+    return ((struct chan *)arg)->closed > 0;
+}
+
+struct find {
+    struct peer *pe;
+    const char *label;
+    struct chan *found;
+};
+
+static int remote_chan(void *arg)
+{
+    struct find *f = arg;
+    f->found = peer_find(f->pe, f->label);
+    return f->found && f->found->opened;
+}
+
+/* Connects a pair with one reliable channel "main" from a; returns b's. */
+static void setup(struct pair *p, struct chan **ca, struct chan **cb)
+{
+    assert_int_equal(pair_new(p, NULL, NULL), TL_OK);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "main");
+    *ca = peer_open(&p->a, &init);
+    assert_non_null(*ca);
+    assert_int_equal(pair_negotiate(p, NULL), TL_OK);
+    assert_true(pair_wait_connected(p, 10000));
+    assert_true(pair_wait(p, chan_opened, *ca, 10000));
+    struct find f = {&p->b, "main", NULL};
+    assert_true(pair_wait(p, remote_chan, &f, 10000));
+    *cb = f.found;
+}
+
+static void exchange(struct pair *p, struct chan *from, struct chan *to, size_t len, int text)
+{
+    uint8_t *buf = malloc(len ? len : 1);
+    assert_non_null(buf);
+    fill_pattern(buf, len, len * 2 + (size_t)text);
+    if (text)
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t)('a' + buf[i] % 26);
+    struct msgwait w = {to, to->msgs + 1};
+    int rc = text ? tl_dc_send_text(from->dc, (const char *)buf, len)
+                  : tl_dc_send_binary(from->dc, buf, len);
+    assert_int_equal(rc, TL_OK);
+    assert_true(pair_wait(p, got_msgs, &w, 10000));
+    assert_int_equal(to->last_len, len);
+    assert_int_equal(to->last_text, text);
+    if (len)
+        assert_memory_equal(to->last, buf, len);
+    free(buf);
+}
+
+static void test_messages(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    static const size_t sizes[] = {0, 1, 2, 1199, 1200, 1201, 16384, 65535, 65536, 65537, 262144};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+        for (int text = 0; text < 2; text++) {
+            exchange(&p, ca, cb, sizes[i], text);
+            exchange(&p, cb, ca, sizes[i], text);
+        }
+    /* Above the peer's a=max-message-size (256 KiB default). */
+    uint8_t *big = calloc(1, 262145);
+    assert_int_equal(tl_dc_send_binary(ca->dc, big, 262145), TL_ERR_TOO_BIG);
+    free(big);
+    tl_pc_stats st;
+    assert_int_equal(tl_pc_get_stats(p.a.pc, &st), TL_OK);
+    assert_int_equal(st.state, TL_PC_CONNECTED);
+    assert_int_equal(st.messages_sent, 22);
+    assert_int_equal(st.messages_received, 22);
+    assert_true(st.pair_selected);
+    assert_int_equal(st.local_type, TL_CAND_HOST);
+    pair_free(&p);
+}
+
+/* Waits for b's side of a channel labelled label. */
+static struct chan *remote_of(struct pair *p, struct peer *pe, const char *label)
+{
+    struct find f = {pe, label, NULL};
+    assert_true(pair_wait(p, remote_chan, &f, 10000));
+    return f.found;
+}
+
+static void test_unordered_and_partial(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "unordered");
+    init.unordered = 1;
+    struct chan *u = peer_open(&p.a, &init);
+    tl_dc_init_default(&init, "rexmit");
+    init.unordered = 1;
+    init.max_retransmits = 0;
+    struct chan *r = peer_open(&p.a, &init);
+    tl_dc_init_default(&init, "lifetime");
+    init.max_packet_life_time_ms = 500;
+    struct chan *l = peer_open(&p.a, &init);
+    tl_dc_init_default(&init, "bad");
+    init.max_retransmits = 1;
+    init.max_packet_life_time_ms = 1;
+    tl_dc *bad = NULL;
+    assert_int_equal(tl_pc_create_dc(p.a.pc, &init, NULL, NULL, &bad), TL_ERR_INVALID_ARG);
+    assert_non_null(u);
+    assert_non_null(r);
+    assert_non_null(l);
+    struct chan *chans[3] = {u, r, l};
+    const char *labels[3] = {"unordered", "rexmit", "lifetime"};
+    for (int i = 0; i < 3; i++) {
+        assert_true(pair_wait(&p, chan_opened, chans[i], 10000));
+        struct chan *rc = remote_of(&p, &p.b, labels[i]);
+        /* Loopback loses nothing: every message arrives, in any order. */
+        for (int k = 0; k < 20; k++)
+            exchange(&p, chans[i], rc, 1000 + (size_t)k, 0);
+        exchange(&p, rc, chans[i], 4000, 1);
+    }
+    struct chan *rr = remote_of(&p, &p.b, "rexmit");
+    struct chan *rl = remote_of(&p, &p.b, "lifetime");
+    assert_int_equal(p.b.chans[rr - p.b.chans].msgs, 20);
+    assert_int_equal(rl->msgs, 20);
+    pair_free(&p);
+}
+
+static void test_many_channels(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    enum { N = 32 };
+    struct chan *mine[N];
+    char label[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(label[i], sizeof(label[i]), "ch%d", i);
+        tl_dc_init init;
+        tl_dc_init_default(&init, label[i]);
+        init.protocol = "proto";
+        /* Half from each side. */
+        mine[i] = peer_open(i % 2 ? &p.b : &p.a, &init);
+        assert_non_null(mine[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_true(pair_wait(&p, chan_opened, mine[i], 10000));
+        struct chan *other = remote_of(&p, i % 2 ? &p.a : &p.b, label[i]);
+        assert_string_equal(tl_dc_protocol(other->dc), "proto");
+        assert_int_equal(tl_dc_id(other->dc), tl_dc_id(mine[i]->dc));
+        exchange(&p, mine[i], other, 100 + (size_t)i, i % 2);
+        exchange(&p, other, mine[i], 200 + (size_t)i, 0);
+    }
+    /* Stream ids by DTLS role: b answered (active, DTLS client): even ids. */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(tl_dc_id(mine[i]->dc) % 2, i % 2 ? 0 : 1);
+    pair_free(&p);
+}
+
+static void test_negotiated(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "pre");
+    init.negotiated = 1;
+    init.id = 41;
+    struct chan *x = peer_open(&p.a, &init);
+    struct chan *y = peer_open(&p.b, &init);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_true(pair_wait(&p, chan_opened, x, 5000));
+    assert_true(pair_wait(&p, chan_opened, y, 5000));
+    assert_int_equal(tl_dc_id(x->dc), 41);
+    exchange(&p, x, y, 777, 0);
+    exchange(&p, y, x, 0, 1);
+    /* The id is taken now. */
+    assert_int_equal(tl_pc_create_dc(p.a.pc, &init, NULL, NULL, NULL), TL_ERR_INVALID_ARG);
+    pair_free(&p);
+}
+
+static void close_from(struct pair *p, struct chan *closer, struct chan *other)
+{
+    /* Queue data first: it must still arrive before the close. */
+    struct msgwait w = {other, other->msgs + 3};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tl_dc_send_binary(closer->dc, "xyz", 3), TL_OK);
+    assert_int_equal(tl_dc_close(closer->dc), TL_OK);
+    assert_true(pair_wait(p, chan_closed, closer, 10000));
+    assert_true(pair_wait(p, chan_closed, other, 10000));
+    assert_true(got_msgs(&w));
+    assert_int_equal(closer->closed, 1);
+    assert_int_equal(other->closed, 1);
+    assert_int_equal(tl_dc_get_state(closer->dc), TL_DC_CLOSED);
+    assert_int_equal(tl_dc_get_state(other->dc), TL_DC_CLOSED);
+    assert_int_equal(tl_dc_send_binary(closer->dc, "x", 1), TL_ERR_STATE);
+}
+
+static void test_close_either_side(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "second");
+    struct chan *sa = peer_open(&p.a, &init);
+    assert_true(pair_wait(&p, chan_opened, sa, 10000));
+    struct chan *sb = remote_of(&p, &p.b, "second");
+    close_from(&p, ca, cb); /* the opener closes */
+    close_from(&p, sb, sa); /* the other side closes */
+    /* The connection and new channels still work (stream ids reused). */
+    tl_dc_init_default(&init, "third");
+    struct chan *ta = peer_open(&p.a, &init);
+    assert_true(pair_wait(&p, chan_opened, ta, 10000));
+    struct chan *tb = remote_of(&p, &p.b, "third");
+    exchange(&p, ta, tb, 5000, 0);
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_CONNECTED);
+    pair_free(&p);
+}
+
+static void corrupt_fingerprint(char *sdp)
+{
+    char *fp = strstr(sdp, "a=fingerprint:sha-256 ");
+    assert_non_null(fp);
+    char *c = fp + strlen("a=fingerprint:sha-256 ") + 3;
+    *c = *c == 'A' ? 'B' : 'A';
+}
+
+static int both_settled(void *arg)
+{
+    struct pair *p = arg;
+    return p->a.failed && p->b.failed;
+}
+
+static void test_wrong_fingerprint(void **state)
+{
+    (void)state;
+    struct pair p;
+    assert_int_equal(pair_new(&p, NULL, NULL), TL_OK);
+    tl_dc_init init;
+    tl_dc_init_default(&init, "never");
+    struct chan *c = peer_open(&p.a, &init);
+    assert_non_null(c);
+    assert_int_equal(pair_negotiate(&p, corrupt_fingerprint), TL_OK);
+    /* a rejects b's certificate; b sees the handshake fail. */
+    assert_true(pair_wait(&p, both_settled, &p, 15000));
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_FAILED);
+    assert_int_equal(tl_pc_get_state(p.b.pc), TL_PC_FAILED);
+    assert_false(p.a.ever_connected);
+    assert_false(p.b.ever_connected);
+    assert_int_equal(c->opened, 0);
+    assert_int_equal(p.b.n_chans, 0);
+    for (int i = 0; i < p.a.n_states; i++)
+        assert_int_not_equal(p.a.states[i], TL_PC_CONNECTED);
+    pair_free(&p);
+}
+
+static void test_free_inside_callback_state(void **state);
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_unordered_and_partial),
+        cmocka_unit_test(test_many_channels),
+        cmocka_unit_test(test_negotiated),
+        cmocka_unit_test(test_close_either_side),
+        cmocka_unit_test(test_wrong_fingerprint),
+        cmocka_unit_test(test_free_inside_callback_state),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* tl_pc_free() from inside a message callback: no crash, no further
+ * callbacks, memory released (ASan checks). */
+static struct pair *g_pair;
+static int g_after_free;
+
+static void free_on_binary(tl_dc *dc, const uint8_t *data, size_t len, void *ud)
+{
+    (void)data;
+    (void)len;
+    (void)ud;
+    if (g_pair->b.pc) {
+        assert_ptr_equal(tl_dc_pc(dc), g_pair->b.pc);
+        tl_pc_free(g_pair->b.pc);
+        g_pair->b.pc = NULL;
+    } else {
+        g_after_free++;
+    }
+}
+
+static int b_gone_and_a_notified(void *arg)
+{
+    struct pair *p = arg;
+    return p->b.pc == NULL && tl_pc_get_state(p->a.pc) != TL_PC_CONNECTED;
+}
+
+static void test_free_inside_callback_state(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    g_pair = &p;
+    g_after_free = 0;
+    tl_dc_callbacks cbs = pair_dc_callbacks;
+    cbs.on_binary = free_on_binary;
+    tl_dc_set_callbacks(cb->dc, &cbs, cb);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(tl_dc_send_binary(ca->dc, "hello", 5), TL_OK);
+    /* b frees itself on the first message; a sees the association end. */
+    assert_true(pair_wait(&p, b_gone_and_a_notified, &p, 15000));
+    assert_int_equal(g_after_free, 0);
+    pair_free(&p);
+}

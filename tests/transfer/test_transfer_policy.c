@@ -1,0 +1,188 @@
+/* Token buckets, quality thresholds, reconnect backoff and keep-alive, all
+ * with a fake clock (time is a parameter; nothing sleeps). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "tallow/transfer.h"
+
+#define CHUNK 16384u
+
+/* Simulates `ms` milliseconds; members in `want` try to take CHUNK bytes as
+ * often as allowed. Returns bytes each got in got[]. */
+static void run(tl_bucket_group *g, const int *ids, const int *want, int n, uint64_t *now,
+                uint64_t ms, uint64_t *got)
+{
+    for (uint64_t t = 0; t < ms; t++) {
+        (*now)++;
+        for (int i = 0; i < n; i++)
+            while (want[i] && tl_bucket_take(g, ids[i], CHUNK, *now))
+                got[i] += CHUNK;
+    }
+}
+
+static void test_bucket_fair_share(void **state)
+{
+    (void)state;
+    tl_bucket_group *g;
+    uint64_t now = 0;
+    assert_int_equal(tl_bucket_group_new(&g, 1000000, 0, now), TL_OK);
+    int ids[3] = {tl_bucket_add(g, 0), tl_bucket_add(g, 0), tl_bucket_add(g, 0)};
+    int want[3] = {1, 1, 1};
+    uint64_t got[3] = {0};
+    run(g, ids, want, 3, &now, 10000, got); /* 10 s at 1 MB/s */
+    uint64_t sum = got[0] + got[1] + got[2];
+    assert_true(sum >= 9700000 && sum <= 10300000);
+    for (int i = 0; i < 3; i++)
+        assert_true(got[i] > sum / 3 - 200000 && got[i] < sum / 3 + 200000);
+    tl_bucket_group_free(g);
+}
+
+static void test_bucket_slow_member_does_not_stall(void **state)
+{
+    (void)state;
+    tl_bucket_group *g;
+    uint64_t now = 0;
+    assert_int_equal(tl_bucket_group_new(&g, 1000000, 0, now), TL_OK);
+    int ids[2] = {tl_bucket_add(g, 0), tl_bucket_add(g, 0)};
+    /* member 1 is stuck (its channel is full) but still marked active: its
+     * share overflows to member 0 */
+    int want[2] = {1, 0};
+    uint64_t got[2] = {0};
+    run(g, ids, want, 2, &now, 10000, got);
+    assert_true(got[0] >= 9000000);
+    /* marked idle: member 0 gets everything at once */
+    tl_bucket_set_active(g, ids[1], 0);
+    got[0] = 0;
+    run(g, ids, want, 2, &now, 5000, got);
+    assert_true(got[0] >= 4800000 && got[0] <= 5300000);
+    tl_bucket_group_free(g);
+}
+
+static void test_bucket_per_peer_limit(void **state)
+{
+    (void)state;
+    tl_bucket_group *g;
+    uint64_t now = 0;
+    assert_int_equal(tl_bucket_group_new(&g, 1000000, 0, now), TL_OK);
+    int ids[2] = {tl_bucket_add(g, 100000), tl_bucket_add(g, 0)};
+    int want[2] = {1, 1};
+    uint64_t got[2] = {0};
+    run(g, ids, want, 2, &now, 20000, got);
+    /* member 0: 100 kB/s (+ initial burst); member 1 takes the rest */
+    assert_true(got[0] <= 100000 * 20 + 300000);
+    assert_true(got[0] >= 100000 * 20 - 50000);
+    assert_true(got[1] >= 20000000 - got[0] - 600000);
+    uint64_t w = tl_bucket_wait_ms(g, ids[0], CHUNK, now);
+    assert_true(w > 0 && w <= 200);
+    tl_bucket_group_free(g);
+    /* unlimited group: everything passes */
+    assert_int_equal(tl_bucket_group_new(&g, 0, 0, 0), TL_OK);
+    int id = tl_bucket_add(g, 0);
+    for (int i = 0; i < 1000; i++)
+        assert_true(tl_bucket_take(g, id, CHUNK, 0));
+    assert_int_equal(tl_bucket_wait_ms(g, id, CHUNK, 0), 0);
+    tl_bucket_group_free(g);
+}
+
+static void test_quality_thresholds(void **state)
+{
+    (void)state;
+    const uint32_t T = 30000;
+    assert_int_equal(tl_quality_classify(0, 10, 0, T), TL_QUALITY_DISCONNECTED);
+    assert_int_equal(tl_quality_classify(1, 0, 0, T), TL_QUALITY_EXCELLENT);
+    assert_int_equal(tl_quality_classify(1, 99, 0, T), TL_QUALITY_EXCELLENT);
+    assert_int_equal(tl_quality_classify(1, 100, 0, T), TL_QUALITY_GOOD);
+    assert_int_equal(tl_quality_classify(1, 199, 0, T), TL_QUALITY_GOOD);
+    assert_int_equal(tl_quality_classify(1, 200, 0, T), TL_QUALITY_FAIR);
+    assert_int_equal(tl_quality_classify(1, 500, 0, T), TL_QUALITY_FAIR);
+    assert_int_equal(tl_quality_classify(1, 501, 0, T), TL_QUALITY_POOR);
+    assert_int_equal(tl_quality_classify(1, 10, T / 2 - 1, T), TL_QUALITY_EXCELLENT);
+    assert_int_equal(tl_quality_classify(1, 10, T / 2, T), TL_QUALITY_FAIR);
+    assert_int_equal(tl_quality_classify(1, 10, T - 1, T), TL_QUALITY_FAIR);
+    assert_int_equal(tl_quality_classify(1, 10, T, T), TL_QUALITY_POOR);
+    assert_string_equal(tl_quality_name(TL_QUALITY_GOOD), "good");
+
+    tl_quality_tracker q;
+    tl_quality_init(&q, T);
+    uint64_t now = 5000;
+    assert_int_equal(tl_quality_update(&q, now), 0); /* starts disconnected */
+    tl_quality_set_connected(&q, 1, now);
+    assert_int_equal(tl_quality_update(&q, now), 1);
+    assert_int_equal(q.current, TL_QUALITY_EXCELLENT);
+    tl_quality_rtt(&q, 150, now + 10);
+    assert_int_equal(tl_quality_update(&q, now + 10), 1);
+    assert_int_equal(q.current, TL_QUALITY_GOOD);
+    assert_int_equal(tl_quality_update(&q, now + 20), 0); /* no change, no event */
+    assert_int_equal(tl_quality_update(&q, now + 10 + T / 2), 1);
+    assert_int_equal(q.current, TL_QUALITY_FAIR);
+    assert_int_equal(tl_quality_update(&q, now + 10 + T), 1);
+    assert_int_equal(q.current, TL_QUALITY_POOR);
+    tl_quality_activity(&q, now + 10 + T);
+    assert_int_equal(tl_quality_update(&q, now + 10 + T), 1);
+    assert_int_equal(q.current, TL_QUALITY_GOOD);
+    tl_quality_set_connected(&q, 0, now + 20 + T);
+    assert_int_equal(tl_quality_update(&q, now + 20 + T), 1);
+    assert_int_equal(q.current, TL_QUALITY_DISCONNECTED);
+}
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    tl_backoff b;
+    uint64_t at;
+    tl_backoff_init(&b, 5);
+    const uint64_t expect[] = {1000, 2000, 5000, 5000, 5000};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(tl_backoff_next(&b, 100, &at), TL_OK);
+        assert_int_equal(at, 100 + expect[i]);
+    }
+    assert_int_equal(tl_backoff_next(&b, 100, &at), TL_ERR_TIMEOUT);
+    tl_backoff_reset(&b);
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_OK);
+    assert_int_equal(at, 1000);
+    static const uint32_t custom[] = {10, 20};
+    tl_backoff_init(&b, 3);
+    b.delays_ms = custom;
+    b.ndelays = 2;
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_OK);
+    assert_int_equal(at, 10);
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_OK);
+    assert_int_equal(at, 20);
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_OK);
+    assert_int_equal(at, 20);
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_ERR_TIMEOUT);
+}
+
+static void test_keepalive(void **state)
+{
+    (void)state;
+    tl_keepalive k;
+    tl_keepalive_init(&k, 5000, 1000);
+    assert_int_equal(tl_keepalive_next(&k), 6000);
+    assert_false(tl_keepalive_due(&k, 5999));
+    assert_true(tl_keepalive_due(&k, 6000));
+    assert_false(tl_keepalive_due(&k, 6001)); /* recorded as sent */
+    assert_int_equal(k.ping_outstanding_since, 6000);
+    tl_keepalive_pong(&k, 6040);
+    assert_int_equal(k.ping_outstanding_since, 0);
+    assert_false(tl_keepalive_expired(&k, 6040 + 14999));
+    assert_true(tl_keepalive_expired(&k, 6040 + 15000));
+    tl_keepalive_rx(&k, 20000);
+    assert_false(tl_keepalive_expired(&k, 34999));
+    assert_int_equal(tl_keepalive_next(&k), 11000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bucket_fair_share),
+        cmocka_unit_test(test_bucket_slow_member_does_not_stall),
+        cmocka_unit_test(test_bucket_per_peer_limit),
+        cmocka_unit_test(test_quality_thresholds),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_keepalive),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
