@@ -185,6 +185,33 @@ static long current_rss_kib(void)
     return rss * 4;
 }
 
+/* Sets up conns pairs at once: time until every channel is open, and RSS
+ * per idle peer connection (both ends live here: 2 * conns of them). */
+static int measure_conns(int conns, double *setup_ms, long *rss_per_conn)
+{
+    struct bpair *bp = calloc((size_t)conns, sizeof(*bp));
+    if (!bp)
+        return -1;
+    long rss0 = current_rss_kib();
+    uint64_t t1 = tl_loop_now_ms(g.loop);
+    for (int i = 0; i < conns; i++)
+        if (pair_start(&bp[i], g.loop))
+            g.failed = 1;
+    int rc = wait_open(bp, conns, 30000);
+    if (rc == 0) {
+        *setup_ms = (double)(tl_loop_now_ms(g.loop) - t1);
+        /* Let the connections settle (idle) before sampling RSS. */
+        uint64_t settle = tl_loop_now_ms(g.loop) + 200;
+        while (tl_loop_now_ms(g.loop) < settle)
+            tl_loop_iterate(g.loop, 1);
+        *rss_per_conn = (current_rss_kib() - rss0) / (2L * conns);
+    }
+    for (int i = 0; i < conns; i++)
+        pair_stop(&bp[i]);
+    free(bp);
+    return rc;
+}
+
 static int parse_size(const char *s, size_t *out)
 {
     char *end;
@@ -248,6 +275,12 @@ int tl_bench_dc(int argc, char **argv)
     }
     double setup_ms = (double)(tl_loop_now_ms(g.loop) - t0);
 
+    double setup_n_ms = 0;
+    long rss_per_conn = 0;
+    if (conns > 0 && measure_conns(conns, &setup_n_ms, &rss_per_conn)) {
+        fprintf(stderr, "bench dc: %d-connection setup failed\n", conns);
+        return 1;
+    }
     g.tx = main_pair.a.dc;
     tl_dc_set_buffered_amount_low_threshold(g.tx, LOW_MARK);
     double cpu0 = tl_cli_cpu_seconds();
@@ -265,29 +298,6 @@ int tl_bench_dc(int argc, char **argv)
     tl_pc_stats st;
     tl_pc_get_stats(main_pair.a.pc, &st);
 
-    double setup_n_ms = 0;
-    long rss_per_conn = 0;
-    if (conns > 0) {
-        struct bpair *bp = calloc((size_t)conns, sizeof(*bp));
-        long rss0 = current_rss_kib();
-        uint64_t t1 = tl_loop_now_ms(g.loop);
-        for (int i = 0; i < conns && bp; i++)
-            if (pair_start(&bp[i], g.loop))
-                g.failed = 1;
-        if (!bp || wait_open(bp, conns, 30000)) {
-            fprintf(stderr, "bench dc: %d-connection setup failed\n", conns);
-            return 1;
-        }
-        setup_n_ms = (double)(tl_loop_now_ms(g.loop) - t1);
-        /* Let the connections settle (idle) before sampling RSS. */
-        uint64_t settle = tl_loop_now_ms(g.loop) + 200;
-        while (tl_loop_now_ms(g.loop) < settle)
-            tl_loop_iterate(g.loop, 1);
-        rss_per_conn = (current_rss_kib() - rss0) / (2L * conns);
-        for (int i = 0; i < conns; i++)
-            pair_stop(&bp[i]);
-        free(bp);
-    }
     pair_stop(&main_pair);
     tl_loop_free(g.loop);
     free(g.buf);

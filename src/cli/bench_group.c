@@ -16,6 +16,8 @@
  *   or its first `progress` event when it prints no `keyed`).
  * - setup_ms: sender's last `peer` `joined` event to its last `keyed` event.
  * - sender_rss_kib, recipient_rss_kib_max: ru_maxrss from wait4().
+ * - cpu_s, mb_per_cpu_s: user + system CPU of all children (wait4), and
+ *   N * BYTES per CPU-second (steadier than MB/s on a shared host).
  * - all_verified: every recipient exited 0 with a `result` ok:true whose
  *   files include one with the source's SHA-256, and the sender exited 0.
  *
@@ -152,6 +154,7 @@ typedef struct {
     size_t len, cap;
     int status;      /* wait status once reaped */
     long maxrss_kib; /* ru_maxrss once reaped */
+    double cpu_s;    /* ru_utime + ru_stime once reaped */
     char errlog[PATH_MAX];
     /* events */
     double t_keyed; /* receiver: own keyed event; 0 = none */
@@ -502,6 +505,8 @@ static size_t bg_reap(bg_run *r)
         if (w == p->pid) {
             p->status = st;
             p->maxrss_kib = ru.ru_maxrss;
+            p->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
             p->pid = 0;
         } else {
             running++;
@@ -596,7 +601,7 @@ static int bg_exit_ok(const bg_proc *p)
 
 static int bg_report(bg_run *r, int ran)
 {
-    double t_last = 0, slowest = 0;
+    double t_last = 0, slowest = 0, cpu = r->p[BG_SENDER].cpu_s;
     long rx_rss = 0;
     int verified = ran && bg_exit_ok(&r->p[BG_SENDER]);
     for (size_t i = 1; i < r->nproc; i++) {
@@ -613,6 +618,7 @@ static int bg_report(bg_run *r, int ran)
         if (p->t_result && t0 && p->t_result - t0 > slowest)
             slowest = p->t_result - t0;
         rx_rss = p->maxrss_kib > rx_rss ? p->maxrss_kib : rx_rss;
+        cpu += p->cpu_s;
     }
     if (!verified)
         bg_show_errlog(&r->p[BG_SENDER], "sender");
@@ -637,6 +643,9 @@ static int bg_report(bg_run *r, int ran)
         cJSON_AddNumberToObject(o, "setup_ms", (double)(long long)(setup_ms * 10) / 10);
         cJSON_AddNumberToObject(o, "sender_rss_kib", (double)r->p[BG_SENDER].maxrss_kib);
         cJSON_AddNumberToObject(o, "recipient_rss_kib_max", (double)rx_rss);
+        double per_cpu = cpu > 0 ? (double)r->recipients * (double)r->size / cpu / 1e6 : 0;
+        cJSON_AddNumberToObject(o, "cpu_s", (double)(long long)(cpu * 100) / 100);
+        cJSON_AddNumberToObject(o, "mb_per_cpu_s", (double)(long long)(per_cpu * 100) / 100);
         cJSON_AddBoolToObject(o, "all_verified", verified);
         char *s = cJSON_PrintUnformatted(o);
         if (s)

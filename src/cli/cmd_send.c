@@ -10,6 +10,55 @@
 #include "cli/report.h"
 #include "tallow/group.h"
 
+#include <limits.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+/* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
+ * of the same send finds its group and join code there (docs/CLI.md). */
+static char *default_session_file(const char *listen, char **paths, int n)
+{
+    const char *base = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char dir[PATH_MAX];
+    if (base && base[0])
+        snprintf(dir, sizeof(dir), "%s/tallow", base);
+    else if (home && home[0])
+        snprintf(dir, sizeof(dir), "%s/.local/state/tallow", home);
+    else
+        return NULL;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof(parent), "%s", dir);
+    for (char *p = parent + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(parent, 0700);
+            *p = '/';
+        }
+    }
+    mkdir(parent, 0700);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char h[32];
+    unsigned hl = 0;
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, listen ? listen : "", strlen(listen ? listen : "") + 1);
+    for (int i = 0; i < n; i++) {
+        char real[PATH_MAX];
+        const char *p = realpath(paths[i], real) ? real : paths[i];
+        EVP_DigestUpdate(md, p, strlen(p) + 1);
+    }
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    char *out = malloc(PATH_MAX);
+    if (!out)
+        return NULL;
+    int k = snprintf(out, PATH_MAX, "%s/send-", dir);
+    for (int i = 0; i < 12 && k < PATH_MAX - 3; i++)
+        k += snprintf(out + k, (size_t)(PATH_MAX - k), "%02x", h[i]);
+    snprintf(out + k, (size_t)(PATH_MAX - k), ".session");
+    return out;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
@@ -80,6 +129,10 @@ int tl_cmd_send(int argc, char **argv)
     cfg.to = (const char *const *)to;
     cfg.n_to = n_to;
     tl_cli_net_apply(&net, &cfg.net);
+    char *session = NULL;
+    if (!cfg.session_file && !cfg.signal_url)
+        cfg.session_file = session = default_session_file(cfg.listen, argv + optind,
+                                                          argc - optind);
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;
@@ -99,6 +152,7 @@ int tl_cmd_send(int argc, char **argv)
     tl_group_sender_free(s);
     tl_report_free(rp);
     tl_loop_free(loop);
+    free(session);
     goto out;
 usage_error:
     usage(stderr);

@@ -81,6 +81,7 @@ int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
     cc.name = name;
     cc.insecure = 1; /* wss with self-signed certs: the keys are checked end to end */
     cc.backoff_max_ms = 2000;
+    cc.max_attempts = 30; /* about a minute without a server ends the job */
     int rc = tl_signal_client_new(client, loop, &cc, cb, ud);
     if (rc != TL_OK) {
         tl_signal_server_free(*server);
@@ -92,8 +93,21 @@ int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
 int tl_gsession_create_group(tl_signal_client *sig, const char *session_file,
                              const char *location)
 {
-    (void)session_file;
-    return tl_signal_client_create_group(sig, location);
+    char code[TL_JOINCODE_MAX_TEXT] = "";
+    FILE *f = session_file ? fopen(session_file, "re") : NULL;
+    if (f) {
+        if (!fgets(code, sizeof(code), f))
+            code[0] = '\0';
+        fclose(f);
+        code[strcspn(code, "\r\n")] = '\0';
+    }
+    int rc = TL_ERR_NOT_FOUND;
+    if (code[0])
+        rc = tl_signal_client_create_group_code(sig, code, location);
+    if (rc != TL_OK)
+        rc = tl_signal_client_create_group(sig, location);
+    OPENSSL_cleanse(code, sizeof(code));
+    return rc;
 }
 
 void tl_gsession_save(const char *session_file, const char *code)
@@ -149,4 +163,17 @@ void tl_gtest_rename_first(tl_xfer_manifest *m)
         return;
     free(m->entries[0].path);
     m->entries[0].path = dup;
+}
+
+void tl_gnet_default_bind(tl_group_net *net, const char *location)
+{
+    static const char *const loopback[] = {"127.0.0.1"};
+    if (net->n_bind)
+        return;
+    const char *host = strstr(location, "://");
+    host = host ? host + 3 : location;
+    if (!strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) || !strncmp(host, "[::1]", 5)) {
+        net->bind = loopback;
+        net->n_bind = 1;
+    }
 }

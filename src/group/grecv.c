@@ -39,6 +39,8 @@ struct tl_group_receiver {
     tl_timer *gc_timer;
     tl_gprogress prog;
     tl_timer *linger_timer;
+    tl_timer *join_timer;
+    unsigned join_retries;
     int final_status;
     char final_msg[200];
 };
@@ -337,6 +339,7 @@ static void sig_joined(void *ud, const char *group, const tl_signal_member *m, s
     (void)m;
     (void)n;
     snprintf(r->group, sizeof(r->group), "%s", group);
+    r->join_retries = 0;
     tl_loop_log(r->loop, TL_LOG_INFO, "receive", "joined the group; waiting for the sender");
 }
 
@@ -405,11 +408,26 @@ static void sig_eoc(void *ud, const char *group, const char *from)
         tl_link_remote_end_of_candidates(r->link);
 }
 
+static void join_again(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->join_timer = NULL;
+    if (!r->finished)
+        tl_signal_client_join_code(r->sig, &r->code);
+}
+
 static void sig_error(void *ud, const char *code, const char *request, const char *message)
 {
     tl_group_receiver *r = ud;
     tl_loop_log(r->loop, TL_LOG_WARN, "signal", "error %s (%s): %s", code, request, message);
-    if (!strcmp(request, "join") && !r->group[0]) {
+    /* We were in the group before: the sender is restarting and has not
+     * re-created it yet. Try again for a while. */
+    if (!strcmp(request, "join") && r->group[0] && r->have_code && !r->join_timer &&
+        r->join_retries++ < 60) {
+        r->join_timer = tl_timer_start(r->loop, 1000, join_again, r);
+        return;
+    }
+    if (!strcmp(request, "join")) {
         char msg[200];
         snprintf(msg, sizeof(msg), "cannot join: %s", message[0] ? message : code);
         finish(r, 1, msg);
@@ -468,6 +486,7 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
         tl_group_receiver_free(r);
         return rc;
     }
+    tl_gnet_default_bind(&r->cfg.net, r->location);
     *out = r;
     return TL_OK;
 }
@@ -482,6 +501,8 @@ void tl_group_receiver_free(tl_group_receiver *r)
         tl_timer_stop(r->gc_timer);
     if (r->linger_timer)
         tl_timer_stop(r->linger_timer);
+    if (r->join_timer)
+        tl_timer_stop(r->join_timer);
     gc(r);
     tl_xfer_receiver_free(r->xr);
     tl_link_free(r->link);

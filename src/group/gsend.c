@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "group/group_internal.h"
 #include "group/link.h"
@@ -82,6 +83,9 @@ static void linger_done(void *arg)
 {
     tl_group_sender *s = arg;
     s->linger_timer = NULL;
+    /* Everyone has the files: a later send of the same files is a new job. */
+    if (s->final_status == 0 && s->cfg.session_file)
+        unlink(s->cfg.session_file);
     if (s->cb.on_finished)
         s->cb.on_finished(s->ud, s->final_status, s->final_msg);
 }
@@ -590,6 +594,7 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         tl_group_sender_free(s);
         return rc;
     }
+    tl_gnet_default_bind(&s->cfg.net, s->location);
     *out = s;
     return TL_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/loop_internal.h"
 #include "group/link.h"
 
 #define LINK_LABEL "tallow"
@@ -45,6 +46,22 @@ const char *tl_link_state_name(tl_link_state s)
     case TL_LINK_CLOSED: return "closed";
     }
     return "unknown";
+}
+
+/* Logs an SDP line by line at DEBUG (the signaling trace). */
+static void log_sdp(tl_link *l, const char *what, const char *sdp)
+{
+    const tl_logger *lg = tl_loop_logger(l->loop);
+    if (!lg->fn || lg->level > TL_LOG_DEBUG)
+        return;
+    tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "%s", what);
+    for (const char *p = sdp; *p;) {
+        size_t n = strcspn(p, "\r\n");
+        if (n)
+            tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "  %.*s", (int)n, p);
+        p += n;
+        p += strspn(p, "\r\n");
+    }
 }
 
 static void set_state(tl_link *l, tl_link_state st)
@@ -143,6 +160,8 @@ static void pc_candidate(tl_pc *pc, const char *cand, const char *mid, void *ud)
 {
     tl_link *l = ud;
     (void)pc;
+    /* The signaling trace: DEBUG only, since candidates carry addresses. */
+    tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "signal out: candidate %s", cand);
     tl_signal_client_send_candidate(l->sig, l->group, l->peer, cand, mid);
 }
 
@@ -190,6 +209,7 @@ static void restart_fire(void *arg)
     }
     tl_loop_log(l->loop, TL_LOG_INFO, l->subject, "ICE restart, attempt %u",
                 l->backoff.attempt);
+    log_sdp(l, "signal out: ice-restart offer", sdp);
     tl_signal_client_send_ice_restart(l->sig, l->group, l->peer, sdp);
     tl_free(sdp);
     /* The next attempt is scheduled now; it is cancelled if we reconnect. */
@@ -268,6 +288,7 @@ static void send_offer(tl_link *l)
         fail(l, tl_strerror(rc));
         return;
     }
+    log_sdp(l, "signal out: offer", sdp);
     tl_signal_client_send_offer(l->sig, l->group, l->peer, sdp);
     tl_free(sdp);
 }
@@ -336,6 +357,7 @@ void tl_link_remote_offer(tl_link *l, const char *sdp)
 {
     if (l->offerer)
         return;
+    log_sdp(l, "signal in: offer", sdp);
     int rc = tl_pc_set_remote_description(l->pc, sdp, TL_SDP_OFFER);
     char *answer = NULL;
     if (rc == TL_OK)
@@ -344,6 +366,7 @@ void tl_link_remote_offer(tl_link *l, const char *sdp)
         fail(l, tl_strerror(rc));
         return;
     }
+    log_sdp(l, "signal out: answer", answer);
     tl_signal_client_send_answer(l->sig, l->group, l->peer, answer);
     tl_free(answer);
 }
@@ -352,6 +375,7 @@ void tl_link_remote_answer(tl_link *l, const char *sdp)
 {
     if (!l->offerer)
         return;
+    log_sdp(l, "signal in: answer", sdp);
     int rc = tl_pc_set_remote_description(l->pc, sdp, TL_SDP_ANSWER);
     if (rc != TL_OK)
         tl_loop_log(l->loop, TL_LOG_WARN, l->subject, "bad answer: %s", tl_strerror(rc));
@@ -359,6 +383,7 @@ void tl_link_remote_answer(tl_link *l, const char *sdp)
 
 void tl_link_remote_candidate(tl_link *l, const char *cand, const char *mid)
 {
+    tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "signal in: candidate %s", cand);
     int rc = tl_pc_add_remote_candidate(l->pc, cand, mid);
     if (rc != TL_OK)
         tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "candidate ignored: %s",

@@ -27,6 +27,7 @@
 struct tl_dc_msg {
     struct tl_dc_msg *next;
     size_t len, off;
+    size_t payload; /* user bytes of the whole message, for stats */
     uint32_t ppid;
     uint8_t data[];
 };
@@ -187,6 +188,10 @@ static int start(tl_dc *dc)
         }
         dc->has_id = 1;
     }
+    if (dc->id >= tl_sctp_max_streams(tl_pc_sctp(dc->pc))) {
+        set_closed(dc); /* a negotiated id beyond the association's streams */
+        return TL_ERR_LIMIT;
+    }
     if (dc->init.negotiated) {
         dc->dcep_state = TL_DCEP_OPEN;
         dc->state = TL_DC_OPEN;
@@ -307,10 +312,17 @@ static void on_dcep(tl_pc *pc, uint16_t sid, const uint8_t *data, size_t len)
         }
         break;
     case TL_DCEP_EV_ERROR:
+        /* dcep.h: the stream is reset on a protocol error. */
+        tl_loop_log(tl_pc_loop(pc), TL_LOG_WARN, tl_pc_subject(pc),
+                    "dcep: protocol error on stream %u", sid);
         if (dc) {
             dc->dcep_state = st;
             if (dc->cb.on_error)
                 dc->cb.on_error(dc, TL_ERR_PROTO, dc->ud);
+            if (tl_pc_alive(pc))
+                tl_dc_close(dc);
+        } else if (tl_pc_sctp(pc)) {
+            tl_sctp_reset_stream(tl_pc_sctp(pc), sid);
         }
         break;
     default:
@@ -409,7 +421,7 @@ static int pump(tl_pc *pc)
         if (dc->q_head) {
             if (r < 0 && dc->cb.on_error)
                 dc->cb.on_error(dc, TL_ERR_IO, dc->ud);
-            tl_pc_count_sent(pc, dc->q_head->len);
+            tl_pc_count_sent(pc, dc->q_head->payload);
             pop_head(dc);
         }
         *cursor = NULL;
@@ -425,7 +437,7 @@ static int pump(tl_pc *pc)
                     *cursor = dc;
                 return 0;
             }
-            tl_pc_count_sent(pc, dc->q_head->len);
+            tl_pc_count_sent(pc, dc->q_head->payload);
             pop_head(dc);
             progressed = 1;
         }
@@ -439,7 +451,7 @@ static void after_pump(tl_pc *pc, int notify)
     for (tl_dc *dc = *tl_pc_dc_list(pc); dc; dc = dc->next) {
         if (dc->state == TL_DC_CLOSING && !dc->q_head && !dc->reset_sent) {
             dc->reset_sent = 1;
-            if (tl_sctp_reset_stream(tl_pc_sctp(pc), dc->id) != TL_OK)
+            if (!tl_pc_sctp(pc) || tl_sctp_reset_stream(tl_pc_sctp(pc), dc->id) != TL_OK)
                 set_closed(dc);
         }
         if (notify && dc->above && dc->buffered <= dc->low_threshold) {
@@ -458,6 +470,28 @@ void tl_dc_on_writable(tl_pc *pc)
     after_pump(pc, 1);
 }
 
+/* With nothing queued on this channel and no other message half sent,
+ * hands the message straight to usrsctp (no copy into our queue). Returns
+ * how many bytes usrsctp took. */
+static size_t direct_send(tl_dc *dc, uint32_t ppid, const void *data, size_t len)
+{
+    tl_sctp *sctp = tl_pc_sctp(dc->pc);
+    if (dc->q_head || !sctp || *tl_pc_pump_cursor(dc->pc))
+        return 0;
+    size_t done = 0;
+    while (done < len) {
+        size_t piece = len - done < TL_DC_PIECE ? len - done : TL_DC_PIECE;
+        tl_sctp_sendinfo si;
+        sctp_info(dc, &si, ppid);
+        si.eor = done + piece == len;
+        long n = tl_sctp_send(sctp, &si, (const uint8_t *)data + done, piece);
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    return done;
+}
+
 static int dc_send(tl_dc *dc, uint32_t ppid, uint32_t ppid_empty, const void *data, size_t len)
 {
     if (dc->state != TL_DC_OPEN)
@@ -470,21 +504,32 @@ static int dc_send(tl_dc *dc, uint32_t ppid, uint32_t ppid_empty, const void *da
         data = &zero;
         len = 1; /* RFC 8831 §6.6: empty messages carry one byte */
     }
-    struct tl_dc_msg *m = malloc(sizeof(*m) + len);
+    size_t payload = ppid == ppid_empty ? 0 : len;
+    size_t done = direct_send(dc, ppid, data, len);
+    if (done == len) {
+        tl_pc_count_sent(dc->pc, payload);
+        tl_pc_flush(dc->pc);
+        return TL_OK;
+    }
+    struct tl_dc_msg *m = malloc(sizeof(*m) + (len - done));
     if (!m)
-        return TL_ERR_NOMEM;
+        return TL_ERR_NOMEM; /* (done == 0 here unless usrsctp took a piece) */
     m->next = NULL;
-    m->len = len;
+    m->len = len - done;
     m->off = 0;
+    m->payload = payload;
     m->ppid = ppid;
-    memcpy(m->data, data, len);
+    memcpy(m->data, (const uint8_t *)data + done, len - done);
+    if (done > 0)
+        *tl_pc_pump_cursor(dc->pc) = dc; /* finish this message first */
     if (dc->q_tail)
         dc->q_tail->next = m;
     else
         dc->q_head = m;
     dc->q_tail = m;
-    dc->buffered += len;
+    dc->buffered += len - done;
     pump(dc->pc);
+    tl_pc_flush(dc->pc);
     if (dc->buffered > dc->low_threshold)
         dc->above = 1;
     return TL_OK;
@@ -535,7 +580,8 @@ void tl_dc_on_stream_reset(tl_pc *pc, uint16_t sid)
     if (!dc->reset_sent) {
         dc->reset_sent = 1;
         queue_free(dc);
-        tl_sctp_reset_stream(tl_pc_sctp(pc), sid);
+        if (tl_pc_sctp(pc))
+            tl_sctp_reset_stream(tl_pc_sctp(pc), sid);
     }
     set_closed(dc);
 }

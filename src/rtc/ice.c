@@ -18,6 +18,8 @@
 #include "rtc/rtc_internal.h"
 
 #define TL_ICE_SOCKBUF (4 * 1024 * 1024)
+#define TL_ICE_BATCH 32  /* datagrams per sendmmsg() */
+#define TL_ICE_SLOT 1500 /* larger datagrams bypass the batch */
 
 struct tl_ice {
     tl_loop *loop;
@@ -33,6 +35,13 @@ struct tl_ice {
     int selected;
     tl_ice_cb cb;
     void *ud;
+    /* Outgoing datagrams collected during one dispatch and sent with one
+     * sendmmsg(): flushed by tl_ice_flush() at the end of each entry point
+     * of the layers above, by the flush source otherwise. */
+    GSource *flush_src;
+    unsigned n_batch;
+    size_t batch_len[TL_ICE_BATCH];
+    uint8_t batch[TL_ICE_BATCH][TL_ICE_SLOT];
 };
 
 static tl_cand_type from_nice_type(NiceCandidateType t)
@@ -134,7 +143,8 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
         set_state(ice, TL_ICE_FAILED);
         break;
     case NICE_COMPONENT_STATE_CONNECTING:
-        /* During an ICE restart the old pair keeps working: stay connected. */
+        /* During an ICE restart the old pair keeps working: stay connected
+         * (a restart after a failure goes back to checking). */
         if (ice->state != TL_ICE_CONNECTED)
             set_state(ice, TL_ICE_CHECKING);
         break;
@@ -316,6 +326,17 @@ static gpointer install_log_handler(gpointer arg)
     return NULL;
 }
 
+static gboolean flush_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    (void)cb;
+    (void)data;
+    g_source_set_ready_time(src, -1);
+    tl_ice_flush(*(tl_ice **)(src + 1));
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs flush_funcs = {.dispatch = flush_dispatch};
+
 int tl_ice_new(tl_ice **out, tl_loop *loop, const tl_pc_config *cfg, const char *subject,
                const tl_ice_cb *cb, void *ud)
 {
@@ -331,14 +352,18 @@ int tl_ice_new(tl_ice **out, tl_loop *loop, const tl_pc_config *cfg, const char 
     ice->relay_only = cfg->relay_only;
     ice->cb = *cb;
     ice->ud = ud;
-    ice->agent = nice_agent_new_full(tl_loop_gcontext(loop), NICE_COMPATIBILITY_RFC5245,
-                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+    ice->flush_src = g_source_new(&flush_funcs, sizeof(GSource) + sizeof(tl_ice *));
+    *(tl_ice **)(ice->flush_src + 1) = ice;
+    g_source_attach(ice->flush_src, tl_loop_gcontext(loop));
+    ice->agent =
+        nice_agent_new_full(tl_loop_gcontext(loop), NICE_COMPATIBILITY_RFC5245,
+                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     if (!ice->agent) {
-        free(ice);
+        tl_ice_free(ice);
         return TL_ERR_NOMEM;
     }
-    g_object_set(ice->agent, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp", FALSE, "force-relay",
-                 cfg->relay_only ? TRUE : FALSE, NULL);
+    g_object_set(ice->agent, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp", FALSE, "stun-pacing-timer",
+                 5u, "force-relay", cfg->relay_only ? TRUE : FALSE, NULL);
     ice->stream = nice_agent_add_stream(ice->agent, 1);
     int rc = ice->stream ? TL_OK : TL_ERR_NOMEM;
     if (rc == TL_OK && cfg->port_min)
@@ -364,6 +389,12 @@ void tl_ice_free(tl_ice *ice)
 {
     if (!ice)
         return;
+    if (ice->agent)
+        tl_ice_flush(ice); /* a final ABORT or close_notify */
+    if (ice->flush_src) {
+        g_source_destroy(ice->flush_src);
+        g_source_unref(ice->flush_src);
+    }
     if (ice->agent) {
         g_signal_handlers_disconnect_by_data(ice->agent, ice);
         if (ice->stream) {
@@ -502,11 +533,37 @@ int tl_ice_restart(tl_ice *ice)
     return TL_OK;
 }
 
+void tl_ice_flush(tl_ice *ice)
+{
+    if (!ice->n_batch)
+        return;
+    GOutputVector vec[TL_ICE_BATCH];
+    NiceOutputMessage msg[TL_ICE_BATCH];
+    for (unsigned i = 0; i < ice->n_batch; i++) {
+        vec[i].buffer = ice->batch[i];
+        vec[i].size = ice->batch_len[i];
+        msg[i].buffers = &vec[i];
+        msg[i].n_buffers = 1;
+    }
+    /* UDP semantics: what the socket refuses (buffer full) is lost and
+     * SCTP / DTLS retransmit it. */
+    nice_agent_send_messages_nonblocking(ice->agent, ice->stream, 1, msg, ice->n_batch, NULL, NULL);
+    ice->n_batch = 0;
+}
+
 int tl_ice_send(tl_ice *ice, const uint8_t *buf, size_t len)
 {
-    gint r = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)buf);
-    if (r < 0)
-        return TL_ERR_AGAIN;
+    if (len > TL_ICE_SLOT) {
+        tl_ice_flush(ice);
+        gint r = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)buf);
+        return r < 0 ? TL_ERR_AGAIN : TL_OK;
+    }
+    if (ice->n_batch == TL_ICE_BATCH)
+        tl_ice_flush(ice);
+    if (ice->n_batch == 0)
+        g_source_set_ready_time(ice->flush_src, 0);
+    memcpy(ice->batch[ice->n_batch], buf, len);
+    ice->batch_len[ice->n_batch++] = len;
     return TL_OK;
 }
 

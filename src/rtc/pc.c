@@ -87,7 +87,7 @@ struct tl_pc {
     int freed;
 };
 
-static unsigned g_pc_counter;
+static gint g_pc_counter; /* names "pc N" in logs */
 
 const char *tl_pc_state_name(tl_pc_state s)
 {
@@ -156,6 +156,12 @@ tl_pc_state tl_pc_get_state(const tl_pc *pc)
     return pc->state;
 }
 
+void tl_pc_flush(tl_pc *pc)
+{
+    if (pc->ice)
+        tl_ice_flush(pc->ice);
+}
+
 void tl_pc_schedule_deferred(tl_pc *pc)
 {
     if (pc->deferred)
@@ -183,6 +189,8 @@ static void free_layers(tl_pc *pc)
     tl_sctp_free(pc->sctp);
     pc->sctp = NULL;
     pc->sctp_up = 0;
+    if (pc->dtls)
+        tl_dtls_close(pc->dtls); /* close_notify */
     tl_dtls_free(pc->dtls);
     pc->dtls = NULL;
     tl_ice_free(pc->ice);
@@ -202,8 +210,6 @@ static void shutdown_transports(tl_pc *pc)
 {
     if (pc->sctp)
         tl_sctp_detach(pc->sctp);
-    if (pc->dtls)
-        tl_dtls_close(pc->dtls);
     tl_dc_close_all(pc);
     if (pc->depth > 0) {
         pc->teardown_pending = 1;
@@ -333,6 +339,7 @@ static void sctp_writable_cb(void *ud)
         return;
     enter(pc);
     tl_dc_on_writable(pc);
+    tl_pc_flush(pc);
     leave(pc);
 }
 
@@ -479,13 +486,21 @@ static void ice_state_cb(void *ud, tl_ice_state st)
             maybe_start_dtls(pc);
         }
         if (pc->state == TL_PC_DISCONNECTED)
-            set_state(pc, pc->sctp_up ? TL_PC_CONNECTED : TL_PC_CONNECTING);
+            set_state(pc, TL_PC_CONNECTED);
         break;
     case TL_ICE_DISCONNECTED:
         if (pc->state == TL_PC_CONNECTED)
             set_state(pc, TL_PC_DISCONNECTED);
         break;
     case TL_ICE_FAILED:
+        if (pc->sctp_up) {
+            /* Consent lost on a live connection: DTLS and SCTP stay up, so
+             * an ICE restart can bring the same channels back. SCTP gives
+             * up on its own (heartbeats) if nothing happens. */
+            tl_loop_log(pc->loop, TL_LOG_WARN, pc->subject, "ice: connectivity lost");
+            set_state(pc, TL_PC_DISCONNECTED);
+            break;
+        }
         tl_loop_log(pc->loop, TL_LOG_WARN, pc->subject, "ice failed");
         set_state(pc, TL_PC_FAILED);
         shutdown_transports(pc);
@@ -586,7 +601,8 @@ int tl_pc_new(tl_pc **out, tl_loop *loop, const tl_pc_config *cfg, const tl_pc_c
         return TL_ERR_NOMEM;
     static const tl_pc_config defaults = {0};
     pc->loop = loop;
-    snprintf(pc->subject, sizeof(pc->subject), "pc %u", ++g_pc_counter);
+    snprintf(pc->subject, sizeof(pc->subject), "pc %u",
+             (unsigned)g_atomic_int_add(&g_pc_counter, 1) + 1);
     if (cb)
         pc->cb = *cb;
     pc->ud = ud;

@@ -75,8 +75,11 @@ size_t tl_ice_local_candidates(const tl_ice *ice, tl_sdp_candidate *out, size_t 
 /* ICE restart: new local credentials, remote candidates cleared; the
  * selected pair keeps carrying data until a new one is chosen. */
 int tl_ice_restart(tl_ice *ice);
-/* Sends one datagram on the selected pair. Returns TL_OK or TL_ERR_AGAIN/IO. */
+/* Queues one datagram for the selected pair (sent by tl_ice_flush(), at the
+ * latest on the next loop iteration). Returns TL_OK or TL_ERR_AGAIN. */
 int tl_ice_send(tl_ice *ice, const uint8_t *buf, size_t len);
+/* Sends the queued datagrams (one sendmmsg()). */
+void tl_ice_flush(tl_ice *ice);
 int tl_ice_selected_types(const tl_ice *ice, tl_cand_type *local, tl_cand_type *remote);
 
 /* ---- dtls.c ---- */
@@ -206,6 +209,8 @@ struct tl_dc **tl_pc_pump_cursor(tl_pc *pc);
 /* Counters for stats. */
 void tl_pc_count_sent(tl_pc *pc, size_t bytes);
 void tl_pc_count_received(tl_pc *pc, size_t bytes);
+/* Sends what the layers queued for the wire (end of an API call). */
+void tl_pc_flush(tl_pc *pc);
 const tl_pc_callbacks *tl_pc_cbs(const tl_pc *pc, void **ud);
 
 #endif

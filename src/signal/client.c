@@ -773,25 +773,20 @@ static int check_group(const char *g, uint32_t *out)
     return g && parse_group(g, out);
 }
 
-int tl_signal_client_create_group(tl_signal_client *c, const char *location)
+/* Sends create-group for a group number and random bits chosen by the caller. */
+static int create_group_with(tl_signal_client *c, const char *location, uint32_t group,
+                             const uint8_t rnd[TL_JOINCODE_RANDOM_LEN])
 {
     if (!c || c->doomed || (location && strlen(location) >= sizeof(((pending *)0)->location)))
         return TL_ERR_INVALID_ARG;
     pending p = {0};
     p.kind = TL_SIG_CREATE_GROUP;
     p.role = ROLE_CREATOR;
-    if (RAND_bytes(p.rnd, sizeof(p.rnd)) != 1)
-        return TL_ERR_CRYPTO;
+    memcpy(p.rnd, rnd, sizeof(p.rnd));
     p.rnd[0] &= 0x03; /* 50 bits */
     if (location)
         snprintf(p.location, sizeof(p.location), "%s", location);
-    /* The verifier depends on the group number, which the server picks; so
-     * the client picks the number itself (random) and the server refuses a
-     * collision with group-exists. */
-    uint32_t r;
-    if (RAND_bytes((uint8_t *)&r, sizeof(r)) != 1)
-        return TL_ERR_CRYPTO;
-    p.group = r % 1000000u;
+    p.group = group;
     uint8_t secret[TL_JOINCODE_SECRET_LEN];
     int rc = tl_joincode_derive(p.group, p.rnd, p.proof, secret);
     OPENSSL_cleanse(secret, sizeof(secret));
@@ -808,6 +803,32 @@ int tl_signal_client_create_group(tl_signal_client *c, const char *location)
     if (rc == TL_OK)
         g_array_append_val(c->pendings, p);
     OPENSSL_cleanse(&p, sizeof(p));
+    return rc;
+}
+
+int tl_signal_client_create_group(tl_signal_client *c, const char *location)
+{
+    /* The verifier depends on the group number, which the server cannot
+     * pick for us; so the client picks the number itself (random) and the
+     * server refuses a collision with group-exists. */
+    uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
+    uint32_t r;
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes((uint8_t *)&r, sizeof(r)) != 1)
+        return TL_ERR_CRYPTO;
+    int rc = create_group_with(c, location, r % 1000000u, rnd);
+    OPENSSL_cleanse(rnd, sizeof(rnd));
+    return rc;
+}
+
+int tl_signal_client_create_group_code(tl_signal_client *c, const char *code, const char *location)
+{
+    tl_joincode jc;
+    uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
+    int rc = tl_joincode_decode(code, &jc, rnd);
+    if (rc == TL_OK)
+        rc = create_group_with(c, location, jc.group, rnd);
+    OPENSSL_cleanse(rnd, sizeof(rnd));
+    tl_joincode_wipe(&jc);
     return rc;
 }
 

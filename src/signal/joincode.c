@@ -147,7 +147,7 @@ static int parse_location(const char *loc, tl_joincode *jc)
     return valid_url(jc->url) ? TL_OK : TL_ERR_PARSE;
 }
 
-int tl_joincode_parse(const char *text, tl_joincode *out)
+int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCODE_RANDOM_LEN])
 {
     if (!text || !out)
         return TL_ERR_INVALID_ARG;
@@ -187,13 +187,23 @@ int tl_joincode_parse(const char *text, tl_joincode *out)
     }
     if (words != NWORDS_IN_CODE)
         return TL_ERR_PARSE;
-    uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     for (int i = 0; i < TL_JOINCODE_RANDOM_LEN; i++)
         rnd[i] = (uint8_t)(v >> (8 * (TL_JOINCODE_RANDOM_LEN - 1 - i)));
-    out->group = group;
-    int rc = tl_joincode_derive(group, rnd, out->proof, out->secret);
-    OPENSSL_cleanse(rnd, sizeof(rnd));
     OPENSSL_cleanse(&v, sizeof(v));
+    out->group = group;
+    return TL_OK;
+}
+
+int tl_joincode_parse(const char *text, tl_joincode *out)
+{
+    uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
+    int rc = tl_joincode_decode(text, out, rnd);
+    if (rc != TL_OK) {
+        OPENSSL_cleanse(rnd, sizeof(rnd));
+        return rc;
+    }
+    rc = tl_joincode_derive(out->group, rnd, out->proof, out->secret);
+    OPENSSL_cleanse(rnd, sizeof(rnd));
     if (rc != TL_OK)
         tl_joincode_wipe(out);
     return rc;

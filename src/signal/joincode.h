@@ -40,4 +40,9 @@ int tl_joincode_derive(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN]
                        uint8_t proof[TL_JOINCODE_PROOF_LEN],
                        uint8_t secret[TL_JOINCODE_SECRET_LEN]);
 
+/* Decodes the text of a code: group, location and the random bits, without
+ * deriving (the creator needs the random bits to re-create its group after
+ * a restart). Returns TL_OK or TL_ERR_PARSE / TL_ERR_INVALID_ARG. */
+int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCODE_RANDOM_LEN]);
+
 #endif

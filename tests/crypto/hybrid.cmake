@@ -26,3 +26,17 @@ if(TL_VALGRIND AND NOT TALLOW_SANITIZE)
     PASS_REGULAR_EXPRESSION "Conditional jump or move depends on uninitialised value.*leaky_compare"
     TIMEOUT 60 LABELS crypto)
 endif()
+
+# The handshake and chunk framing re-implemented with WebCrypto + noble in
+# Node (what a browser has) must reproduce libtallow's bytes exactly.
+add_executable(hs_transcript ${CMAKE_CURRENT_LIST_DIR}/hs_transcript.c)
+target_link_libraries(hs_transcript PRIVATE tallow)
+tl_apply_warnings(hs_transcript)
+find_program(TL_NODE_HYBRID node)
+if(TL_NODE_HYBRID)
+  add_test(NAME hybrid_webcrypto
+           COMMAND ${TL_NODE_HYBRID} ${CMAKE_CURRENT_LIST_DIR}/browser/hybrid_webcrypto.mjs
+                   $<TARGET_FILE:hs_transcript> 20)
+  set_tests_properties(hybrid_webcrypto PROPERTIES TIMEOUT 60 LABELS crypto
+                       ENVIRONMENT "TL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endif()

@@ -23,15 +23,15 @@ e2e_random_tree "$src/tree"
 if [[ $mode == netns ]]; then
     e2e_netns_group "$n"
     e2e_start_send send "$E2E_TX_NS" "$src/big.bin" "$src/tree" --expect "$n" \
-        --listen "$E2E_TX_ADDR:0" --bind "$E2E_TX_ADDR" --timeout 250
+        --listen "$E2E_TX_ADDR:0" --bind "$E2E_TX_ADDR" --timeout 200
 else
-    e2e_start_send send - "$src/big.bin" "$src/tree" --expect "$n" --timeout 250
+    e2e_start_send send - "$src/big.bin" "$src/tree" --expect "$n" --timeout 200
 fi
-e2e_start_receivers "$n" "$E2E_CODE" "$out" --timeout 250
+e2e_start_receivers "$n" "$E2E_CODE" "$out" --timeout 200
 
 names=(send)
 for ((i = 1; i <= n; i++)); do names+=("r$i"); done
-e2e_wait_all_exit 270 "${names[@]}"
+e2e_wait_all_exit 230 "${names[@]}"
 
 e2e_assert_send_ok send "$n"
 e2e_fanout_check "$n" "$out" "$src/big.bin" "$src/tree"

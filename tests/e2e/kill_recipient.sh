@@ -13,7 +13,7 @@
 # usage: kill_recipient.sh TALLOW [SIZE_MIB]
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-size_mib=${2:-64}
+size_mib=${2:-128}
 e2e_init "$1"
 
 size=$((size_mib << 20))
@@ -21,9 +21,9 @@ src=$E2E_TMP/src
 out=$E2E_TMP/out
 e2e_random_file "$src/big.bin" "$size"
 
-# A per-recipient cap keeps the transfer slow enough (about 8 s for 64 MiB)
+# A per-recipient cap keeps the transfer slow enough (about 8 s for 128 MiB)
 # that "about half" can be observed from 4-per-second progress events.
-e2e_start_send send - "$src/big.bin" --expect 3 --peer-limit 8M --timeout 200
+e2e_start_send send - "$src/big.bin" --expect 3 --peer-limit 16M --timeout 200
 code=$E2E_CODE
 e2e_start_receivers 3 "$code" "$out" --timeout 200
 

@@ -18,6 +18,8 @@
 # - Output of process NAME: stdout in $E2E_LOG/NAME.jsonl (JSON lines, see
 #   docs/CLI.md), stderr in $E2E_LOG/NAME.err. On failure the tail of every
 #   log is printed; set E2E_KEEP=1 to keep the temp dir.
+# - A watchdog ends the test through the trap after E2E_DEADLINE_S seconds
+#   (default 285, under CTest's TIMEOUT 300).
 #
 # Needs: bash 4+, coreutils, jq, iproute2, nftables, coturn (only where used).
 # Most tests need root (namespaces, nft, mount); they exit 77 (CTest SKIP)
@@ -38,6 +40,7 @@ declare -A E2E_RC=()       # process name -> exit status, once reaped
 declare -a E2E_NETNS=()    # namespaces we created
 declare -a E2E_MOUNTS=()   # tmpfs mount points we mounted
 E2E_TURN_PID=""
+E2E_WATCHDOG=""
 E2E_DONE=0
 
 # ---------------------------------------------------------------- basics
@@ -98,7 +101,16 @@ e2e_init()
     trap e2e_cleanup EXIT
     trap 'e2e_log "interrupted"; exit 130' INT TERM HUP
     trap 'exit 141' PIPE # e.g. stderr piped into a reader that went away
+    trap 'e2e_fail "watchdog: test ran longer than ${E2E_DEADLINE_S:-285} s"' USR1
     trap 'e2e_log "error: line $LINENO: $BASH_COMMAND (status $?)"' ERR
+    # Watchdog: CTest kills a test that overruns its TIMEOUT (300 s) with
+    # SIGKILL, which would skip the trap and leak namespaces and mounts; so
+    # the test ends itself first, through the trap.
+    (
+        sleep "${E2E_DEADLINE_S:-285}"
+        kill -USR1 $$ 2>/dev/null
+    ) </dev/null >/dev/null 2>&1 &
+    E2E_WATCHDOG=$!
     e2e_log "tmp $E2E_TMP, tallow $E2E_TALLOW"
 }
 
@@ -129,6 +141,10 @@ e2e_cleanup()
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    if [[ -n $E2E_WATCHDOG ]]; then
+        kill -KILL "$E2E_WATCHDOG" 2>/dev/null
+        wait "$E2E_WATCHDOG" 2>/dev/null
+    fi
     if [[ -n $E2E_TURN_PID ]]; then
         kill -KILL "$E2E_TURN_PID" 2>/dev/null
         wait "$E2E_TURN_PID" 2>/dev/null
@@ -217,11 +233,12 @@ e2e_src_sums()
 }
 
 # e2e_is_final_name PATH: true unless PATH is a receiver work file
-# (NAME.tallow-part / NAME.tallow-state, docs/CLI.md "receive").
+# (NAME.tallow-part / NAME.tallow-state / NAME.tallow-state.tmp, docs/CLI.md
+# "receive", docs/PROTOCOL.md "Receiver on disk").
 e2e_is_final_name()
 {
     case $1 in
-    *.tallow-part | *.tallow-state) return 1 ;;
+    *.tallow-part | *.tallow-state | *.tallow-state.tmp) return 1 ;;
     *) return 0 ;;
     esac
 }
@@ -257,7 +274,8 @@ e2e_verify_received()
 
 # e2e_assert_no_false_complete OUT SRC...: no final-named file under OUT whose
 # content is not one of the source files (a file "presented as complete" must
-# be exactly a source file). Work files (.tallow-part/.tallow-state) are fine.
+# be exactly a source file). Work files (.tallow-part, .tallow-state,
+# .tallow-state.tmp) are fine.
 e2e_assert_no_false_complete()
 {
     local out=$1 h bad=""
@@ -269,7 +287,8 @@ e2e_assert_no_false_complete()
     done < <(find "$@" -type f -print0 | xargs -0 -r sha256sum --)
     while read -r h f; do
         [[ -n ${ok[$h]:-} ]] || bad+=" $f"
-    done < <(find "$out" -type f ! -name '*.tallow-part' ! -name '*.tallow-state' -print0 |
+    done < <(find "$out" -type f ! -name '*.tallow-part' ! -name '*.tallow-state' \
+        ! -name '*.tallow-state.tmp' -print0 |
         xargs -0 -r sha256sum --)
     [[ -z $bad ]] || e2e_fail "file presented as complete but not a source file:$bad"
 }
@@ -543,22 +562,41 @@ e2e_wait_peer_state()
         e2e_fail "$1: fewer than $3 peer events with state $2 in $4 s"
 }
 
-# e2e_mutate_code CODE: the same code with its last letter or digit changed
-# (a digit to another digit, a letter to another letter of the same case), so
-# that the address part (if any) stays valid and only the secret differs.
+# e2e_mutate_code CODE: a wrong code that still parses. A code of the form
+# "GROUP-w1-...-wN[@LOCATION]" (src/signal/joincode.h) gets its last word
+# replaced by another word of the same code (a valid word that differs in
+# its first four letters, which is what word lookup compares), so the
+# location and the join password (first words) stay right and only the key
+# part differs. Any other code gets the last letter or digit before an "@"
+# changed (a digit to another digit, a letter to another letter).
 e2e_mutate_code()
 {
-    local code=$1 i c r set
+    local code=$1 head tail="" w last i c r set
+    head=${code%%@*}
+    [[ $code == *@* ]] && tail=@${code#*@}
+    local -a parts
+    IFS=- read -ra parts <<<"$head"
+    if ((${#parts[@]} >= 3)); then
+        last=${parts[-1],,}
+        for w in "${parts[@]:1}"; do
+            [[ $w =~ ^[A-Za-z]+$ ]] || continue
+            w=${w,,}
+            [[ ${w:0:4} != "${last:0:4}" ]] || continue
+            parts[-1]=$w
+            (IFS=-; printf '%s%s\n' "${parts[*]}" "$tail")
+            return 0
+        done
+    fi
     local digits=0123456789 lower=abcdefghijklmnopqrstuvwxyz
     local upper=ABCDEFGHIJKLMNOPQRSTUVWXYZ
-    for ((i = ${#code} - 1; i >= 0; i--)); do
-        c=${code:i:1}
+    for ((i = ${#head} - 1; i >= 0; i--)); do
+        c=${head:i:1}
         for set in "$digits" "$lower" "$upper"; do
             [[ $set == *"$c"* ]] || continue
             r=${set#*"$c"}
             r=${r:0:1}
             [[ -n $r ]] || r=${set:0:1}
-            printf '%s%s%s\n' "${code:0:i}" "$r" "${code:i+1}"
+            printf '%s%s%s%s\n' "${head:0:i}" "$r" "${head:i+1}" "$tail"
             return 0
         done
     done

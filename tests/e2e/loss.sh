@@ -19,12 +19,12 @@ e2e_netns_group "$n"
 for ((i = 1; i <= n; i++)); do e2e_netns_loss "${E2E_RX_NS[i]}" 5; done
 
 e2e_start_send send "$E2E_TX_NS" "$src/big.bin" "$src/tree" --expect "$n" \
-    --listen "$E2E_TX_ADDR:0" --bind "$E2E_TX_ADDR" --timeout 250
-e2e_start_receivers "$n" "$E2E_CODE" "$out" --timeout 250
+    --listen "$E2E_TX_ADDR:0" --bind "$E2E_TX_ADDR" --timeout 200
+e2e_start_receivers "$n" "$E2E_CODE" "$out" --timeout 200
 
 names=(send)
 for ((i = 1; i <= n; i++)); do names+=("r$i"); done
-e2e_wait_all_exit 270 "${names[@]}"
+e2e_wait_all_exit 230 "${names[@]}"
 
 e2e_assert_send_ok send "$n"
 e2e_fanout_check "$n" "$out" "$src/big.bin" "$src/tree"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rtc/sdp.h"
 #include "tallow/loop.h"
@@ -139,7 +140,10 @@ static const char *const loopback[] = {"127.0.0.1"};
 static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
     (void)ud;
-    fprintf(stderr, "[%d] %s: %s\n", (int)level, subject, msg);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(stderr, "%ld.%03ld [%d] %s: %s\n", (long)ts.tv_sec % 1000, ts.tv_nsec / 1000000,
+            (int)level, subject, msg);
 }
 
 int pair_new(struct pair *p, const tl_pc_config *cfg_a, const tl_pc_config *cfg_b)

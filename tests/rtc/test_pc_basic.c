@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "rtc/pc_pair.h"
+#include "rtc/sdp.h"
 
 struct msgwait {
     struct chan *c;
@@ -293,6 +294,98 @@ static void test_wrong_fingerprint(void **state)
     pair_free(&p);
 }
 
+/* The answerer restarts ICE: it makes the offer this time; DTLS roles and
+ * channels survive, and the credentials change on both sides. */
+static void test_restart_by_answerer(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    assert_int_equal(tl_pc_restart_ice(p.b.pc), TL_OK);
+    char *offer = NULL, *answer = NULL;
+    assert_int_equal(tl_pc_create_offer(p.b.pc, &offer), TL_OK);
+    assert_non_null(strstr(offer, "a=setup:active"));
+    assert_null(strstr(offer, p.b.ufrag0));
+    assert_int_equal(tl_pc_set_remote_description(p.a.pc, offer, TL_SDP_OFFER), TL_OK);
+    assert_int_equal(tl_pc_create_answer(p.a.pc, &answer), TL_OK);
+    assert_non_null(strstr(answer, "a=setup:passive"));
+    assert_null(strstr(answer, p.a.ufrag0));
+    assert_int_equal(tl_pc_set_remote_description(p.b.pc, answer, TL_SDP_ANSWER), TL_OK);
+    tl_free(offer);
+    tl_free(answer);
+    for (int i = 0; i < 5; i++) {
+        exchange(&p, ca, cb, 70000, 0);
+        exchange(&p, cb, ca, 300, 1);
+    }
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_CONNECTED);
+    assert_int_equal(tl_pc_get_state(p.b.pc), TL_PC_CONNECTED);
+    pair_free(&p);
+}
+
+/* Port range and allow-list honoured; bad configurations rejected. */
+static void test_config(void **state)
+{
+    (void)state;
+    static const char *const lo[] = {"lo"}; /* an interface name */
+    tl_pc_config cfg = {0};
+    cfg.allowed = lo;
+    cfg.n_allowed = 1;
+    cfg.port_min = 42100;
+    cfg.port_max = 42199;
+    struct pair p;
+    assert_int_equal(pair_new(&p, &cfg, &cfg), TL_OK);
+    struct chan *ca, *cb;
+    tl_dc_init init;
+    tl_dc_init_default(&init, "main");
+    ca = peer_open(&p.a, &init);
+    assert_int_equal(pair_negotiate(&p, NULL), TL_OK);
+    assert_true(pair_wait_connected(&p, 10000));
+    assert_true(pair_wait(&p, chan_opened, ca, 10000));
+    cb = remote_of(&p, &p.b, "main");
+    exchange(&p, ca, cb, 10, 0);
+    struct peer *peers[2] = {&p.a, &p.b};
+    for (int k = 0; k < 2; k++) {
+        assert_true(peers[k]->n_cands > 0);
+        for (int i = 0; i < peers[k]->n_cands; i++) {
+            tl_sdp_candidate c;
+            assert_int_equal(tl_sdp_parse_candidate(peers[k]->cands[i], &c), TL_OK);
+            assert_string_equal(c.addr, "127.0.0.1");
+            assert_in_range(c.port, 42100, 42199);
+        }
+    }
+    pair_free(&p);
+
+    tl_loop *loop;
+    tl_pc *pc = NULL;
+    assert_int_equal(tl_loop_new(&loop, NULL), TL_OK);
+    tl_pc_config bad = {0};
+    bad.port_min = 5000;
+    bad.port_max = 4000;
+    assert_int_equal(tl_pc_new(&pc, loop, &bad, NULL, NULL), TL_ERR_INVALID_ARG);
+    tl_ice_server srv = {"http://example.invalid", NULL, NULL};
+    tl_pc_config bad2 = {0};
+    bad2.ice_servers = &srv;
+    bad2.n_ice_servers = 1;
+    assert_int_equal(tl_pc_new(&pc, loop, &bad2, NULL, NULL), TL_ERR_INVALID_ARG);
+    static const char *const nosuch[] = {"nosuchif0"};
+    tl_pc_config bad3 = {0};
+    bad3.allowed = nosuch;
+    bad3.n_allowed = 1;
+    assert_int_equal(tl_pc_new(&pc, loop, &bad3, NULL, NULL), TL_ERR_INVALID_ARG);
+    /* No remote description yet: candidates and answers are refused. */
+    assert_int_equal(tl_pc_new(&pc, loop, NULL, NULL, NULL), TL_OK);
+    char *sdp = NULL;
+    assert_int_equal(tl_pc_create_answer(pc, &sdp), TL_ERR_STATE);
+    assert_int_equal(
+        tl_pc_add_remote_candidate(pc, "candidate:1 1 udp 1 127.0.0.1 9 typ host", "0"),
+        TL_ERR_STATE);
+    assert_int_equal(tl_pc_set_remote_description(pc, "v=0\r\n", TL_SDP_ANSWER), TL_ERR_STATE);
+    assert_int_not_equal(tl_pc_set_remote_description(pc, "garbage", TL_SDP_OFFER), TL_OK);
+    tl_pc_free(pc);
+    tl_loop_free(loop);
+}
+
 static void test_free_inside_callback_state(void **state);
 
 int main(void)
@@ -304,6 +397,8 @@ int main(void)
         cmocka_unit_test(test_negotiated),
         cmocka_unit_test(test_close_either_side),
         cmocka_unit_test(test_wrong_fingerprint),
+        cmocka_unit_test(test_restart_by_answerer),
+        cmocka_unit_test(test_config),
         cmocka_unit_test(test_free_inside_callback_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

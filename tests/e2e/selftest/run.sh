@@ -17,7 +17,8 @@ run()
     else
         fail=$((fail + 1))
         echo "FAIL $*"
-        tail -n 20 "$log"
+        grep -a -e 'FAIL' -e 'error:' "$log" | head -n 5
+        grep -a -v '^{' "$log" | tail -n 8
     fi
     rm -f "$log"
 }
@@ -26,8 +27,8 @@ run selftest/turn_smoke.sh
 run fanout.sh "$fake" 3 16
 run fanout.sh "$fake" 3 8 netns
 run loss.sh "$fake" 3 4
-run kill_recipient.sh "$fake" 64
-run kill_sender.sh "$fake" 64
+run kill_recipient.sh "$fake" 128
+run kill_sender.sh "$fake" 128
 run tamper.sh "$fake" 4
 run wrong_code.sh "$fake" 4
 run hostile_names.sh "$fake" dotdot

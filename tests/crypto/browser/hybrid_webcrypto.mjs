@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// An independent implementation of tallow's hybrid handshake and chunk
+// framing (docs/CRYPTO.md §2-§5) using only what a browser has: WebCrypto
+// (SHA-256, HMAC, X25519, AES-GCM) and @noble/post-quantum for ML-KEM-768.
+//   node hybrid_webcrypto.mjs PATH/TO/hs_transcript [COUNT=20]
+// For each transcript the C library printed, it recomputes HELLO, REPLY and
+// FINISH from the random bytes each side drew and requires them byte for
+// byte, then the traffic keys and the SAS, and opens both chunk frames (epoch
+// 0 and, after one ratchet step, epoch 1). Exits 1 on any mismatch.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const [tool, countArg] = process.argv.slice(2);
+const COUNT = Number(countArg ?? 20);
+if (!tool || !(COUNT > 0)) {
+  console.error('usage: hybrid_webcrypto.mjs HS_TRANSCRIPT [COUNT]');
+  process.exit(2);
+}
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = process.env.TL_SOURCE_DIR ?? path.resolve(here, '../../..');
+const nobleDir = path.join(root, 'node_modules', '@noble', 'post-quantum');
+const { ml_kem768 } = await import(pathToFileURL(path.join(nobleDir, 'ml-kem.js')).href);
+const subtle = globalThis.crypto.subtle;
+const te = new TextEncoder();
+
+const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
+const toHex = (b) => Buffer.from(b).toString('hex');
+const cat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+};
+const str = (s) => te.encode(s);
+
+const sha256 = async (b) => new Uint8Array(await subtle.digest('SHA-256', b));
+async function hmac(key, data) {
+  const k = await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await subtle.sign('HMAC', k, data));
+}
+const extract = (salt, ikm) => hmac(salt, ikm);
+// Every Expand in the protocol is at most 32 bytes: one HMAC block.
+const expand = async (prk, info, len) => (await hmac(prk, cat(info, [1]))).slice(0, len);
+
+// X25519 private key -> CryptoKey and public key (via PKCS#8 and JWK export).
+async function x25519Key(priv) {
+  const pkcs8 = cat(fromHex('302e020100300506032b656e04220420'), priv);
+  const key = await subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, true, ['deriveBits']);
+  const jwk = await subtle.exportKey('jwk', key);
+  return { key, pub: new Uint8Array(Buffer.from(jwk.x, 'base64url')) };
+}
+async function x25519(key, peerPub) {
+  const peer = await subtle.importKey('raw', peerPub, { name: 'X25519' }, false, []);
+  return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, key, 256));
+}
+
+async function handshake(v) {
+  const gid = fromHex(v.group_id), code = fromHex(v.code);
+  const ri = fromHex(v.rng_i), rr = fromHex(v.rng_r);
+  const ctx = cat(str('tallow-v1 hybrid handshake ML-KEM-768+X25519'), [0], [gid.length], gid,
+    fromHex(v.fp_i), fromHex(v.fp_r), [code.length ? 1 : 0]);
+  // Initiator: d || z, n_I, x_I (in the order the C side draws them).
+  const kp = ml_kem768.keygen(ri.slice(0, 64));
+  const nI = ri.slice(64, 96);
+  const xi = await x25519Key(ri.slice(96, 128));
+  const commit = await sha256(cat(str('tallow-v1 sas commit'), nI));
+  const hello = cat([1, 1], commit, kp.publicKey, xi.pub);
+  // Responder: m, x_R.
+  const { cipherText: ct, sharedSecret: ssM } = ml_kem768.encapsulate(kp.publicKey, rr.slice(0, 32));
+  const xr = await x25519Key(rr.slice(32, 64));
+  const ssX = await x25519(xr.key, xi.pub);
+  const psk = code.length ? await extract(str('tallow-v1 join code'), code) : new Uint8Array(32);
+  const replyPrefix = cat([2, 1], ct, xr.pub);
+  const th1 = await sha256(cat(ctx, hello, replyPrefix));
+  const prk = await extract(th1, cat(ssM, ssX, psk));
+  const mkR = await expand(prk, str('tallow-v1 confirm responder'), 32);
+  const mkI = await expand(prk, str('tallow-v1 confirm initiator'), 32);
+  const reply = cat(replyPrefix, await hmac(mkR, th1));
+  // Initiator side of the secrets must agree.
+  const ssM2 = ml_kem768.decapsulate(ct, kp.secretKey);
+  const ssX2 = await x25519(xi.key, xr.pub);
+  const finPrefix = cat([3, 1], nI);
+  const th2 = await sha256(cat(ctx, hello, reply, finPrefix));
+  const finish = cat(finPrefix, await hmac(mkI, th2));
+  const kI2R = await expand(prk, cat(str('tallow-v1 traffic i2r'), th2), 32);
+  const kR2I = await expand(prk, cat(str('tallow-v1 traffic r2i'), th2), 32);
+  const sasBytes = await expand(prk, cat(str('tallow-v1 sas'), th2), 8);
+  const n = Buffer.from(sasBytes).readBigUInt64BE(0) % 1000000n;
+  const d = n.toString().padStart(6, '0');
+  const sas = `${d.slice(0, 3)} ${d.slice(3)}`;
+  return { hello, reply, finish, kI2R, kR2I, sas, same: toHex(ssM) === toHex(ssM2) && toHex(ssX) === toHex(ssX2) };
+}
+
+async function openFrame(key, tid, frame) {
+  const hdr = frame.slice(0, 14);
+  const k = await subtle.importKey('raw', key, 'AES-GCM', false, ['decrypt']);
+  const pt = await subtle.decrypt({ name: 'AES-GCM', iv: frame.slice(2, 14), additionalData: cat(tid, hdr),
+    tagLength: 128 }, k, frame.slice(14));
+  return { pt: new Uint8Array(pt), epoch: Buffer.from(hdr).readUInt32BE(2), final: hdr[1] & 1 };
+}
+
+async function chunks(v, kI2R) {
+  const tid = fromHex(v.transfer_id);
+  const key0 = await expand(kI2R, cat(str('tallow-v1 chunk key'), tid), 32);
+  const key1 = await expand(key0, str('tallow-v1 chunk ratchet'), 32);
+  const f0 = await openFrame(key0, tid, fromHex(v.frame0));
+  const f1 = await openFrame(key1, tid, fromHex(v.frame1));
+  return f0.epoch === 0 && f1.epoch === 1 && f0.final === 0 && f1.final === 1 &&
+    toHex(f0.pt) === v.plain && toHex(f1.pt) === v.plain;
+}
+
+const run = spawnSync(tool, [String(COUNT)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+if (run.status !== 0) {
+  console.error(`hs_transcript failed: ${run.stderr}`);
+  process.exit(2);
+}
+const lines = run.stdout.trim().split('\n');
+let ok = 0, bad = 0;
+for (const [i, line] of lines.entries()) {
+  const v = JSON.parse(line);
+  const r = await handshake(v);
+  const sasC = Buffer.from(fromHex(v.sas)).toString();
+  const checks = {
+    hello: toHex(r.hello) === v.hello, reply: toHex(r.reply) === v.reply,
+    finish: toHex(r.finish) === v.finish, secrets: r.same,
+    k_i2r: toHex(r.kI2R) === v.k_i2r, k_r2i: toHex(r.kR2I) === v.k_r2i, sas: r.sas === sasC,
+    chunks: await chunks(v, r.kI2R).catch(() => false),
+  };
+  const failed = Object.entries(checks).filter(([, pass]) => !pass).map(([k]) => k);
+  if (failed.length) {
+    bad++;
+    console.error(`transcript ${i} (${v.code ? 'join code' : 'invite'}): mismatch in ${failed.join(', ')}`);
+  } else {
+    ok++;
+  }
+}
+console.log(`hybrid handshake, WebCrypto + noble vs libtallow: ${ok} transcripts identical, ${bad} mismatched`);
+process.exit(bad === 0 && ok === COUNT ? 0 : 1);
