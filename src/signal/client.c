@@ -31,6 +31,7 @@ typedef struct pending {
     int64_t rid;
     int kind; /* TL_SIG_CREATE_GROUP or TL_SIG_JOIN */
     int rejoin;
+    int fixed; /* the caller chose the group number (create_group_code) */
     uint32_t group;
     int role;
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
@@ -349,7 +350,8 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
     pending p;
     if (has_rid && take_pending(c, rid, &p)) {
         const char *code = jstr(o, "code");
-        if (p.kind == TL_SIG_CREATE_GROUP && !p.rejoin && code && !strcmp(code, "group-exists")) {
+        if (p.kind == TL_SIG_CREATE_GROUP && !p.rejoin && !p.fixed && code &&
+            !strcmp(code, "group-exists")) {
             /* Our random group number is taken: draw another. */
             tl_signal_client_create_group(c, p.location[0] ? p.location : NULL);
             OPENSSL_cleanse(&p, sizeof(p));
@@ -775,7 +777,7 @@ static int check_group(const char *g, uint32_t *out)
 
 /* Sends create-group for a group number and random bits chosen by the caller. */
 static int create_group_with(tl_signal_client *c, const char *location, uint32_t group,
-                             const uint8_t rnd[TL_JOINCODE_RANDOM_LEN])
+                             const uint8_t rnd[TL_JOINCODE_RANDOM_LEN], int fixed)
 {
     if (!c || c->doomed || (location && strlen(location) >= sizeof(((pending *)0)->location)))
         return TL_ERR_INVALID_ARG;
@@ -787,6 +789,7 @@ static int create_group_with(tl_signal_client *c, const char *location, uint32_t
     if (location)
         snprintf(p.location, sizeof(p.location), "%s", location);
     p.group = group;
+    p.fixed = fixed;
     uint8_t secret[TL_JOINCODE_SECRET_LEN];
     int rc = tl_joincode_derive(p.group, p.rnd, p.proof, secret);
     OPENSSL_cleanse(secret, sizeof(secret));
@@ -815,7 +818,7 @@ int tl_signal_client_create_group(tl_signal_client *c, const char *location)
     uint32_t r;
     if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes((uint8_t *)&r, sizeof(r)) != 1)
         return TL_ERR_CRYPTO;
-    int rc = create_group_with(c, location, r % 1000000u, rnd);
+    int rc = create_group_with(c, location, r % 1000000u, rnd, 0);
     OPENSSL_cleanse(rnd, sizeof(rnd));
     return rc;
 }
@@ -826,7 +829,7 @@ int tl_signal_client_create_group_code(tl_signal_client *c, const char *code, co
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     int rc = tl_joincode_decode(code, &jc, rnd);
     if (rc == TL_OK)
-        rc = create_group_with(c, location, jc.group, rnd);
+        rc = create_group_with(c, location, jc.group, rnd, 1);
     OPENSSL_cleanse(rnd, sizeof(rnd));
     tl_joincode_wipe(&jc);
     return rc;

@@ -307,6 +307,33 @@ static void test_group_full_and_unregistered(void **state)
         rec_free(r[i]);
 }
 
+/* A creator restarting with its old code gets the same group back, or
+ * group-exists while the group is live (never a different code). */
+static void test_create_group_code(void **state)
+{
+    fx *f = *state;
+    rec *a = client(f, "alice");
+    assert_int_equal(tl_signal_client_create_group(a->c, NULL), TL_OK);
+    wait_ok(f, a, "created ");
+    rec *a2 = client(f, NULL);
+    assert_int_equal(tl_signal_client_create_group_code(a2->c, a->code, NULL), TL_OK);
+    wait_ok(f, a2, "error group-exists create-group");
+    assert_int_equal(rec_find(a2, "created", 0), -1);
+    assert_int_equal(tl_signal_client_create_group_code(a2->c, "not a code", NULL), TL_ERR_PARSE);
+
+    /* A leaves: the group is gone, and the old code re-creates it. */
+    tl_signal_client_leave(a->c, a->group);
+    wait_ok(f, a, "left ");
+    assert_int_equal(tl_signal_client_create_group_code(a2->c, a->code, NULL), TL_OK);
+    char want[32];
+    snprintf(want, sizeof(want), "created %s", a->group);
+    wait_ok(f, a2, want);
+    assert_string_equal(a2->code, a->code);
+    assert_memory_equal(a2->secret, a->secret, TL_JOINCODE_SECRET_LEN);
+    rec_free(a);
+    rec_free(a2);
+}
+
 static void test_reconnect_after_restart(void **state)
 {
     fx *f = *state;
@@ -363,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_three_clients, setup_glib, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_full_and_unregistered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_group_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_after_restart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
