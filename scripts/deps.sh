@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libnice-dev libusrsctp-dev libssl-dev libglib2.0-dev libwebsockets-dev
-      libcjson-dev libhiredis-dev libcmocka-dev
+      libcjson-dev libhiredis-dev libcmocka-dev libuv1-dev
       coturn redis-server chromium nftables iproute2 iperf3 valgrind jq)
 
 SUDO=""
