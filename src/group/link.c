@@ -9,8 +9,8 @@
 #include "group/link.h"
 
 #define LINK_LABEL "tallow"
-#define LINK_HIGH_WATER (2u << 20) /* bytes queued before we stop feeding */
-#define LINK_LOW_WATER (1u << 20)  /* on_writable fires below this */
+#define LINK_HIGH_WATER (1u << 20) /* bytes queued before we stop feeding */
+#define LINK_LOW_WATER (512u << 10) /* on_writable fires below this */
 #define LINK_TICK_MS 1000
 
 struct tl_link {

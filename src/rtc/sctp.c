@@ -29,7 +29,7 @@
 
 #define TL_SCTP_MTU 1191 /* SCTP packet; + DTLS (37) + UDP/IPv6 (48) <= 1280 */
 #define TL_SCTP_STREAMS 256
-#define TL_SCTP_BUF (8 * 1024 * 1024)
+#define TL_SCTP_BUF (2 * 1024 * 1024)
 #define TL_SCTP_TICK_MS 10
 
 struct xpacket {
