@@ -333,6 +333,7 @@ static void link_open(tl_link *l, void *ud)
     tl_xfer_config xc;
     memset(&xc, 0, sizeof(xc));
     xc.crypto = tl_xfer_crypto_default();
+    xc.idle_timeout_ms = TL_LINK_SESSION_IDLE_MS;
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {

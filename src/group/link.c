@@ -308,9 +308,10 @@ int tl_link_new(tl_link **out, const tl_link_config *cfg, const tl_link_callback
     l->ud = ud;
     l->created = tl_loop_now_ms(l->loop);
     l->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 30000;
-    tl_backoff_init(&l->backoff, cfg->reconnect_attempts ? cfg->reconnect_attempts : 3);
+    tl_backoff_init(&l->backoff,
+                    cfg->reconnect_attempts ? cfg->reconnect_attempts : TL_LINK_RECONNECT_ATTEMPTS);
     /* The answerer waits as long as the offerer's whole backoff schedule. */
-    l->reconnect_window_ms = 15000;
+    l->reconnect_window_ms = TL_LINK_RECONNECT_WINDOW_MS;
     tl_quality_init(&l->quality, 0);
     static const tl_pc_callbacks pcb = {
         .on_local_candidate = pc_candidate,

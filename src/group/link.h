@@ -16,6 +16,14 @@
 
 typedef struct tl_link tl_link;
 
+/* Default reconnection budget: ICE restarts after 1 s, 2 s, then every 5 s,
+ * 8 attempts (about 33 s of outage survived); the answerer gives up a little
+ * after the offerer would. Transfer sessions use an idle timeout above this
+ * so a session outlives the outage (see gsend.c / grecv.c). */
+#define TL_LINK_RECONNECT_ATTEMPTS 8
+#define TL_LINK_RECONNECT_WINDOW_MS 45000
+#define TL_LINK_SESSION_IDLE_MS 60000
+
 typedef enum {
     TL_LINK_CONNECTING = 0, /* offer/answer and ICE/DTLS/SCTP under way */
     TL_LINK_OPEN,           /* data channel open */
@@ -33,7 +41,7 @@ typedef struct tl_link_config {
     const char *peer;      /* remote peer id, copied */
     int offerer;
     tl_pc_config pc; /* copied shallowly: strings must outlive the link */
-    uint32_t reconnect_attempts; /* 0: 3 */
+    uint32_t reconnect_attempts; /* 0: TL_LINK_RECONNECT_ATTEMPTS */
     uint32_t connect_timeout_ms; /* initial connection deadline; 0: 30000 */
 } tl_link_config;
 

@@ -35,6 +35,7 @@ if(TALLOW_E2E)
   tl_add_e2e(fanout_10 fanout.sh 10 ${TL_E2E_BIG_MIB})
   tl_add_e2e(netns_10 fanout.sh 10 64 netns)
   tl_add_e2e(loss_5pct loss.sh 3 16)
+  tl_add_e2e(net_drop net_drop.sh 32 20)
   # 128 MiB: the receiver syncs its state every 64 chunks (4 MiB at 64 KiB,
   # docs/PROTOCOL.md), which must stay well under the 10 % re-send bound.
   tl_add_e2e(kill_recipient kill_recipient.sh 128)
