@@ -98,7 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     int rc = tl_hs_recv(target, in, in_len, out, sizeof(out), &lo);
     if (mode == 3 && rc != TL_OK &&
-        memcmp(in, step == 0 ? hello : step == 1 ? reply : fin, in_len) == 0)
+        memcmp(in,
+               step == 0   ? hello
+               : step == 1 ? reply
+                           : fin,
+               in_len) == 0)
         abort(); /* the honest message itself must be accepted */
     if (rc != TL_OK) {
         if (lo != 0)

@@ -30,8 +30,7 @@ typedef struct tl_group_callbacks {
     void (*on_progress)(void *ud, const char *peer, uint64_t bytes, uint64_t total,
                         double rate_bps);
     /* Sender: one per recipient session. error is NULL when ok. */
-    void (*on_result)(void *ud, const char *peer, int ok, const char *error,
-                      uint64_t bytes_sent);
+    void (*on_result)(void *ud, const char *peer, int ok, const char *error, uint64_t bytes_sent);
     /* Receiver: one per file verified and in place (path relative to out). */
     void (*on_file)(void *ud, const char *path, uint64_t size, const uint8_t sha256[32]);
     /* The whole job ended: status is the CLI exit status (0, 1, 3) and
@@ -57,10 +56,10 @@ typedef struct tl_group_sender_config {
     const char *listen;     /* embedded server address, default "127.0.0.1:0" */
     const char *const *to;  /* device names to invite (may be empty) */
     size_t n_to;
-    uint32_t expect;      /* finish after this many verified recipients */
-    uint64_t limit;       /* total bytes/s shared fairly (0: none) */
-    uint64_t peer_limit;  /* per-recipient bytes/s (0: none) */
-    uint32_t chunk_size;  /* 0: default */
+    uint32_t expect;     /* finish after this many verified recipients */
+    uint64_t limit;      /* total bytes/s shared fairly (0: none) */
+    uint64_t peer_limit; /* per-recipient bytes/s (0: none) */
+    uint32_t chunk_size; /* 0: default */
     uint32_t reconnect_attempts;
     const char *session_file; /* keeps group + secret so a re-run resumes */
     tl_group_net net;

@@ -181,8 +181,7 @@ int tl_signal_client_create_group(tl_signal_client *c, const char *location);
  * group number, same secret, so joiners can come back). Fails with
  * "group-exists" through on_error if the group is live. Returns as above, or
  * TL_ERR_PARSE for a code that does not parse. */
-int tl_signal_client_create_group_code(tl_signal_client *c, const char *code,
-                                       const char *location);
+int tl_signal_client_create_group_code(tl_signal_client *c, const char *code, const char *location);
 
 /* Invites the device registered as name into group, with an opaque blob
  * (at most 3072 bytes; the sender may encrypt it). */

@@ -20,13 +20,20 @@ static void usage(FILE *f)
 int tl_cmd_receive(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"name", required_argument, 0, 'N'},      {"out", required_argument, 0, 'o'},
-        {"accept", no_argument, 0, 'a'},          {"overwrite", no_argument, 0, 'O'},
-        {"signal", required_argument, 0, 's'},    {"json", no_argument, 0, 'j'},
-        {"relay-only", no_argument, 0, 'n'},      {"turn", required_argument, 0, 'n'},
-        {"turn-user", required_argument, 0, 'n'}, {"turn-pass", required_argument, 0, 'n'},
-        {"stun", required_argument, 0, 'n'},      {"bind", required_argument, 0, 'n'},
-        {"timeout", required_argument, 0, 'n'},   {"help", no_argument, 0, 'h'},
+        {"name", required_argument, 0, 'N'},
+        {"out", required_argument, 0, 'o'},
+        {"accept", no_argument, 0, 'a'},
+        {"overwrite", no_argument, 0, 'O'},
+        {"signal", required_argument, 0, 's'},
+        {"json", no_argument, 0, 'j'},
+        {"relay-only", no_argument, 0, 'n'},
+        {"turn", required_argument, 0, 'n'},
+        {"turn-user", required_argument, 0, 'n'},
+        {"turn-pass", required_argument, 0, 'n'},
+        {"stun", required_argument, 0, 'n'},
+        {"bind", required_argument, 0, 'n'},
+        {"timeout", required_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     tl_group_receiver_config cfg;
@@ -37,12 +44,24 @@ int tl_cmd_receive(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
         switch (c) {
-        case 'N': cfg.name = optarg; break;
-        case 'o': cfg.out_dir = optarg; break;
-        case 'a': cfg.accept = 1; break;
-        case 'O': cfg.overwrite = 1; break;
-        case 's': cfg.signal_url = optarg; break;
-        case 'j': json = 1; break;
+        case 'N':
+            cfg.name = optarg;
+            break;
+        case 'o':
+            cfg.out_dir = optarg;
+            break;
+        case 'a':
+            cfg.accept = 1;
+            break;
+        case 'O':
+            cfg.overwrite = 1;
+            break;
+        case 's':
+            cfg.signal_url = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
         case 'n':
             if (tl_cli_net_option(&net, opts[idx].name, optarg) < 0)
                 goto usage_error;
@@ -51,7 +70,8 @@ int tl_cmd_receive(int argc, char **argv)
             usage(stdout);
             status = 0;
             goto out;
-        default: goto usage_error;
+        default:
+            goto usage_error;
         }
     }
     if (optind < argc)

@@ -70,14 +70,22 @@ static void usage(FILE *f)
 int tl_cmd_send(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"to", required_argument, 0, 't'},        {"expect", required_argument, 0, 'e'},
-        {"signal", required_argument, 0, 's'},    {"listen", required_argument, 0, 'l'},
-        {"limit", required_argument, 0, 'L'},     {"peer-limit", required_argument, 0, 'P'},
-        {"json", no_argument, 0, 'j'},            {"session", required_argument, 0, 'S'},
-        {"relay-only", no_argument, 0, 'n'},      {"turn", required_argument, 0, 'n'},
-        {"turn-user", required_argument, 0, 'n'}, {"turn-pass", required_argument, 0, 'n'},
-        {"stun", required_argument, 0, 'n'},      {"bind", required_argument, 0, 'n'},
-        {"timeout", required_argument, 0, 'n'},   {"help", no_argument, 0, 'h'},
+        {"to", required_argument, 0, 't'},
+        {"expect", required_argument, 0, 'e'},
+        {"signal", required_argument, 0, 's'},
+        {"listen", required_argument, 0, 'l'},
+        {"limit", required_argument, 0, 'L'},
+        {"peer-limit", required_argument, 0, 'P'},
+        {"json", no_argument, 0, 'j'},
+        {"session", required_argument, 0, 'S'},
+        {"relay-only", no_argument, 0, 'n'},
+        {"turn", required_argument, 0, 'n'},
+        {"turn-user", required_argument, 0, 'n'},
+        {"turn-pass", required_argument, 0, 'n'},
+        {"stun", required_argument, 0, 'n'},
+        {"bind", required_argument, 0, 'n'},
+        {"timeout", required_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     tl_group_sender_config cfg;
@@ -99,9 +107,15 @@ int tl_cmd_send(int argc, char **argv)
             if (!cfg.expect)
                 goto usage_error;
             break;
-        case 's': cfg.signal_url = optarg; break;
-        case 'l': cfg.listen = optarg; break;
-        case 'S': cfg.session_file = optarg; break;
+        case 's':
+            cfg.signal_url = optarg;
+            break;
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'S':
+            cfg.session_file = optarg;
+            break;
         case 'L':
             if (tl_parse_rate(optarg, &cfg.limit))
                 goto usage_error;
@@ -110,7 +124,9 @@ int tl_cmd_send(int argc, char **argv)
             if (tl_parse_rate(optarg, &cfg.peer_limit))
                 goto usage_error;
             break;
-        case 'j': json = 1; break;
+        case 'j':
+            json = 1;
+            break;
         case 'n':
             if (tl_cli_net_option(&net, opts[idx].name, optarg) < 0)
                 goto usage_error;
@@ -119,7 +135,8 @@ int tl_cmd_send(int argc, char **argv)
             usage(stdout);
             status = 0;
             goto out;
-        default: goto usage_error;
+        default:
+            goto usage_error;
         }
     }
     if (optind >= argc)
@@ -131,8 +148,7 @@ int tl_cmd_send(int argc, char **argv)
     tl_cli_net_apply(&net, &cfg.net);
     char *session = NULL;
     if (!cfg.session_file && !cfg.signal_url)
-        cfg.session_file = session = default_session_file(cfg.listen, argv + optind,
-                                                          argc - optind);
+        cfg.session_file = session = default_session_file(cfg.listen, argv + optind, argc - optind);
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;

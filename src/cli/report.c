@@ -173,8 +173,8 @@ static void on_result(void *ud, const char *peer, int ok, const char *error, uin
 {
     tl_report *rp = ud;
     row *r = find_row(rp, peer);
-    snprintf(r->result, sizeof(r->result), "%s%s", ok ? "verified" : "FAILED: ",
-             ok ? "" : (error ? error : "unknown error"));
+    snprintf(r->result, sizeof(r->result), "%s%s",
+             ok ? "verified" : "FAILED: ", ok ? "" : (error ? error : "unknown error"));
     if (rp->json) {
         cJSON *o = event("result");
         cJSON_AddStringToObject(o, "peer", peer);

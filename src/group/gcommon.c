@@ -31,8 +31,7 @@ int tl_gprogress_update(tl_gprogress *p, uint64_t bytes, uint64_t total, uint64_
 }
 
 void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *sig,
-                         const char *group, const char *peer, int offerer,
-                         const tl_group_net *net)
+                         const char *group, const char *peer, int offerer, const tl_group_net *net)
 {
     memset(lc, 0, sizeof(*lc));
     lc->loop = loop;
@@ -47,10 +46,9 @@ void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *si
     lc->pc.n_allowed = net->n_bind;
 }
 
-int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
-                     tl_signal_server **server, tl_signal_client **client, char *location,
-                     size_t location_len, const tl_signal_callbacks *cb, void *ud,
-                     const char *name)
+int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
+                     tl_signal_client **client, char *location, size_t location_len,
+                     const tl_signal_callbacks *cb, void *ud, const char *name)
 {
     char own[300];
     *server = NULL;
@@ -90,8 +88,7 @@ int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
     return rc;
 }
 
-int tl_gsession_create_group(tl_signal_client *sig, const char *session_file,
-                             const char *location)
+int tl_gsession_create_group(tl_signal_client *sig, const char *session_file, const char *location)
 {
     char code[TL_JOINCODE_MAX_TEXT] = "";
     FILE *f = session_file ? fopen(session_file, "re") : NULL;

@@ -64,8 +64,8 @@ static void finish(tl_group_receiver *r, int status, const char *msg)
     r->finished = 1;
     r->final_status = status;
     snprintf(r->final_msg, sizeof(r->final_msg), "%s", msg);
-    r->linger_timer = tl_timer_start(r->loop, status && r->link ? GROUP_LINGER_MS : 0,
-                                     linger_done, r);
+    r->linger_timer =
+        tl_timer_start(r->loop, status && r->link ? GROUP_LINGER_MS : 0, linger_done, r);
 }
 
 static void close_sinks(tl_group_receiver *r)
@@ -92,8 +92,7 @@ static void drop_session(tl_group_receiver *r, const char *why)
 {
     if (!r->link)
         return;
-    tl_loop_log(r->loop, TL_LOG_INFO, "receive", "session ended (%s); waiting for the sender",
-                why);
+    tl_loop_log(r->loop, TL_LOG_INFO, "receive", "session ended (%s); waiting for the sender", why);
     if (r->timer) {
         tl_timer_stop(r->timer);
         r->timer = NULL;
@@ -169,8 +168,7 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
         tl_link_rtt(r->link, ev->rtt_ms);
         break;
     case TL_XFER_EV_FILE_VERIFIED:
-        if (m && ev->file < m->count && m->entries[ev->file].kind == TL_XFER_FILE &&
-            r->cb.on_file)
+        if (m && ev->file < m->count && m->entries[ev->file].kind == TL_XFER_FILE && r->cb.on_file)
             r->cb.on_file(r->ud, m->entries[ev->file].path, m->entries[ev->file].size,
                           m->entries[ev->file].sha256);
         break;
@@ -182,8 +180,7 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
     case TL_XFER_EV_DONE:
         if (r->cb.on_progress)
             r->cb.on_progress(r->ud, r->sender, r->prog.total, r->prog.total, r->prog.rate);
-        finish(r, ev->error ? 1 : 0,
-               ev->error ? tl_strerror(ev->error) : "every file verified");
+        finish(r, ev->error ? 1 : 0, ev->error ? tl_strerror(ev->error) : "every file verified");
         break;
     case TL_XFER_EV_ERROR:
         if (is_transport_error(ev->error) && !ev->remote) {
@@ -299,8 +296,8 @@ static void link_state(tl_link *l, tl_link_state st, void *ud)
     if (l != r->link)
         return;
     if (r->cb.on_peer)
-        r->cb.on_peer(r->ud, r->sender, tl_link_state_name(st),
-                      tl_quality_name(tl_link_quality(l)), NULL);
+        r->cb.on_peer(r->ud, r->sender, tl_link_state_name(st), tl_quality_name(tl_link_quality(l)),
+                      NULL);
     if (st == TL_LINK_FAILED)
         drop_session(r, "connection lost");
     else if (st == TL_LINK_OPEN)

@@ -24,22 +24,19 @@ int tl_gprogress_update(tl_gprogress *p, uint64_t bytes, uint64_t total, uint64_
 
 /* Fills a link configuration from the shared network options. */
 void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *sig,
-                         const char *group, const char *peer, int offerer,
-                         const tl_group_net *net);
+                         const char *group, const char *peer, int offerer, const tl_group_net *net);
 
 /* Starts signaling: with url == NULL an embedded server on listen (default
  * "127.0.0.1:0") and a client connected to it; location receives the URL
  * recipients should use. name: device name to register (may be NULL).
  * Returns TL_OK or TL_ERR_IO / TL_ERR_NOMEM / TL_ERR_INVALID_ARG. */
-int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen,
-                     tl_signal_server **server, tl_signal_client **client, char *location,
-                     size_t location_len, const tl_signal_callbacks *cb, void *ud,
-                     const char *name);
+int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
+                     tl_signal_client **client, char *location, size_t location_len,
+                     const tl_signal_callbacks *cb, void *ud, const char *name);
 
 /* Creates the group, or re-creates the one saved in session_file (so a
  * re-run of the same send keeps its join code and recipients can resume). */
-int tl_gsession_create_group(tl_signal_client *sig, const char *session_file,
-                             const char *location);
+int tl_gsession_create_group(tl_signal_client *sig, const char *session_file, const char *location);
 /* Saves the join code to session_file (mode 0600); no-op when NULL. */
 void tl_gsession_save(const char *session_file, const char *code);
 

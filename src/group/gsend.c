@@ -248,8 +248,7 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
     case TL_XFER_EV_ERROR: {
         char msg[200];
         snprintf(msg, sizeof(msg), "%s%s%s", ev->remote ? "recipient reported: " : "",
-                 ev->message[0] ? ev->message : tl_strerror(ev->error),
-                 ev->message[0] ? "" : "");
+                 ev->message[0] ? ev->message : tl_strerror(ev->error), ev->message[0] ? "" : "");
         recipient_result(r, 0, msg);
         break;
     }
@@ -376,8 +375,8 @@ static void link_state(tl_link *l, tl_link_state st, void *ud)
     recipient *r = ud;
     tl_group_sender *s = r->s;
     if (s->cb.on_peer && !r->done)
-        s->cb.on_peer(s->ud, r->peer, tl_link_state_name(st),
-                      tl_quality_name(tl_link_quality(l)), NULL);
+        s->cb.on_peer(s->ud, r->peer, tl_link_state_name(st), tl_quality_name(tl_link_quality(l)),
+                      NULL);
     if (st == TL_LINK_FAILED)
         recipient_result(r, 0, "connection lost");
     else if (st == TL_LINK_OPEN)
@@ -389,8 +388,8 @@ static void link_quality(tl_link *l, tl_quality q, void *ud)
     recipient *r = ud;
     tl_group_sender *s = r->s;
     if (s->cb.on_peer && !r->done)
-        s->cb.on_peer(s->ud, r->peer, tl_link_state_name(tl_link_get_state(l)),
-                      tl_quality_name(q), NULL);
+        s->cb.on_peer(s->ud, r->peer, tl_link_state_name(tl_link_get_state(l)), tl_quality_name(q),
+                      NULL);
 }
 
 static const tl_link_callbacks link_cb = {
@@ -537,9 +536,8 @@ static int build_manifest(tl_group_sender *s)
     uint8_t tid[TL_TRANSFER_ID_LEN];
     int rc = tl_grandom(tid, sizeof(tid));
     if (rc == TL_OK)
-        rc = tl_xfer_manifest_new(&s->manifest,
-                                  s->cfg.chunk_size ? s->cfg.chunk_size : TL_XFER_DEFAULT_CHUNK,
-                                  tid);
+        rc = tl_xfer_manifest_new(
+            &s->manifest, s->cfg.chunk_size ? s->cfg.chunk_size : TL_XFER_DEFAULT_CHUNK, tid);
     for (size_t i = 0; rc == TL_OK && i < s->cfg.n_paths; i++) {
         char name[TL_XFER_MAX_NAME + 1];
         tl_gbase_name(s->cfg.paths[i], name, sizeof(name));
@@ -590,8 +588,8 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         .on_error = sig_error,
     };
     if (rc == TL_OK)
-        rc = tl_gsignal_start(loop, cfg->signal_url, cfg->listen, &s->server, &s->sig,
-                              s->location, sizeof(s->location), &scb, s, NULL);
+        rc = tl_gsignal_start(loop, cfg->signal_url, cfg->listen, &s->server, &s->sig, s->location,
+                              sizeof(s->location), &scb, s, NULL);
     if (rc != TL_OK) {
         tl_group_sender_free(s);
         return rc;

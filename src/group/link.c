@@ -9,7 +9,7 @@
 #include "group/link.h"
 
 #define LINK_LABEL "tallow"
-#define LINK_HIGH_WATER (1u << 20) /* bytes queued before we stop feeding */
+#define LINK_HIGH_WATER (1u << 20)  /* bytes queued before we stop feeding */
 #define LINK_LOW_WATER (512u << 10) /* on_writable fires below this */
 #define LINK_TICK_MS 1000
 
@@ -25,11 +25,11 @@ struct tl_link {
     tl_link_state state;
     tl_link_callbacks cb;
     void *ud;
-    int opened;         /* on_open fired */
+    int opened; /* on_open fired */
     tl_backoff backoff;
     tl_timer *restart_timer;
     tl_timer *tick_timer;
-    uint64_t lost_since;  /* when the connection was lost (0: connected) */
+    uint64_t lost_since; /* when the connection was lost (0: connected) */
     uint64_t created;
     uint32_t connect_timeout_ms;
     uint32_t reconnect_window_ms; /* answerer: give up after this long lost */
@@ -39,11 +39,16 @@ struct tl_link {
 const char *tl_link_state_name(tl_link_state s)
 {
     switch (s) {
-    case TL_LINK_CONNECTING: return "connecting";
-    case TL_LINK_OPEN: return "connected";
-    case TL_LINK_RECONNECTING: return "reconnecting";
-    case TL_LINK_FAILED: return "failed";
-    case TL_LINK_CLOSED: return "closed";
+    case TL_LINK_CONNECTING:
+        return "connecting";
+    case TL_LINK_OPEN:
+        return "connected";
+    case TL_LINK_RECONNECTING:
+        return "reconnecting";
+    case TL_LINK_FAILED:
+        return "failed";
+    case TL_LINK_CLOSED:
+        return "closed";
     }
     return "unknown";
 }
@@ -183,7 +188,8 @@ static void schedule_restart(tl_link *l)
         fail(l, "no answer to the last ICE restart");
         return;
     }
-    l->restart_timer = tl_timer_start(l->loop, (uint32_t)(at > now ? at - now : 0), restart_fire, l);
+    l->restart_timer =
+        tl_timer_start(l->loop, (uint32_t)(at > now ? at - now : 0), restart_fire, l);
 }
 
 static void restart_fire(void *arg)
@@ -207,8 +213,7 @@ static void restart_fire(void *arg)
         fail(l, tl_strerror(rc));
         return;
     }
-    tl_loop_log(l->loop, TL_LOG_INFO, l->subject, "ICE restart, attempt %u",
-                l->backoff.attempt);
+    tl_loop_log(l->loop, TL_LOG_INFO, l->subject, "ICE restart, attempt %u", l->backoff.attempt);
     log_sdp(l, "signal out: ice-restart offer", sdp);
     tl_signal_client_send_ice_restart(l->sig, l->group, l->peer, sdp);
     tl_free(sdp);
@@ -387,8 +392,7 @@ void tl_link_remote_candidate(tl_link *l, const char *cand, const char *mid)
     tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "signal in: candidate %s", cand);
     int rc = tl_pc_add_remote_candidate(l->pc, cand, mid);
     if (rc != TL_OK)
-        tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "candidate ignored: %s",
-                    tl_strerror(rc));
+        tl_loop_log(l->loop, TL_LOG_DEBUG, l->subject, "candidate ignored: %s", tl_strerror(rc));
 }
 
 void tl_link_remote_end_of_candidates(tl_link *l)

@@ -40,7 +40,7 @@ typedef struct tl_link_config {
     const char *group;     /* copied */
     const char *peer;      /* remote peer id, copied */
     int offerer;
-    tl_pc_config pc; /* copied shallowly: strings must outlive the link */
+    tl_pc_config pc;             /* copied shallowly: strings must outlive the link */
     uint32_t reconnect_attempts; /* 0: TL_LINK_RECONNECT_ATTEMPTS */
     uint32_t connect_timeout_ms; /* initial connection deadline; 0: 30000 */
 } tl_link_config;
