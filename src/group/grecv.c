@@ -361,10 +361,9 @@ static void sig_offer(void *ud, const char *group, const char *from, const char 
     tl_group_receiver *r = ud;
     if (r->finished)
         return;
-    if (r->link && !strcmp(r->sender, from) && tl_link_get_state(r->link) != TL_LINK_FAILED) {
-        tl_link_remote_offer(r->link, sdp); /* renegotiation (ICE restart) */
-        return;
-    }
+    /* An offer always starts a new connection (ICE restarts arrive as
+     * ice-restart): the sender replaces a connection it lost, and the new
+     * session resumes from what the sinks have verified. */
     drop_session(r, "a new offer arrived");
     snprintf(r->sender, sizeof(r->sender), "%s", from);
     snprintf(r->group, sizeof(r->group), "%s", group);

@@ -10,6 +10,7 @@
 #include "tallow/transfer.h"
 
 #define GROUP_LINGER_MS 1500
+#define GROUP_MAX_RELINKS 3 /* new connections per recipient after losing one */
 
 /* Progress with a smoothed rate, reported at most every `every_ms`. */
 typedef struct tl_gprogress {

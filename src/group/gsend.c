@@ -29,6 +29,9 @@ typedef struct recipient {
     uint64_t timer_at;
     tl_gprogress prog;
     uint32_t sends_big; /* DATA-sized records sent (test tamper hook) */
+    uint32_t relinks;   /* new connections made after one was lost */
+    tl_timer *relink_timer;
+    tl_link *dead_link; /* replaced link, freed outside its callbacks */
     struct recipient *next;
 } recipient;
 
@@ -146,6 +149,9 @@ static void recipient_free(recipient *r)
 {
     if (r->timer)
         tl_timer_stop(r->timer);
+    if (r->relink_timer)
+        tl_timer_stop(r->relink_timer);
+    tl_link_free(r->dead_link);
     if (r->s->buckets && r->bucket >= 0)
         tl_bucket_remove(r->s->buckets, r->bucket);
     tl_xfer_sender_free(r->xs);
@@ -277,7 +283,7 @@ static void pump(recipient *r)
 {
     /* A finished session is still polled: its last frames (DONE, ERROR)
      * come after the event that finished it. */
-    if (r->pumping || !r->xs)
+    if (r->pumping || !r->xs || !r->link)
         return;
     tl_group_sender *s = r->s;
     r->pumping = 1;
@@ -328,6 +334,8 @@ static int peer_was_invited(const tl_group_sender *s, const char *name)
 static void link_open(tl_link *l, void *ud)
 {
     recipient *r = ud;
+    if (l != r->link)
+        return;
     tl_group_sender *s = r->s;
     tl_xfer_config xc;
     memset(&xc, 0, sizeof(xc));
@@ -357,8 +365,7 @@ static void link_open(tl_link *l, void *ud)
 static void link_message(tl_link *l, const uint8_t *data, size_t len, void *ud)
 {
     recipient *r = ud;
-    (void)l;
-    if (!r->xs || r->done)
+    if (l != r->link || !r->xs || r->done)
         return;
     tl_xfer_sender_recv(r->xs, tl_loop_now_ms(r->s->loop), data, len);
     pump(r);
@@ -366,26 +373,68 @@ static void link_message(tl_link *l, const uint8_t *data, size_t len, void *ud)
 
 static void link_writable(tl_link *l, void *ud)
 {
-    (void)l;
-    pump(ud);
+    recipient *r = ud;
+    if (l == r->link)
+        pump(r);
+}
+
+static const tl_link_callbacks link_cb;
+
+/* A connection was lost for good (ICE restarts exhausted, or the SCTP
+ * association or DTLS closed under it): while the peer is still in the
+ * group, replace it with a new connection; the new session resumes from
+ * what the recipient has verified. */
+static void relink(void *arg)
+{
+    recipient *r = arg;
+    tl_group_sender *s = r->s;
+    r->relink_timer = NULL;
+    if (r->done)
+        return;
+    tl_link_free(r->dead_link);
+    r->dead_link = NULL;
+    tl_xfer_sender_free(r->xs);
+    r->xs = NULL;
+    tl_link_config lc;
+    tl_gnet_link_config(&lc, s->loop, s->sig, s->group, r->peer, 1, &s->cfg.net);
+    lc.reconnect_attempts = s->cfg.reconnect_attempts;
+    tl_loop_log(s->loop, TL_LOG_INFO, r->peer, "new connection (%u)", r->relinks);
+    if (tl_link_new(&r->link, &lc, &link_cb, r) != TL_OK) {
+        r->link = NULL;
+        recipient_result(r, 0, "connection lost");
+    }
 }
 
 static void link_state(tl_link *l, tl_link_state st, void *ud)
 {
     recipient *r = ud;
+    if (l != r->link)
+        return;
     tl_group_sender *s = r->s;
     if (s->cb.on_peer && !r->done)
         s->cb.on_peer(s->ud, r->peer, tl_link_state_name(st), tl_quality_name(tl_link_quality(l)),
                       NULL);
-    if (st == TL_LINK_FAILED)
+    if (st == TL_LINK_FAILED && !r->done && r->relinks < GROUP_MAX_RELINKS && !s->finished) {
+        r->relinks++;
+        if (r->timer) {
+            tl_timer_stop(r->timer);
+            r->timer = NULL;
+        }
+        r->dead_link = r->link;
+        r->link = NULL;
+        r->relink_timer = tl_timer_start(s->loop, 1000, relink, r);
+    } else if (st == TL_LINK_FAILED) {
         recipient_result(r, 0, "connection lost");
-    else if (st == TL_LINK_OPEN)
+    } else if (st == TL_LINK_OPEN) {
         pump(r);
+    }
 }
 
 static void link_quality(tl_link *l, tl_quality q, void *ud)
 {
     recipient *r = ud;
+    if (l != r->link)
+        return;
     tl_group_sender *s = r->s;
     if (s->cb.on_peer && !r->done)
         s->cb.on_peer(s->ud, r->peer, tl_link_state_name(tl_link_get_state(l)), tl_quality_name(q),
@@ -489,7 +538,7 @@ static void sig_answer(void *ud, const char *group, const char *from, const char
 {
     recipient *r = find(ud, from);
     (void)group;
-    if (r)
+    if (r && r->link)
         tl_link_remote_answer(r->link, sdp);
 }
 
@@ -498,7 +547,7 @@ static void sig_candidate(void *ud, const char *group, const char *from, const c
 {
     recipient *r = find(ud, from);
     (void)group;
-    if (r)
+    if (r && r->link)
         tl_link_remote_candidate(r->link, cand, mid);
 }
 
@@ -506,7 +555,7 @@ static void sig_eoc(void *ud, const char *group, const char *from)
 {
     recipient *r = find(ud, from);
     (void)group;
-    if (r)
+    if (r && r->link)
         tl_link_remote_end_of_candidates(r->link);
 }
 
