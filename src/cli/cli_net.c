@@ -117,7 +117,7 @@ static void on_timeout(void *arg)
     tl_report_finish(arg, 1, "timed out before every recipient finished");
 }
 
-void tl_cli_disarm(void)
+static void tl_cli_disarm(void)
 {
     if (timeout_timer)
         tl_timer_stop(timeout_timer);
@@ -130,7 +130,7 @@ static gboolean on_signal(gpointer arg)
     return G_SOURCE_REMOVE;
 }
 
-void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s)
+static void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s)
 {
     if (timeout_s)
         timeout_timer = tl_timer_start(loop, timeout_s * 1000u, on_timeout, rp);
@@ -141,4 +141,12 @@ void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s)
         g_source_attach(src, tl_loop_gcontext(loop));
         g_source_unref(src);
     }
+}
+
+int tl_cli_run(tl_loop *loop, tl_report *rp, unsigned timeout_s)
+{
+    tl_cli_arm(loop, rp, timeout_s);
+    tl_loop_run(loop);
+    tl_cli_disarm();
+    return tl_report_status(rp);
 }

@@ -25,9 +25,8 @@ int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value);
 void tl_cli_net_apply(tl_cli_net *n, tl_group_net *out);
 void tl_cli_net_free(tl_cli_net *n);
 
-/* Arms --timeout and SIGINT/SIGTERM: both end the job through rp. */
-void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s);
-/* Cancels the --timeout timer if it has not fired. */
-void tl_cli_disarm(void);
+/* Runs the job's loop until the job is reported through rp; --timeout and
+ * SIGINT/SIGTERM end it through rp too. Returns the exit status recorded. */
+int tl_cli_run(tl_loop *loop, tl_report *rp, unsigned timeout_s);
 
 #endif

@@ -94,10 +94,7 @@ int tl_cmd_receive(int argc, char **argv)
         fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
         status = 3;
     } else {
-        tl_cli_arm(loop, rp, net.timeout_s);
-        tl_loop_run(loop);
-        status = tl_report_status(rp);
-        tl_cli_disarm();
+        status = tl_cli_run(loop, rp, net.timeout_s);
     }
     tl_group_receiver_free(r);
     tl_report_free(rp);

@@ -160,10 +160,7 @@ int tl_cmd_send(int argc, char **argv)
         fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
     } else {
-        tl_cli_arm(loop, rp, net.timeout_s);
-        tl_loop_run(loop);
-        status = tl_report_status(rp);
-        tl_cli_disarm();
+        status = tl_cli_run(loop, rp, net.timeout_s);
     }
     tl_group_sender_free(s);
     tl_report_free(rp);

@@ -9,6 +9,30 @@
 
 #include "group/group_internal.h"
 
+static void gjob_report(void *arg)
+{
+    tl_gjob *j = arg;
+    j->timer = NULL;
+    if (j->cb->on_finished)
+        j->cb->on_finished(j->ud, j->status, j->msg);
+}
+
+void tl_gjob_decide(tl_gjob *j, int status, const char *msg, uint32_t delay_ms)
+{
+    if (j->decided)
+        return;
+    j->decided = 1;
+    j->status = status;
+    snprintf(j->msg, sizeof(j->msg), "%s", msg);
+    j->timer = tl_timer_start(j->loop, delay_ms, gjob_report, j);
+}
+
+void tl_gjob_cancel(tl_gjob *j)
+{
+    tl_timer_stop(j->timer);
+    j->timer = NULL;
+}
+
 int tl_gprogress_update(tl_gprogress *p, uint64_t bytes, uint64_t total, uint64_t now,
                         uint32_t every_ms)
 {

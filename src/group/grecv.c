@@ -33,39 +33,22 @@ struct tl_group_receiver {
     uint32_t n_sinks;
     int out_fd;
     int pumping;
-    int finished;
+    tl_gjob job;
     tl_timer *timer;
     uint64_t timer_at;
     tl_timer *gc_timer;
     tl_gprogress prog;
-    tl_timer *linger_timer;
     tl_timer *join_timer;
     unsigned join_retries;
-    int final_status;
-    char final_msg[200];
 };
 
 static void pump(tl_group_receiver *r);
-
-static void linger_done(void *arg)
-{
-    tl_group_receiver *r = arg;
-    r->linger_timer = NULL;
-    if (r->cb.on_finished)
-        r->cb.on_finished(r->ud, r->final_status, r->final_msg);
-}
 
 /* The job is decided. A failure is reported after a short linger so the
  * ERROR frame queued for the sender is delivered first. */
 static void finish(tl_group_receiver *r, int status, const char *msg)
 {
-    if (r->finished)
-        return;
-    r->finished = 1;
-    r->final_status = status;
-    snprintf(r->final_msg, sizeof(r->final_msg), "%s", msg);
-    r->linger_timer =
-        tl_timer_start(r->loop, status && r->link ? GROUP_LINGER_MS : 0, linger_done, r);
+    tl_gjob_decide(&r->job, status, msg, status && r->link ? GROUP_LINGER_MS : 0);
 }
 
 static void close_sinks(tl_group_receiver *r)
@@ -234,7 +217,7 @@ static void pump(tl_group_receiver *r)
         }
     }
     r->pumping = 0;
-    if (r->xr && !r->finished) {
+    if (r->xr && !r->job.decided) {
         uint64_t at = tl_xfer_receiver_next_timeout(r->xr);
         if (at != UINT64_MAX && (!r->timer || at < r->timer_at)) {
             if (r->timer)
@@ -359,7 +342,7 @@ static void sig_invite(void *ud, const char *invite, const char *group, const ch
 static void sig_offer(void *ud, const char *group, const char *from, const char *sdp)
 {
     tl_group_receiver *r = ud;
-    if (r->finished)
+    if (r->job.decided)
         return;
     /* An offer always starts a new connection (ICE restarts arrive as
      * ice-restart): the sender replaces a connection it lost, and the new
@@ -409,7 +392,7 @@ static void join_again(void *arg)
 {
     tl_group_receiver *r = arg;
     r->join_timer = NULL;
-    if (!r->finished)
+    if (!r->job.decided)
         tl_signal_client_join_code(r->sig, &r->code);
 }
 
@@ -448,6 +431,9 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
     r->loop = loop;
     r->cb = *cb;
     r->ud = ud;
+    r->job.loop = loop;
+    r->job.cb = &r->cb;
+    r->job.ud = ud;
     r->cfg = *cfg;
     r->out_fd = -1;
     int rc = TL_OK;
@@ -496,8 +482,7 @@ void tl_group_receiver_free(tl_group_receiver *r)
         tl_timer_stop(r->timer);
     if (r->gc_timer)
         tl_timer_stop(r->gc_timer);
-    if (r->linger_timer)
-        tl_timer_stop(r->linger_timer);
+    tl_gjob_cancel(&r->job);
     if (r->join_timer)
         tl_timer_stop(r->join_timer);
     gc(r);

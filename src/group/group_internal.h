@@ -12,6 +12,24 @@
 #define GROUP_LINGER_MS 1500
 #define GROUP_MAX_RELINKS 3 /* new connections per recipient after losing one */
 
+/* The outcome of a send or receive job: decided once, reported through
+ * on_finished after delay_ms (a linger that lets the last frames queued to
+ * peers leave before the caller tears everything down). */
+typedef struct tl_gjob {
+    tl_loop *loop;
+    const tl_group_callbacks *cb;
+    void *ud;
+    int decided;
+    int status;
+    char msg[200];
+    tl_timer *timer;
+} tl_gjob;
+
+/* Records the outcome (first call wins) and reports it after delay_ms. */
+void tl_gjob_decide(tl_gjob *j, int status, const char *msg, uint32_t delay_ms);
+/* Cancels a pending report (the job is being freed). */
+void tl_gjob_cancel(tl_gjob *j);
+
 /* Progress with a smoothed rate, reported at most every `every_ms`. */
 typedef struct tl_gprogress {
     uint64_t bytes, total;

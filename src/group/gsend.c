@@ -52,16 +52,13 @@ struct tl_group_sender {
     tl_bucket_group *buckets;
     recipient *recipients;
     uint32_t n_ok, n_failed;
-    int finished;
+    tl_gjob job;
     long tamper_chunk; /* TALLOW_TEST_TAMPER_CHUNK, -1 when unset */
     recipient *tamper_target;
     int tamper_done;
     tl_timer *reap_timer;
-    tl_timer *linger_timer;
     tl_timer *invite_timer;
     int *to_joined; /* per --to name: joined the group */
-    int final_status;
-    char final_msg[160];
 };
 
 static void pump(recipient *r);
@@ -82,27 +79,15 @@ static int active_count(const tl_group_sender *s)
     return n;
 }
 
-static void linger_done(void *arg)
-{
-    tl_group_sender *s = arg;
-    s->linger_timer = NULL;
-    /* Everyone has the files: a later send of the same files is a new job. */
-    if (s->final_status == 0 && s->cfg.session_file)
-        unlink(s->cfg.session_file);
-    if (s->cb.on_finished)
-        s->cb.on_finished(s->ud, s->final_status, s->final_msg);
-}
-
-/* The job is decided; report it after a short linger so the last frames
- * (DONE) queued to recipients are delivered before the caller tears down. */
+/* The job is decided; it is reported after a short linger so the last
+ * frames (DONE) queued to recipients are delivered before the caller tears
+ * down. Once everyone has the files, the session file goes: a later send of
+ * the same files is a new job. */
 static void finish_job(tl_group_sender *s, int status, const char *msg)
 {
-    if (s->finished)
-        return;
-    s->finished = 1;
-    s->final_status = status;
-    snprintf(s->final_msg, sizeof(s->final_msg), "%s", msg);
-    s->linger_timer = tl_timer_start(s->loop, GROUP_LINGER_MS, linger_done, s);
+    if (!s->job.decided && status == 0 && s->cfg.session_file)
+        unlink(s->cfg.session_file);
+    tl_gjob_decide(&s->job, status, msg, GROUP_LINGER_MS);
 }
 
 static void check_finished(tl_group_sender *s)
@@ -414,7 +399,7 @@ static void link_state(tl_link *l, tl_link_state st, void *ud)
     if (s->cb.on_peer && !r->done)
         s->cb.on_peer(s->ud, r->peer, tl_link_state_name(st), tl_quality_name(tl_link_quality(l)),
                       NULL);
-    if (st == TL_LINK_FAILED && !r->done && r->relinks < GROUP_MAX_RELINKS && !s->finished) {
+    if (st == TL_LINK_FAILED && !r->done && r->relinks < GROUP_MAX_RELINKS && !s->job.decided) {
         r->relinks++;
         if (r->timer) {
             tl_timer_stop(r->timer);
@@ -512,7 +497,7 @@ static void sig_peer_joined(void *ud, const char *group, const char *peer, const
                             int rejoined)
 {
     tl_group_sender *s = ud;
-    if (strcmp(group, s->group) != 0 || s->finished)
+    if (strcmp(group, s->group) != 0 || s->job.decided)
         return;
     for (size_t i = 0; i < s->cfg.n_to; i++)
         if (name && !strcmp(name, s->to[i]))
@@ -567,7 +552,7 @@ static void sig_error(void *ud, const char *code, const char *request, const cha
         finish_job(s, 3, "the signaling server refused to create the group");
     /* An invited device that has not registered yet: ask again shortly. */
     if (!strcmp(request, "invite") && !strcmp(code, "no-such-device") && !s->invite_timer &&
-        !s->finished)
+        !s->job.decided)
         s->invite_timer = tl_timer_start(s->loop, 1000, invite_pending, s);
 }
 
@@ -613,6 +598,9 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     s->loop = loop;
     s->cb = *cb;
     s->ud = ud;
+    s->job.loop = loop;
+    s->job.cb = &s->cb;
+    s->job.ud = ud;
     s->cfg = *cfg;
     if (!s->cfg.expect)
         s->cfg.expect = cfg->n_to ? (uint32_t)cfg->n_to : 1;
@@ -654,8 +642,7 @@ void tl_group_sender_free(tl_group_sender *s)
         return;
     if (s->reap_timer)
         tl_timer_stop(s->reap_timer);
-    if (s->linger_timer)
-        tl_timer_stop(s->linger_timer);
+    tl_gjob_cancel(&s->job);
     if (s->invite_timer)
         tl_timer_stop(s->invite_timer);
     while (s->recipients) {
