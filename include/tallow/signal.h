@@ -66,6 +66,9 @@ typedef struct tl_signal_server_config {
     uint32_t idle_timeout_s; /* ping after half of it idle, drop after it; default 60 */
     uint32_t resume_grace_s; /* a dropped peer keeps its place this long, default 30 */
     uint32_t max_conns;      /* connections per server, default 16384 */
+    uint32_t snapshot_every; /* with Redis: state events between snapshots of the shared
+                                state (also every 10 s if it changed), default 500; the
+                                log keeps 4x this many events before the snapshot */
     int glib_io;             /* 1: lws' GLib plugin (a GSource per socket); 0 (default):
                                 lws' libuv backend whose epoll descriptor is polled by one
                                 GSource of the loop (O(ready sockets) per iteration) */

@@ -14,6 +14,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: tallow signal [--listen HOST:PORT] [--cert PEM --key PEM] [--redis URL]\n"
                "                     [--max-group N] [--max-msg BYTES] [--rate N/s]\n"
                "                     [--idle-timeout S] [--grace S] [--glib-io] [-v]\n"
+               "                     [--snapshot-every N]\n"
                "  --listen     address to listen on (default 127.0.0.1:7788; port 0 picks one)\n"
                "  --cert/--key serve wss with this certificate and key (PEM files)\n"
                "  --redis      redis://HOST:PORT: share groups with other servers\n"
@@ -83,6 +84,8 @@ static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *
             bad = parse_u32(v, &cfg->idle_timeout_s);
         else if (!strcmp(a, "--grace"))
             bad = parse_u32(v, &cfg->resume_grace_s);
+        else if (!strcmp(a, "--snapshot-every"))
+            bad = parse_u32(v, &cfg->snapshot_every) || cfg->snapshot_every < 1;
         else {
             fprintf(stderr, "tallow signal: unknown option %s\n", a);
             return -1;

@@ -47,6 +47,7 @@ static const char *const err_codes[TL_SIGE_COUNT] = {
     [TL_SIGE_GROUP_EXISTS] = "group-exists",
     [TL_SIGE_TOO_MANY_GROUPS] = "too-many-groups",
     [TL_SIGE_INTERNAL] = "internal",
+    [TL_SIGE_UNAVAILABLE] = "unavailable",
 };
 
 const char *tl_sig_type_name(tl_sig_type t)

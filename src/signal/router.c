@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "signal/server_internal.h"
+#include "signal/snapshot.h"
 
 typedef struct grace_entry {
     uint64_t expires_ms;
@@ -189,7 +190,21 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
     event_rid(ev, m);
     c->registering = 1;
     memcpy(c->token, token, sizeof(token));
-    tl_sig_bus_publish(s, ev);
+    if (tl_sig_bus_publish(s, ev) < 0) {
+        /* Without the shared state there is no registration: hang up, the
+         * client reconnects with backoff. */
+        c->registering = 0;
+        reply_err(c, TL_SIGE_UNAVAILABLE, m, NULL);
+        c->closing = 1;
+        lws_callback_on_writable(c->wsi);
+    }
+}
+
+/* Publishes a request's event; answers "unavailable" when it cannot. */
+static void publish_req(tl_sig_conn *c, const tl_sig_msg *m, cJSON *ev)
+{
+    if (tl_sig_bus_publish(c->srv, ev) < 0)
+        reply_err(c, TL_SIGE_UNAVAILABLE, m, NULL);
 }
 
 static int member_check(tl_sig_conn *c, const tl_sig_msg *m, tl_sig_group **gout)
@@ -242,16 +257,20 @@ static void h_create(tl_sig_conn *c, tl_sig_msg *m)
     cJSON_AddStringToObject(ev, "v", ver);
     cJSON_AddNumberToObject(ev, "m", max);
     event_rid(ev, m);
-    tl_sig_bus_publish(s, ev);
+    publish_req(c, m, ev);
 }
 
-static void wrong_join(tl_sig_conn *c, tl_sig_group *g, const tl_sig_msg *m)
+/* A wrong join code on connection c (g: the group if it exists). The
+ * connection's limit is local; the group's counts on every server. */
+static void wrong_join_at(tl_sig_conn *c, tl_sig_group *g, int has_rid, int64_t rid)
 {
     uint64_t now = tl_sig_now(c->srv);
     tl_sig_bucket_take(&c->joins, now, TL_SIG_JOIN_RATE, TL_SIG_JOIN_BURST, 0);
-    if (g)
+    if (g) {
         tl_sig_bucket_take(&g->wrong_joins, now, TL_SIG_GJOIN_RATE, TL_SIG_GJOIN_BURST, 0);
-    reply_err(c, TL_SIGE_BAD_CODE, m, NULL);
+        tl_sig_bus_wrong_join(c->srv, g->id);
+    }
+    tl_sig_conn_send_str(c, tl_sig_build_error(TL_SIGE_BAD_CODE, "join", has_rid, rid, NULL));
     if (++c->wrong_joins >= TL_SIG_WRONG_JOIN_CLOSE) {
         c->closing = 1; /* hang up once the error is out */
         lws_callback_on_writable(c->wsi);
@@ -286,8 +305,24 @@ static void h_join(tl_sig_conn *c, tl_sig_msg *m)
             reply_err(c, TL_SIGE_JOIN_LIMITED, m, NULL);
             return;
         }
-        if (!g || CRYPTO_memcmp(g->verifier, m->proof, TL_SIG_PROOF_LEN) != 0) {
-            wrong_join(c, g, m);
+        if (!g) {
+            /* Not in this replica (yet): with Redis the group may have been
+             * created a moment ago through another server. The proof goes
+             * into the event and is checked when it applies, in log order,
+             * after any create before it. Without Redis it applies now. */
+            char pf[48];
+            tl_sig_b64_encode(m->proof, TL_SIG_PROOF_LEN, pf, sizeof(pf));
+            ev = event(s, "join", c->peer, NULL);
+            if (!ev)
+                return;
+            cJSON_AddNumberToObject(ev, "g", m->group);
+            cJSON_AddStringToObject(ev, "pf", pf);
+            event_rid(ev, m);
+            publish_req(c, m, ev);
+            return;
+        }
+        if (CRYPTO_memcmp(g->verifier, m->proof, TL_SIG_PROOF_LEN) != 0) {
+            wrong_join_at(c, g, m->has_rid, m->rid);
             return;
         }
         if (!tl_sig_group_is_member(g, c->peer) && g->n_members >= g->max) {
@@ -300,7 +335,7 @@ static void h_join(tl_sig_conn *c, tl_sig_msg *m)
         cJSON_AddNumberToObject(ev, "g", g->id);
     }
     event_rid(ev, m);
-    tl_sig_bus_publish(s, ev);
+    publish_req(c, m, ev);
 }
 
 static void h_invite(tl_sig_conn *c, tl_sig_msg *m)
@@ -326,7 +361,10 @@ static void h_invite(tl_sig_conn *c, tl_sig_msg *m)
     cJSON_AddStringToObject(ev, "t", to->id);
     cJSON_AddStringToObject(ev, "i", id);
     cJSON_AddStringToObject(ev, "b", m->blob ? m->blob : "");
-    tl_sig_bus_publish(s, ev);
+    if (tl_sig_bus_publish(s, ev) < 0) {
+        reply_err(c, TL_SIGE_UNAVAILABLE, m, NULL);
+        return;
+    }
     char gs[8];
     tl_sig_group_str(g->id, gs);
     cJSON *r = tl_sig_reply("invited", m->has_rid, m->rid);
@@ -362,7 +400,7 @@ static void h_leave(tl_sig_conn *c, tl_sig_msg *m)
         return;
     cJSON_AddNumberToObject(ev, "g", g->id);
     event_rid(ev, m);
-    tl_sig_bus_publish(c->srv, ev);
+    publish_req(c, m, ev);
 }
 
 static void h_relay(tl_sig_conn *c, tl_sig_msg *m)
@@ -476,7 +514,7 @@ void tl_sig_handle_disconnect(tl_sig_conn *c)
 /* ------------------------------------------------------------ events */
 
 typedef struct ev_args {
-    const char *e, *srv, *pid, *name, *th, *ver, *inv, *to, *blob, *why;
+    const char *e, *srv, *pid, *name, *th, *ver, *inv, *to, *blob, *why, *pf;
     uint64_t conn;
     uint32_t max;
     uint32_t group;
@@ -523,14 +561,31 @@ static void ap_reg(tl_signal_server *s, const ev_args *a)
     if (!tl_sig_valid_hex(a->pid, TL_SIG_ID_LEN) || !a->th || strlen(a->th) != 64 || !a->srv ||
         !tl_sig_valid_hex(a->srv, TL_SIG_SRV_LEN))
         return;
-    tl_sig_peer *p = tl_sig_peer_upsert(&s->st, a->pid);
-    if (!p)
-        return;
+    uint8_t th[32];
     for (int i = 0; i < 32; i++) {
         unsigned v;
-        sscanf(a->th + 2 * i, "%2x", &v);
-        p->token_hash[i] = (uint8_t)v;
+        if (sscanf(a->th + 2 * i, "%2x", &v) != 1)
+            return;
+        th[i] = (uint8_t)v;
     }
+    tl_sig_peer *p = tl_sig_peer_find(&s->st, a->pid);
+    if (p && CRYPTO_memcmp(p->token_hash, th, 32) != 0) {
+        /* The id was taken by someone else before this registration applied
+         * (a server that did not know the peer yet accepted it): refuse. */
+        tl_sig_conn *c = !strcmp(a->srv, s->id) ? conn_by_serial(s, a->conn) : NULL;
+        if (c && c->registering) {
+            c->registering = 0;
+            tl_sig_conn_send_str(c, tl_sig_build_error(TL_SIGE_INTERNAL, "register", a->has_rid,
+                                                       a->rid, "peer id conflict"));
+            c->closing = 1;
+            lws_callback_on_writable(c->wsi);
+        }
+        return;
+    }
+    p = tl_sig_peer_upsert(&s->st, a->pid);
+    if (!p)
+        return;
+    memcpy(p->token_hash, th, 32);
     if (a->name && (!a->name[0] || tl_sig_valid_name(a->name))) {
         tl_sig_peer *holder = a->name[0] ? tl_sig_peer_by_name(&s->st, a->name) : NULL;
         if (holder && holder != p)
@@ -576,6 +631,13 @@ static void ap_reg(tl_signal_server *s, const ev_args *a)
         notify_member_event(s, "group-joined", p, NULL, 1);
 }
 
+/* Slack for servers other than the owner: the owner's "bye" comes first
+ * unless the owner is gone. */
+#define GRACE_SLACK_MS 5000u
+
+/* The grace time of an offline peer runs from when it went offline. The owner
+ * publishes "bye" when it ends; the others (local_only) remove the peer
+ * themselves a little later if no "bye" came (the owner died). */
 static void grace_start(tl_signal_server *s, tl_sig_peer *p, int local_only)
 {
     grace_entry *ge = malloc(sizeof(*ge));
@@ -585,7 +647,8 @@ static void grace_start(tl_signal_server *s, tl_sig_peer *p, int local_only)
         g_free(key);
         return;
     }
-    ge->expires_ms = tl_sig_now(s) + (uint64_t)s->cfg.resume_grace_s * 1000u;
+    ge->expires_ms = p->offline_since + (uint64_t)s->cfg.resume_grace_s * 1000u +
+                     (local_only ? GRACE_SLACK_MS : 0);
     ge->local_only = local_only;
     g_hash_table_replace(s->grace, key, ge);
 }
@@ -607,8 +670,7 @@ static void ap_off(tl_signal_server *s, const ev_args *a)
     if (!p || !p->online || !a->srv || strcmp(p->srv, a->srv) != 0)
         return; /* already resumed elsewhere */
     peer_offline(s, p);
-    if (!strcmp(a->srv, s->id))
-        grace_start(s, p, 0);
+    grace_start(s, p, strcmp(a->srv, s->id) != 0);
 }
 
 static void peer_bye(tl_signal_server *s, tl_sig_peer *p, const char *why)
@@ -686,6 +748,22 @@ static void ap_join(tl_signal_server *s, const ev_args *a)
             return;
         }
         tl_sig_invite_remove(&s->st, a->inv);
+    }
+    if (a->pf) {
+        /* A join by code that the requesting server could not check. */
+        uint8_t pf[TL_SIG_PROOF_LEN];
+        int ok = g && tl_sig_b64_decode(a->pf, strlen(a->pf), pf, sizeof(pf)) == TL_SIG_PROOF_LEN &&
+                 CRYPTO_memcmp(g->verifier, pf, TL_SIG_PROOF_LEN) == 0;
+        OPENSSL_cleanse(pf, sizeof(pf));
+        if (!ok) {
+            tl_sig_conn *c = origin_conn(s, a, p);
+            if (g) /* every server applies this: the group's count stays local */
+                tl_sig_bucket_take(&g->wrong_joins, tl_sig_now(s), TL_SIG_GJOIN_RATE,
+                                   TL_SIG_GJOIN_BURST, 0);
+            if (c)
+                wrong_join_at(c, NULL, a->has_rid, a->rid);
+            return;
+        }
     }
     if (!g) {
         origin_err(s, a, p, TL_SIG_JOIN, TL_SIGE_BAD_CODE);
@@ -772,6 +850,7 @@ static void parse_ev(cJSON *o, ev_args *a)
     a->to = ev_str(o, "t");
     a->blob = ev_str(o, "b");
     a->why = ev_str(o, "why");
+    a->pf = ev_str(o, "pf");
     a->group = ev_num(o, "g", &d) && d >= 0 && d <= 999999 ? (uint32_t)d : TL_SIG_GROUP_NONE;
     if (ev_num(o, "c", &d) && d >= 0)
         a->conn = (uint64_t)d;
@@ -864,4 +943,116 @@ void tl_sig_tick(tl_signal_server *s)
     }
     g_ptr_array_free(due, TRUE);
     tl_sig_bus_tick(s);
+}
+
+void tl_sig_wrong_join_remote(tl_signal_server *s, uint32_t group)
+{
+    tl_sig_group *g = tl_sig_group_find(&s->st, group);
+    if (g)
+        tl_sig_bucket_take(&g->wrong_joins, tl_sig_now(s), TL_SIG_GJOIN_RATE, TL_SIG_GJOIN_BURST,
+                           0);
+}
+
+/* Grace timers for the offline peers of a freshly loaded state. */
+static void grace_fill(tl_signal_server *s)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, s->st.peers);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_peer *p = v;
+        if (!p->online && !g_hash_table_contains(s->grace, p->id))
+            grace_start(s, p, strcmp(p->srv, s->id) != 0);
+    }
+}
+
+int tl_sig_state_replace(tl_signal_server *s, const char *snap, size_t len)
+{
+    tl_sig_state fresh = {0};
+    if (snap) {
+        const char *why = NULL;
+        if (tl_sig_snapshot_load(&fresh, snap, len, tl_sig_now(s), &why) < 0) {
+            tl_loop_log(s->loop, TL_LOG_ERROR, "signal", "server %s: snapshot refused: %s", s->id,
+                        why ? why : "?");
+            tl_sig_state_clear(&fresh);
+            return -1;
+        }
+    } else {
+        tl_sig_state_init(&fresh);
+    }
+    /* Local connections keep their peers by id across the swap. */
+    GHashTable *bound = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, s->conns);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_conn *c = v;
+        if (c->peer) {
+            g_hash_table_insert(bound, c, g_strdup(c->peer->id));
+            c->peer = NULL;
+        }
+    }
+    tl_sig_state_clear(&s->st);
+    s->st = fresh;
+    g_hash_table_iter_init(&it, bound);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_conn *c = k;
+        tl_sig_peer *p = tl_sig_peer_find(&s->st, v);
+        if (p) {
+            p->conn = c;
+            c->peer = p;
+        } else {
+            tl_sig_conn_close(c); /* unknown now: the client registers again */
+        }
+    }
+    g_hash_table_destroy(bound);
+    /* Grace timers of peers that are gone or back online are void. */
+    GPtrArray *stale = g_ptr_array_new_with_free_func(g_free);
+    g_hash_table_iter_init(&it, s->grace);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_peer *p = tl_sig_peer_find(&s->st, k);
+        if (!p || p->online)
+            g_ptr_array_add(stale, g_strdup(k));
+    }
+    for (guint i = 0; i < stale->len; i++)
+        g_hash_table_remove(s->grace, g_ptr_array_index(stale, i));
+    g_ptr_array_free(stale, TRUE);
+    grace_fill(s);
+    return 0;
+}
+
+void tl_sig_reconcile(tl_signal_server *s)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, s->conns);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_conn *c = v;
+        tl_sig_peer *p = c->peer;
+        if (c->registering) {
+            /* Its "reg" event was lost with the link: start over. */
+            c->registering = 0;
+            tl_sig_conn_close(c);
+        } else if (p && (!p->online || strcmp(p->srv, s->id) != 0)) {
+            /* The others saw this server die meanwhile: let the client
+             * register again (it resumes its id and groups if it can). */
+            if (p->conn == c)
+                p->conn = NULL;
+            c->peer = NULL;
+            tl_sig_conn_close(c);
+        }
+    }
+    GPtrArray *gone = g_ptr_array_new();
+    g_hash_table_iter_init(&it, s->st.peers);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        tl_sig_peer *p = v;
+        if (p->online && !strcmp(p->srv, s->id) && !p->conn)
+            g_ptr_array_add(gone, p); /* dropped while Redis was away */
+    }
+    for (guint i = 0; i < gone->len; i++) {
+        tl_sig_peer *p = g_ptr_array_index(gone, i);
+        tl_sig_bus_publish(s, event(s, "off", p, NULL));
+    }
+    g_ptr_array_free(gone, TRUE);
+    grace_fill(s);
 }

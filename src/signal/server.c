@@ -397,6 +397,8 @@ static void apply_defaults(tl_signal_server_config *c)
         c->idle_timeout_s = 60;
     if (!c->resume_grace_s)
         c->resume_grace_s = 30;
+    if (!c->snapshot_every)
+        c->snapshot_every = 500;
     if (!c->max_conns)
         c->max_conns = 16384;
 }

@@ -91,11 +91,26 @@ void tl_sig_deliver_local(struct tl_signal_server *s, const char *peer, const ch
 /* Housekeeping every second: grace expiry, invite expiry, dead servers. */
 void tl_sig_tick(struct tl_signal_server *s);
 void tl_sig_server_dead(struct tl_signal_server *s, const char *srv_id);
+/* Scale-out catch-up: replaces the state with a snapshot (NULL: empty) and
+ * re-binds local connections to their peers by id. Returns 0, or -1 if the
+ * snapshot is malformed (the state is then left as it was). */
+int tl_sig_state_replace(struct tl_signal_server *s, const char *snap, size_t len);
+/* After a lost Redis link is back and caught up: local connections whose
+ * peer the shared state no longer has online here are closed (the clients
+ * register again), and peers the state has online here without a connection
+ * are reported offline. */
+void tl_sig_reconcile(struct tl_signal_server *s);
+/* Another server saw a wrong join into group: it counts against the group's
+ * limit here too. */
+void tl_sig_wrong_join_remote(struct tl_signal_server *s, uint32_t group);
 
-/* bus.c — without Redis, publish applies the event at once. */
+/* bus.c — without Redis, publish applies the event at once. With Redis it
+ * returns -1 (and drops the event) while the server is not linked to Redis
+ * and caught up; request handlers answer "unavailable" then. */
 int tl_sig_bus_new(tl_sig_bus **out, struct tl_signal_server *s, const char *url);
 void tl_sig_bus_free(tl_sig_bus *b);
-void tl_sig_bus_publish(struct tl_signal_server *s, cJSON *ev_owned);
+int tl_sig_bus_publish(struct tl_signal_server *s, cJSON *ev_owned);
+void tl_sig_bus_wrong_join(struct tl_signal_server *s, uint32_t group);
 /* Sends text to peer on server srv_id. */
 void tl_sig_bus_route(struct tl_signal_server *s, const char *srv_id, const char *peer,
                       const char *text, size_t len);

@@ -5,6 +5,7 @@ target_sources(tallow PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/joincode.c
   ${CMAKE_CURRENT_LIST_DIR}/wordlist.c
   ${CMAKE_CURRENT_LIST_DIR}/groups.c
+  ${CMAKE_CURRENT_LIST_DIR}/snapshot.c
   ${CMAKE_CURRENT_LIST_DIR}/server.c
   ${CMAKE_CURRENT_LIST_DIR}/router.c
   ${CMAKE_CURRENT_LIST_DIR}/bus.c

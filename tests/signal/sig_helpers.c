@@ -337,32 +337,64 @@ int free_port(void)
     return ntohs(a.sin_port);
 }
 
+int redis_start_on(int port, pid_t *pid)
+{
+    char ps[16];
+    snprintf(ps, sizeof(ps), "%d", port);
+    char *argv[] = {"redis-server", "--port", ps,  "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no",     NULL};
+    *pid = proc_start(argv, "/dev/null");
+    /* Ready when it accepts a connection. */
+    for (int i = 0; i < 250; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        if (ok)
+            return port;
+        int st;
+        if (waitpid(*pid, &st, WNOHANG) == *pid) {
+            proc_forget(*pid);
+            return -1; /* port taken meanwhile */
+        }
+        g_usleep(20000);
+    }
+    proc_kill(*pid, SIGKILL);
+    return -1;
+}
+
 int redis_start(pid_t *pid)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
-        int port = free_port();
-        char ps[16];
-        snprintf(ps, sizeof(ps), "%d", port);
-        char *argv[] = {"redis-server", "--port", ps,  "--bind", "127.0.0.1", "--save", "",
-                        "--appendonly", "no",     NULL};
-        *pid = proc_start(argv, "/dev/null");
-        /* Ready when it accepts a connection. */
-        for (int i = 0; i < 250; i++) {
-            int fd = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in a = {0};
-            a.sin_family = AF_INET;
-            a.sin_port = htons((uint16_t)port);
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-            close(fd);
-            if (ok)
-                return port;
-            int st;
-            if (waitpid(*pid, &st, WNOHANG) == *pid)
-                break; /* port taken meanwhile: try another */
-            g_usleep(20000);
-        }
-        proc_kill(*pid, SIGKILL);
+        int port = redis_start_on(free_port(), pid);
+        if (port > 0)
+            return port;
+    }
+    return -1;
+}
+
+int log_count(const char *file, const char *needle)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return 0;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+int wait_log(tl_loop *loop, const char *file, const char *needle, int count, uint32_t timeout_ms)
+{
+    for (uint32_t waited = 0; waited < timeout_ms; waited += 20) {
+        if (log_count(file, needle) >= count)
+            return 0;
+        run_for(loop, 20); /* keeps the clients' loop turning meanwhile */
     }
     return -1;
 }

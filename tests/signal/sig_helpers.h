@@ -49,5 +49,12 @@ int proc_wait_port(const char *errfile, uint32_t timeout_ms);
 int free_port(void);
 /* Starts redis-server on a free loopback port; returns its port, sets *pid. */
 int redis_start(pid_t *pid);
+/* Starts redis-server (no persistence) on port; returns port or -1. */
+int redis_start_on(int port, pid_t *pid);
+/* Lines of file that contain needle. */
+int log_count(const char *file, const char *needle);
+/* Runs the loop until file has count lines with needle, or the deadline.
+ * Returns 0 or -1. */
+int wait_log(tl_loop *loop, const char *file, const char *needle, int count, uint32_t timeout_ms);
 
 #endif

@@ -172,6 +172,131 @@ static void test_redis_two_servers(void **state)
     proc_kill(rpid, SIGTERM);
 }
 
+/* Runs redis-cli against the test's Redis. */
+static void redis_cli(int port, const char *args)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "redis-cli -h 127.0.0.1 -p %d %s >/dev/null", port, args);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A joiner by code through server url; waits for its "joined" with n others. */
+static rec *join_by_code(fx *f, const char *url, const char *name, const char *code, int n)
+{
+    const char *urls[] = {url, NULL};
+    rec *r = rec_new(f->loop, urls, name);
+    wait_ok(f, r, "registered ");
+    tl_joincode jc;
+    assert_int_equal(tl_joincode_parse(code, &jc), TL_OK);
+    assert_int_equal(tl_signal_client_join_code(r->c, &jc), TL_OK);
+    tl_joincode_wipe(&jc);
+    char want[64];
+    snprintf(want, sizeof(want), "joined %.6s %d", code, n);
+    wait_ok(f, r, want);
+    return r;
+}
+
+/* The shared state lives in Redis: a server started after a group was made
+ * knows it; servers survive losing their Redis links, and Redis losing all
+ * its data (they write their copy back). */
+static void test_redis_state(void **state)
+{
+    fx *f = *state;
+    pid_t rpid, s1, s2, s3;
+    int rport = redis_start(&rpid);
+    assert_true(rport > 0);
+    char redis[64];
+    snprintf(redis, sizeof(redis), "redis://127.0.0.1:%d", rport);
+    /* Snapshots every 2 events and a log of 8: servers that start late or
+     * come back load a snapshot, not only the log. */
+    int p1 = start_server(f, "s1", &s1, "--redis", redis, "--snapshot-every", "2");
+    char u1[64], u2[64], u3[64], log1[192], log2[192];
+    snprintf(u1, sizeof(u1), "ws://127.0.0.1:%d", p1);
+    snprintf(log1, sizeof(log1), "%s/s1.log", f->dir);
+    snprintf(log2, sizeof(log2), "%s/s2.log", f->dir);
+    const char *on1[] = {u1, NULL};
+    rec *a = rec_new(f->loop, on1, "alice");
+    wait_ok(f, a, "registered ");
+    char pa[17];
+    snprintf(pa, sizeof(pa), "%s", tl_signal_client_peer_id(a->c));
+    assert_int_equal(tl_signal_client_create_group(a->c, NULL), TL_OK);
+    wait_ok(f, a, "created ");
+    const char *g = a->group;
+    rec *b = join_by_code(f, u1, "bob", a->code, 1);
+
+    /* Server 2 starts after the group exists and learns it from Redis. */
+    int p2 = start_server(f, "s2", &s2, "--redis", redis, "--snapshot-every", "2");
+    snprintf(u2, sizeof(u2), "ws://127.0.0.1:%d", p2);
+    rec *c = join_by_code(f, u2, "carol", a->code, 2);
+    char want[160];
+    snprintf(want, sizeof(want), "peer-joined %s %s carol 0", g, tl_signal_client_peer_id(c->c));
+    wait_ok(f, a, want);
+    tl_signal_client_send_offer(c->c, g, pa, "o-late");
+    snprintf(want, sizeof(want), "offer %s %s o-late", g, tl_signal_client_peer_id(c->c));
+    wait_ok(f, a, want);
+    /* A wrong code is refused on the late server too. */
+    tl_joincode jc;
+    assert_int_equal(tl_joincode_parse(a->code, &jc), TL_OK);
+    jc.proof[0] ^= 1;
+    assert_int_equal(tl_signal_client_join_code(b->c, &jc), TL_OK);
+    tl_joincode_wipe(&jc);
+    wait_ok(f, b, "error bad-code join");
+
+    /* Redis drops every server connection: both reconnect and catch up.
+     * Meanwhile carol leaves through server 2; alice (server 1) hears it. */
+    redis_cli(rport, "CLIENT KILL TYPE pubsub");
+    redis_cli(rport, "CLIENT KILL TYPE normal");
+    if (wait_log(f->loop, log1, "Redis is back", 1, T) ||
+        wait_log(f->loop, log2, "Redis is back", 1, T))
+        fail_msg("servers did not relink to Redis");
+    tl_signal_client_leave(c->c, g);
+    snprintf(want, sizeof(want), "peer-left %s %s", g, tl_signal_client_peer_id(c->c));
+    wait_ok(f, a, want);
+    rec *d = join_by_code(f, u2, "dave", a->code, 2);
+    /* Relays are checked against each server's replica: wait until server 1
+     * has applied dave's join (alice hears of it). */
+    snprintf(want, sizeof(want), "peer-joined %s %s dave 0", g, tl_signal_client_peer_id(d->c));
+    wait_ok(f, a, want);
+    tl_signal_client_send_answer(a->c, g, tl_signal_client_peer_id(d->c), "a-relinked");
+    snprintf(want, sizeof(want), "answer %s %s a-relinked", g, pa);
+    wait_ok(f, d, want);
+
+    /* Redis restarts empty: the servers write the state back, and a third
+     * server started afterwards still knows the group. */
+    proc_kill(rpid, SIGKILL);
+    assert_int_equal(redis_start_on(rport, &rpid), rport);
+    if (wait_log(f->loop, log1, "Redis is back", 2, T) ||
+        wait_log(f->loop, log2, "Redis is back", 2, T))
+        fail_msg("servers did not relink to the restarted Redis");
+    assert_true(log_count(log1, "writing ours back") + log_count(log2, "writing ours back") >= 1);
+    int p3 = start_server(f, "s3", &s3, "--redis", redis, "--snapshot-every", "2");
+    snprintf(u3, sizeof(u3), "ws://127.0.0.1:%d", p3);
+    char log3[192];
+    snprintf(log3, sizeof(log3), "%s/s3.log", f->dir);
+    assert_int_equal(log_count(log3, "loaded the shared state"), 1); /* from the snapshot */
+    rec *e = join_by_code(f, u3, "erin", a->code, 3);
+    tl_signal_client_send_candidate(e->c, g, tl_signal_client_peer_id(d->c), "cand-e", "0");
+    snprintf(want, sizeof(want), "candidate %s %s cand-e|0", g, tl_signal_client_peer_id(e->c));
+    wait_ok(f, d, want);
+    snprintf(want, sizeof(want), "peer-joined %s %s erin 0", g, tl_signal_client_peer_id(e->c));
+    wait_ok(f, a, want);
+    wait_ok(f, b, want);
+    tl_signal_client_send_offer(a->c, g, tl_signal_client_peer_id(e->c), "o-after");
+    snprintf(want, sizeof(want), "offer %s %s o-after", g, pa);
+    wait_ok(f, e, want);
+
+    rec_free(a);
+    rec_free(b);
+    rec_free(c);
+    rec_free(d);
+    rec_free(e);
+    run_for(f->loop, 20);
+    proc_kill(s3, SIGTERM);
+    proc_kill(s2, SIGTERM);
+    proc_kill(s1, SIGTERM);
+    proc_kill(rpid, SIGTERM);
+}
+
 static void test_wss(void **state)
 {
     fx *f = *state;
@@ -241,6 +366,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_redis_two_servers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redis_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_and_usage, setup, teardown),
     };

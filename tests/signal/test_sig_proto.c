@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "signal/groups.h"
+#include "signal/snapshot.h"
 #include "signal/proto.h"
 
 #define MAXMSG 65536
@@ -223,11 +224,98 @@ static void test_state(void **state)
     tl_sig_state_clear(&st);
 }
 
+/* The scale-out snapshot: a round trip keeps peers (name, token hash, server,
+ * online or offline since when), groups (verifier, max, members in order) and
+ * live invitations; malformed snapshots are refused whole. */
+#define TH64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static void test_snapshot(void **state)
+{
+    (void)state;
+    tl_sig_state st;
+    tl_sig_state_init(&st);
+    uint8_t v[32];
+    for (int i = 0; i < 32; i++)
+        v[i] = (uint8_t)(7 * i + 1);
+    tl_sig_peer *a = tl_sig_peer_upsert(&st, "000000000000000a");
+    tl_sig_peer *b = tl_sig_peer_upsert(&st, "000000000000000b");
+    tl_sig_peer_set_name(&st, a, "alice");
+    memset(a->token_hash, 0xab, 32);
+    memcpy(a->srv, "0000000000000001", 17);
+    memcpy(b->srv, "0000000000000002", 17);
+    a->online = 1;
+    b->online = 0;
+    b->offline_since = 4000;
+    tl_sig_group *g = tl_sig_group_create(&st, 123456, v, 5);
+    assert_int_equal(tl_sig_group_add(g, b), TL_SIGE_OK);
+    assert_int_equal(tl_sig_group_add(g, a), TL_SIGE_OK);
+    assert_non_null(
+        tl_sig_invite_add(&st, "0123456789abcdef0123456789abcdef", 123456, b->id, 9000));
+    assert_non_null(
+        tl_sig_invite_add(&st, "ffffffffffffffffffffffffffffffff", 123456, b->id, 4000));
+    char *snap = tl_sig_snapshot_dump(&st, 5000); /* the second invite has expired */
+    assert_non_null(snap);
+
+    /* Loaded by a server whose clock reads 100000. */
+    tl_sig_state cp = {0};
+    const char *why = NULL;
+    assert_int_equal(tl_sig_snapshot_load(&cp, snap, strlen(snap), 100000, &why), 0);
+    tl_sig_peer *a2 = tl_sig_peer_find(&cp, a->id), *b2 = tl_sig_peer_find(&cp, b->id);
+    assert_non_null(a2);
+    assert_non_null(b2);
+    assert_ptr_equal(tl_sig_peer_by_name(&cp, "alice"), a2);
+    assert_memory_equal(a2->token_hash, a->token_hash, 32);
+    assert_string_equal(a2->srv, "0000000000000001");
+    assert_true(a2->online);
+    assert_false(b2->online);
+    assert_int_equal(b2->offline_since, 100000 - 1000); /* offline for 1 s */
+    tl_sig_group *g2 = tl_sig_group_find(&cp, 123456);
+    assert_non_null(g2);
+    assert_int_equal(g2->max, 5);
+    assert_memory_equal(g2->verifier, v, 32);
+    assert_int_equal(g2->n_members, 2);
+    assert_ptr_equal(g2->members[0], b2);
+    assert_ptr_equal(g2->members[1], a2);
+    assert_int_equal(a2->n_groups, 1);
+    tl_sig_invite *inv = tl_sig_invite_find(&cp, "0123456789abcdef0123456789abcdef", 100000);
+    assert_non_null(inv);
+    assert_int_equal(inv->expires_ms, 100000 + 4000);
+    assert_null(tl_sig_invite_find(&cp, "ffffffffffffffffffffffffffffffff", 100000));
+    assert_int_equal(g_hash_table_size(cp.peers), 2);
+
+    /* Refused whole: a member that is no peer, a duplicate peer, a bad
+     * verifier, a fractional number, not JSON. The state is left empty. */
+    static const char *const bad[] = {
+        "{\"peers\":[],\"groups\":[{\"g\":1,\"v\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
+        "\"m\":2,\"mem\":[\"000000000000000a\"]}],\"invites\":[]}",
+        "{\"peers\":[{\"p\":\"000000000000000a\",\"n\":\"\",\"th\":\"" TH64
+        "\",\"s\":\"0000000000000001\","
+        "\"on\":true},{\"p\":\"000000000000000a\",\"n\":\"\",\"th\":\"" TH64 "\",\"s\":"
+        "\"0000000000000001\",\"on\":true}],\"groups\":[],\"invites\":[]}",
+        "{\"peers\":[],\"groups\":[{\"g\":1,\"v\":\"short\",\"m\":2,\"mem\":[]}],\"invites\":[]}",
+        "{\"peers\":[],\"groups\":[],\"invites\":[{\"i\":\"0123456789abcdef0123456789abcdef\","
+        "\"g\":1.5,\"t\":\"000000000000000a\",\"ttl_ms\":1}]}",
+        "[1,2]",
+        "{\"peers\":[",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why = NULL;
+        assert_int_equal(tl_sig_snapshot_load(&cp, bad[i], strlen(bad[i]), 0, &why), -1);
+        assert_non_null(why);
+        assert_int_equal(g_hash_table_size(cp.peers), 0);
+        assert_int_equal(g_hash_table_size(cp.groups), 0);
+    }
+    cJSON_free(snap);
+    tl_sig_state_clear(&cp);
+    tl_sig_state_clear(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),  cmocka_unit_test(test_errors), cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_bucket), cmocka_unit_test(test_state),
+        cmocka_unit_test(test_valid),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_base64), cmocka_unit_test(test_bucket),
+        cmocka_unit_test(test_state),  cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
