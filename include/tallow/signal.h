@@ -58,7 +58,7 @@ typedef struct tl_signal_server_config {
                              "127.0.0.1:7788"; port 0 picks a free port */
     const char *cert_pem; /* with key_pem: serve wss (PEM file paths) */
     const char *key_pem;
-    const char *redis_url;   /* "redis://HOST:PORT": scale-out (see SIGNALING.md §6) */
+    const char *redis_url;   /* "redis://[[USER]:PASS@]HOST:PORT": scale-out (SIGNALING.md §6) */
     uint32_t max_group;      /* members per group, default 64 */
     uint32_t max_msg;        /* bytes per WebSocket message, default 65536 */
     uint32_t rate_per_s;     /* per-connection token bucket refill, default 100/s */

@@ -17,7 +17,7 @@ static void usage(FILE *f)
                "                     [--snapshot-every N]\n"
                "  --listen     address to listen on (default 127.0.0.1:7788; port 0 picks one)\n"
                "  --cert/--key serve wss with this certificate and key (PEM files)\n"
-               "  --redis      redis://HOST:PORT: share groups with other servers\n"
+               "  --redis      redis://[[USER]:PASS@]HOST:PORT: share groups with other servers\n"
                "  --max-group  members per group (default 64)\n");
 }
 

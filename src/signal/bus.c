@@ -33,6 +33,7 @@
 #include <hiredis/adapters/glib.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
 
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
@@ -101,6 +102,7 @@ struct tl_sig_bus {
     tl_signal_server *srv;
     char host[256];
     int port;
+    char user[128], pass[256]; /* AUTH, when the URL has them */
     redisAsyncContext *pub, *sub;
     GSource *pub_src, *sub_src;
     GSource *retry;
@@ -120,11 +122,25 @@ struct tl_sig_bus {
 static void link_lost(tl_sig_bus *b);
 static void start_sync(tl_sig_bus *b);
 
-static int parse_url(const char *url, char *host, size_t cap, int *port)
+/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/...]". */
+static int parse_url(const char *url, char *host, size_t cap, int *port, char *user, char *pass,
+                     size_t credcap)
 {
     const char *p = url;
     if (!strncmp(p, "redis://", 8))
         p += 8;
+    user[0] = pass[0] = '\0';
+    const char *at = strrchr(p, '@');
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (!colon || (size_t)(colon - p) >= credcap || (size_t)(at - colon - 1) >= credcap)
+            return TL_ERR_INVALID_ARG;
+        memcpy(user, p, (size_t)(colon - p));
+        user[colon - p] = '\0';
+        memcpy(pass, colon + 1, (size_t)(at - colon - 1));
+        pass[at - colon - 1] = '\0';
+        p = at + 1;
+    }
     const char *colon = strrchr(p, ':');
     size_t hl = colon ? (size_t)(colon - p) : strcspn(p, "/");
     if (hl == 0 || hl >= cap)
@@ -492,6 +508,11 @@ static redisAsyncContext *async_connect(tl_sig_bus *b, GSource **src)
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     *src = redis_source_new(ac);
     g_source_attach(*src, tl_loop_gcontext(b->srv->loop));
+    /* Pipelined: AUTH goes before anything else on this link. */
+    if (b->pass[0] && b->user[0])
+        redisAsyncCommand(ac, NULL, NULL, "AUTH %s %s", b->user, b->pass);
+    else if (b->pass[0])
+        redisAsyncCommand(ac, NULL, NULL, "AUTH %s", b->pass);
     return ac;
 }
 
@@ -550,7 +571,8 @@ int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
     tl_sig_bus *b = calloc(1, sizeof(*b));
     if (!b)
         return TL_ERR_NOMEM;
-    if (parse_url(url, b->host, sizeof(b->host), &b->port) != TL_OK) {
+    if (parse_url(url, b->host, sizeof(b->host), &b->port, b->user, b->pass, sizeof(b->user)) !=
+        TL_OK) {
         free(b);
         return TL_ERR_INVALID_ARG;
     }
@@ -563,7 +585,16 @@ int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
     struct timeval tv = {2, 0};
     redisContext *rc = redisConnectWithTimeout(b->host, b->port, tv);
     redisReply *rep = NULL;
-    if (rc && !rc->err)
+    int authed = 1;
+    if (rc && !rc->err && b->pass[0]) {
+        rep = b->user[0] ? redisCommand(rc, "AUTH %s %s", b->user, b->pass)
+                         : redisCommand(rc, "AUTH %s", b->pass);
+        authed = rep && rep->type == REDIS_REPLY_STATUS;
+        if (rep)
+            freeReplyObject(rep);
+        rep = NULL;
+    }
+    if (rc && !rc->err && authed)
         rep = redisCommand(rc, "EVAL %s 3 %s %s %s", LUA_READ, K_SNAP, K_LOG, K_SEQ);
     int ok = rep && apply_sync(b, rep) == 0;
     if (rep)
@@ -591,6 +622,7 @@ void tl_sig_bus_free(tl_sig_bus *b)
     }
     held_clear(b);
     g_hash_table_destroy(b->last_seen);
+    OPENSSL_cleanse(b->pass, sizeof(b->pass));
     free(b);
 }
 

@@ -333,6 +333,40 @@ static void test_wss(void **state)
     proc_kill(pid, SIGTERM);
 }
 
+/* A Redis that requires a password: refused without it (the server exits
+ * with an error instead of serving without shared state), served with it. */
+static void test_redis_auth(void **state)
+{
+    fx *f = *state;
+    pid_t rpid, s1;
+    int rport = redis_start(&rpid);
+    assert_true(rport > 0);
+    redis_cli(rport, "CONFIG SET requirepass tl-test-pass");
+    char url[96];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", rport);
+    char *argv[] = {TALLOW, "signal", "--listen", "127.0.0.1:0", "--redis", url, NULL};
+    pid_t p = proc_start(argv, "/dev/null");
+    int st = 0;
+    assert_int_equal(waitpid(p, &st, 0), p);
+    proc_forget(p);
+    assert_true(WIFEXITED(st));
+    assert_int_not_equal(WEXITSTATUS(st), 0);
+
+    snprintf(url, sizeof(url), "redis://:tl-test-pass@127.0.0.1:%d", rport);
+    int port = start_server(f, "auth", &s1, "--redis", url, NULL, NULL);
+    char u[64];
+    snprintf(u, sizeof(u), "ws://127.0.0.1:%d", port);
+    const char *urls[] = {u, NULL};
+    rec *a = rec_new(f->loop, urls, "alice");
+    wait_ok(f, a, "registered ");
+    assert_int_equal(tl_signal_client_create_group(a->c, NULL), TL_OK);
+    wait_ok(f, a, "created "); /* the event went through Redis and back */
+    rec_free(a);
+    run_for(f->loop, 20);
+    proc_kill(s1, SIGTERM);
+    proc_kill(rpid, SIGTERM);
+}
+
 static void test_sigterm_and_usage(void **state)
 {
     fx *f = *state;
@@ -367,6 +401,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_redis_two_servers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redis_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_and_usage, setup, teardown),
     };
