@@ -11,7 +11,10 @@
  * Keys come from HKDF-SHA256 over both shared secrets and the join-code
  * secret, salted with the transcript hash (SHA-256 over a protocol label, the
  * group id, both DTLS fingerprints ordered by role, and every byte exchanged);
- * docs/CRYPTO.md gives the layout byte by byte. The initiator is done when
+ * docs/CRYPTO.md gives the layout byte by byte. With a join code the X25519
+ * part is a PAKE (CPace-style): both shares are taken on a generator hashed
+ * to curve25519 from the code and the context (RFC 9380), so the code can
+ * only be guessed online, one guess per handshake. The initiator is done when
  * REPLY verifies (it then sends FINISH); the responder when FINISH verifies.
  * No file data may flow before tl_hs_is_done() is true on the receiving side.
  *
@@ -51,9 +54,18 @@ typedef struct tl_hs_config {
     uint8_t local_fp[32];       /* our DTLS certificate SHA-256 fingerprint */
     uint8_t remote_fp[32];      /* the peer's, as verified by DTLS */
     const uint8_t *code_secret; /* join-code secret; NULL when joined by invite.
-                                   1..256 bytes; it must carry >= 128 bits of
-                                   entropy (docs/CRYPTO.md §3: an active
-                                   initiator can test guesses offline). */
+                                   1..256 bytes, the same on both sides. It is
+                                   the password of a PAKE (docs/CRYPTO.md §3):
+                                   an active attacker can test one guess per
+                                   handshake, never offline, so it needs as
+                                   many bits as the online guessing limit calls
+                                   for (tallow: 30 bits the signaling server
+                                   does not know, and every guess is a failed
+                                   handshake the sender sees; SIGNALING.md
+                                   §3), not 128. It must not be
+                                   predictable; against an attacker able to
+                                   compute X25519 discrete logs only >= 128
+                                   bits of entropy would resist offline search. */
     size_t code_secret_len;
     /* Tests and fuzzing only: a deterministic generator. NULL: getrandom().
      * Returns 0 on success. */

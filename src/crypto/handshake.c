@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/h2c25519.h"
 #include "crypto/handshake_internal.h"
 #include "tallow/crypto.h"
 #include "tallow/handshake.h"
@@ -23,6 +24,8 @@ struct tl_hs {
     void *rng_ctx;
     tl_sha256_ctx *th; /* running transcript hash */
     uint8_t psk[32];   /* H(join-code secret) or zeros */
+    int has_code;
+    uint8_t gen[32]; /* join code: the PAKE generator G (secret), until used */
     /* Initiator, between HELLO and REPLY. */
     uint8_t dk[TL_MLKEM768_DK_LEN];
     tl_x25519_key *x_key; /* X25519 private key (inside OpenSSL) */
@@ -52,6 +55,7 @@ static int hs_random(tl_hs *hs, uint8_t *buf, size_t len)
 static void hs_wipe_secrets(tl_hs *hs)
 {
     tl_wipe(hs->psk, sizeof(hs->psk));
+    tl_wipe(hs->gen, sizeof(hs->gen));
     tl_wipe(hs->dk, sizeof(hs->dk));
     tl_x25519_key_free(hs->x_key);
     hs->x_key = NULL;
@@ -156,27 +160,68 @@ static int sas_commitment(uint8_t out[32], const uint8_t nonce[TL_HS_NONCE_LEN])
     return rc;
 }
 
+/* ---- context and PAKE generator --------------------------------------- */
+
+size_t tl_hs_context(uint8_t out[TL_HS_CTX_MAX], const uint8_t *group_id, size_t group_id_len,
+                     const uint8_t fp_i[32], const uint8_t fp_r[32], int has_code)
+{
+    uint8_t *p = out;
+    memcpy(p, k_label, sizeof(k_label)); /* includes the NUL */
+    p += sizeof(k_label);
+    *p++ = (uint8_t)group_id_len;
+    memcpy(p, group_id, group_id_len);
+    p += group_id_len;
+    memcpy(p, fp_i, 32);
+    p += 32;
+    memcpy(p, fp_r, 32);
+    p += 32;
+    *p++ = has_code ? 1 : 0;
+    return (size_t)(p - out);
+}
+
+int tl_hs_generator(uint8_t g[32], const uint8_t *code, size_t code_len, const uint8_t *ctx,
+                    size_t ctx_len)
+{
+    static const char dst[] = TL_HS_PAKE_DST;
+    uint8_t msg[2 + TL_HS_MAX_CODE_SECRET + TL_HS_CTX_MAX];
+    if (code_len < 1 || code_len > TL_HS_MAX_CODE_SECRET || ctx_len > TL_HS_CTX_MAX)
+        return TL_ERR_INVALID_ARG;
+    msg[0] = (uint8_t)(code_len >> 8);
+    msg[1] = (uint8_t)code_len;
+    memcpy(msg + 2, code, code_len);
+    memcpy(msg + 2 + code_len, ctx, ctx_len);
+    int rc =
+        tl_h2c25519_encode(g, msg, 2 + code_len + ctx_len, (const uint8_t *)dst, sizeof(dst) - 1);
+    tl_wipe(msg, sizeof(msg));
+    return rc;
+}
+
+/* Our X25519 share: X25519(x, G) with a join code (the PAKE), else the
+ * ordinary public key X25519(x, 9). G is wiped: each side uses it once. */
+static int hs_public_share(tl_hs *hs, const tl_x25519_key *key, uint8_t out[TL_X25519_LEN])
+{
+    if (!hs->has_code)
+        return tl_x25519_key_public(key, out);
+    int rc = tl_x25519_key_shared(key, hs->gen, out);
+    tl_wipe(hs->gen, sizeof(hs->gen));
+    return rc;
+}
+
 /* ---- lifecycle -------------------------------------------------------- */
 
 /* The transcript starts with the context: label, group id, fingerprints in
- * role order, and whether a join code is in use. */
+ * role order, and whether a join code is in use. With a code, the same
+ * context is the PAKE's session id. */
 static int hs_context(tl_hs *hs, const tl_hs_config *cfg)
 {
     const uint8_t *fp_i = cfg->role == TL_HS_INITIATOR ? cfg->local_fp : cfg->remote_fp;
     const uint8_t *fp_r = cfg->role == TL_HS_INITIATOR ? cfg->remote_fp : cfg->local_fp;
-    uint8_t gl = (uint8_t)cfg->group_id_len;
-    uint8_t has_code = cfg->code_secret != NULL;
-    int rc = tl_sha256_update(hs->th, k_label, sizeof(k_label)); /* includes the NUL */
-    if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, &gl, 1);
-    if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, cfg->group_id, cfg->group_id_len);
-    if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, fp_i, 32);
-    if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, fp_r, 32);
-    if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, &has_code, 1);
+    uint8_t ctx[TL_HS_CTX_MAX];
+    size_t n =
+        tl_hs_context(ctx, cfg->group_id, cfg->group_id_len, fp_i, fp_r, cfg->code_secret != NULL);
+    int rc = tl_sha256_update(hs->th, ctx, n);
+    if (rc == TL_OK && cfg->code_secret != NULL)
+        rc = tl_hs_generator(hs->gen, cfg->code_secret, cfg->code_secret_len, ctx, n);
     return rc;
 }
 
@@ -195,6 +240,7 @@ int tl_hs_new(tl_hs **out, const tl_hs_config *cfg)
     hs->state = ST_NEW;
     hs->rng = cfg->rng;
     hs->rng_ctx = cfg->rng_ctx;
+    hs->has_code = cfg->code_secret != NULL;
     int rc = tl_sha256_new(&hs->th);
     if (rc == TL_OK)
         rc = hs_context(hs, cfg);
@@ -271,7 +317,7 @@ static int hs_write_hello(tl_hs *hs, uint8_t *out)
     tl_wipe(seeds, sizeof(seeds));
     p += TL_MLKEM768_EK_LEN;
     if (rc == TL_OK)
-        rc = tl_x25519_key_public(hs->x_key, p);
+        rc = hs_public_share(hs, hs->x_key, p);
     return rc;
 }
 
@@ -375,7 +421,7 @@ static int hs_on_hello(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
         rc = tl_x25519_key_new(&x_key, x_priv);
     tl_wipe(x_priv, sizeof(x_priv));
     if (rc == TL_OK)
-        rc = tl_x25519_key_public(x_key, x_pub);
+        rc = hs_public_share(hs, x_key, x_pub);
     if (rc == TL_OK)
         rc = tl_x25519_key_shared(x_key, x_peer, ss_x);
     tl_x25519_key_free(x_key);

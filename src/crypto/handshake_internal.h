@@ -17,6 +17,10 @@
 #define TL_HS_NONCE_LEN 32
 #define TL_HS_MAC_LEN 32
 #define TL_HS_MAX_CODE_SECRET 256
+/* The PAKE generator's domain-separation tag (RFC 9380 §3.1). */
+#define TL_HS_PAKE_DST "tallow-v1 CPace curve25519_XMD:SHA-512_ELL2_NU_"
+/* label+NUL | u8 len | group id (<= 64) | fp_I | fp_R | u8 has_code */
+#define TL_HS_CTX_MAX (sizeof(TL_HS_LABEL) + 1 + 64 + 32 + 32 + 1)
 
 /* type | version | commit(32) | ek | x25519 pub */
 #define TL_HS_HELLO_LEN (2 + 32 + TL_MLKEM768_EK_LEN + 32)
@@ -28,6 +32,17 @@
 /* The message type (TL_HS_MSG_*) of a well-formed message, or TL_ERR_PARSE /
  * TL_ERR_UNSUPPORTED. Checks type, version and exact length only. */
 int tl_hs_parse_header(const uint8_t *in, size_t in_len);
+
+/* The context that starts the transcript (docs/CRYPTO.md §3); returns its
+ * length. group_id_len must be 1..64. */
+size_t tl_hs_context(uint8_t out[TL_HS_CTX_MAX], const uint8_t *group_id, size_t group_id_len,
+                     const uint8_t fp_i[32], const uint8_t fp_r[32], int has_code);
+/* The join-code PAKE generator G (u-coordinate): encode_to_curve of
+ * curve25519_XMD:SHA-512_ELL2_NU_ with DST TL_HS_PAKE_DST over
+ * msg = u16 len(code) || code || ctx. Returns TL_OK, TL_ERR_INVALID_ARG or
+ * TL_ERR_CRYPTO. */
+int tl_hs_generator(uint8_t g[32], const uint8_t *code, size_t code_len, const uint8_t *ctx,
+                    size_t ctx_len);
 
 /* prk = HKDF-Extract(salt = th1, ikm = ss_mlkem || ss_x25519 || psk). */
 int tl_hs_derive_prk(uint8_t prk[32], const uint8_t th1[32], const uint8_t ss_mlkem[32],

@@ -11,8 +11,11 @@
  * OpenSSL (SHA-256 compression has no secret-dependent branches), the
  * handshake's key schedule (PRK, confirmation keys, traffic keys), the chunk
  * key derivation and ratchet, nonce/AAD building, AES-256-GCM sealing and
- * opening with a secret key, key copies and wipes, and X25519 with a secret
- * private key. Two branches inside OpenSSL on public verdicts are
+ * opening with a secret key, key copies and wipes, X25519 with a secret
+ * private key, and the join-code PAKE: the RFC 9380 hash to curve25519 of the
+ * code secret (expand_message_xmd, field reduction, Elligator 2, cofactor
+ * clearing, all our own field arithmetic) and the share X25519(x, G) with a
+ * secret scalar and a secret generator. Two branches inside OpenSSL on public verdicts are
  * suppressed by tests/crypto/ctgrind.supp (the GCM tag check and X25519's
  * all-zero check; see there). Without valgrind the program runs the same
  * code and exits 0. */
@@ -22,6 +25,7 @@
 #include <valgrind/memcheck.h>
 
 #include "crypto/chunk_internal.h"
+#include "crypto/h2c25519.h"
 #include "crypto/handshake_internal.h"
 #include "tallow/chunk.h"
 #include "tallow/crypto.h"
@@ -173,6 +177,41 @@ static void check_x25519(void)
     check(rc == TL_OK, "X25519 with a secret private key");
 }
 
+/* The join-code PAKE: G from a secret code, then a share on G. The context
+ * (group id, fingerprints) is public; the code, the field elements, G and
+ * the private key are secret. Only the share is public (it is sent). */
+static void check_pake(void)
+{
+    uint8_t code[32], fp_i[32], fp_r[32], ctx[TL_HS_CTX_MAX], g[32], u[32], x[32], y[32], q8[32];
+    static const uint8_t gid[] = "ctgrind-group";
+    memset(code, 0x3c, sizeof(code));
+    memset(fp_i, 1, sizeof(fp_i));
+    memset(fp_r, 2, sizeof(fp_r));
+    size_t n = tl_hs_context(ctx, gid, sizeof(gid) - 1, fp_i, fp_r, 1);
+    SECRET(code, sizeof(code));
+    int rc = tl_hs_generator(g, code, sizeof(code), ctx, n);
+    /* The pieces on their own, from a secret message and secret points. */
+    rc |= tl_h2c25519_hash_to_field(u, code, sizeof(code), (const uint8_t *)"D", 1);
+    tl_h2c25519_map(x, y, u);
+    tl_h2c25519_clear_cofactor(q8, x);
+    memset(u, 0, sizeof(u)); /* u = 0: the exceptional case of the map */
+    SECRET(u, sizeof(u));
+    tl_h2c25519_map(x, y, u);
+    /* The share X25519(x, G): secret scalar, secret base point. */
+    uint8_t priv[32], share[32];
+    memset(priv, 0x6d, sizeof(priv));
+    SECRET(priv, sizeof(priv));
+    tl_x25519_key *k = NULL;
+    rc |= tl_x25519_key_new(&k, priv);
+    int rc2 = tl_x25519_key_shared(k, g, share);
+    PUBLIC(&rc2, sizeof(rc2)); /* the all-zero verdict */
+    PUBLIC(share, sizeof(share));
+    tl_x25519_key_free(k);
+    rc |= rc2;
+    check(rc == TL_OK, "join-code PAKE generator and share");
+    tl_wipe(g, sizeof(g));
+}
+
 /* Negative control: a plain memcmp on a secret must be flagged, or the
  * harness proves nothing (registered as a test that must fail). */
 static int leaky_compare(void)
@@ -195,6 +234,7 @@ int main(int argc, char **argv)
     check_chunk();
     check_aead();
     check_x25519();
+    check_pake();
     if (failures == 0)
         printf("ctgrind_keys: all checks ran (%s valgrind)\n",
                RUNNING_ON_VALGRIND ? "under" : "not under");

@@ -268,6 +268,17 @@ static void tweak_code_missing(struct run *x)
     x->r.cfg.code_secret_len = 0;
 }
 
+static void tweak_code_missing_initiator(struct run *x)
+{
+    x->i.cfg.code_secret = NULL;
+    x->i.cfg.code_secret_len = 0;
+}
+
+static void tweak_code_length(struct run *x)
+{
+    x->i.cfg.code_secret_len--; /* a prefix of the right code */
+}
+
 static void tweak_group(struct run *x)
 {
     static const uint8_t g2[] = "group-7f3b";
@@ -294,6 +305,134 @@ static void test_wrong_code(void **state)
     (void)state;
     mismatch_test(tweak_code);
     mismatch_test(tweak_code_missing);
+    mismatch_test(tweak_code_missing_initiator);
+    mismatch_test(tweak_code_length);
+}
+
+/* ---- the PAKE: no offline test of a code guess ------------------------ */
+
+/* Records every random byte the initiator draws, so the test knows what an
+ * attacker playing initiator knows: its ML-KEM seeds, n_I and x_I. */
+struct tape {
+    uint8_t bytes[256];
+    size_t len;
+};
+
+static int tape_rng(void *ctx, uint8_t *buf, size_t len)
+{
+    struct tape *t = ctx;
+    if (t->len + len > sizeof(t->bytes) || tl_random(buf, len) != TL_OK)
+        return -1;
+    memcpy(t->bytes + t->len, buf, len);
+    t->len += len;
+    return 0;
+}
+
+/* The offline test an initiator can run on REPLY for a code guess: with
+ * everything it drew (d, z, x_I) and saw, recompute conf_R as the responder
+ * would if the code were `guess`. ss_M is Decaps(c) with its own dk; the
+ * X25519 secret it can compute is X25519(x_I, X_R). Returns 1 when the
+ * recomputed conf_R equals the one in REPLY (the guess is confirmed). */
+static int offline_guess_matches(const struct run *x, const struct tape *t, const uint8_t *guess,
+                                 size_t guess_len)
+{
+    const uint8_t *d = t->bytes, *z = t->bytes + 32, *x_i = t->bytes + 96;
+    const uint8_t *ct = x->reply + REPLY_CT, *x_r = x->reply + REPLY_X;
+    const uint8_t *conf = x->reply + TL_HS_REPLY_LEN - TL_HS_MAC_LEN;
+    static uint8_t ek[TL_MLKEM768_EK_LEN], dk[TL_MLKEM768_DK_LEN];
+    uint8_t ss_m[32], ss_x[32], psk[32], ctx[TL_HS_CTX_MAX], th1[32], prk[32], mk_r[32], mk_i[32],
+        mac[32];
+    static const uint8_t salt[] = "tallow-v1 join code";
+    assert_int_equal(tl_mlkem768_keygen_internal(ek, dk, d, z), TL_OK);
+    assert_memory_equal(ek, x->hello + HELLO_EK, TL_MLKEM768_EK_LEN); /* the tape is right */
+    assert_int_equal(tl_mlkem768_decaps_internal(ss_m, ct, dk), TL_OK);
+    assert_int_equal(tl_x25519_shared(ss_x, x_i, x_r), TL_OK);
+    assert_int_equal(tl_hkdf_extract(psk, salt, sizeof(salt) - 1, guess, guess_len), TL_OK);
+    size_t n = tl_hs_context(ctx, x->i.cfg.group_id, x->i.cfg.group_id_len, x->i.cfg.local_fp,
+                             x->i.cfg.remote_fp, 1);
+    tl_sha256_ctx *h = NULL;
+    assert_int_equal(tl_sha256_new(&h), TL_OK);
+    assert_int_equal(tl_sha256_update(h, ctx, n), TL_OK);
+    assert_int_equal(tl_sha256_update(h, x->hello, x->hello_len), TL_OK);
+    assert_int_equal(tl_sha256_update(h, x->reply, TL_HS_REPLY_LEN - TL_HS_MAC_LEN), TL_OK);
+    assert_int_equal(tl_sha256_final(h, th1), TL_OK);
+    tl_sha256_free(h);
+    assert_int_equal(tl_hs_derive_prk(prk, th1, ss_m, ss_x, psk), TL_OK);
+    assert_int_equal(tl_hs_confirm_keys(mk_r, mk_i, prk), TL_OK);
+    assert_int_equal(tl_hmac_sha256(mac, mk_r, 32, th1, 32), TL_OK);
+    return memcmp(mac, conf, 32) == 0;
+}
+
+/* One handshake with the initiator using `code_i`, the responder the right
+ * code k_code; the initiator's draws land in *t. Returns tl_hs_recv's
+ * verdict on REPLY. */
+static int guess_run(struct run *x, struct tape *t, const uint8_t *code_i, size_t code_i_len)
+{
+    run_config(x, 1);
+    x->i.cfg.code_secret = code_i;
+    x->i.cfg.code_secret_len = code_i_len;
+    memset(t, 0, sizeof(*t));
+    x->i.cfg.rng = tape_rng;
+    x->i.cfg.rng_ctx = t;
+    run_new(x);
+    do_hello(x);
+    assert_int_equal(do_reply(x), TL_OK);
+    assert_int_equal(t->len, 128); /* d, z, n_I, x_I */
+    return do_finish(x);
+}
+
+static void test_no_offline_guess(void **state)
+{
+    (void)state;
+    static const uint8_t guess_a[] = "correct horse battery stapl3 128b"; /* wrong */
+    static const uint8_t guess_c[] = "correct horse battery staple 128c"; /* wrong */
+    const size_t len = sizeof(k_code) - 1;
+    struct run x;
+    struct tape t;
+
+    /* Control: an initiator whose generator equals the responder's (it knew
+     * the code) can verify guesses offline against REPLY: the right one
+     * matches, a wrong one does not. This is the old design's weakness for
+     * every initiator, because its generator was always the base point 9
+     * whatever the code; it shows the check below computes conf_R right. */
+    assert_int_equal(guess_run(&x, &t, k_code, len), TL_OK);
+    assert_true(offline_guess_matches(&x, &t, k_code, len));
+    assert_false(offline_guess_matches(&x, &t, guess_a, len));
+    run_free(&x);
+
+    /* The attack: an initiator that knows everything but the code runs one
+     * handshake with guess A. It fails online, as it must, and then no guess
+     * can be confirmed offline from the REPLY it received, not even the right
+     * code: the responder's share lives on the generator of the right code,
+     * whose discrete log relative to A's generator the attacker does not
+     * know. */
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(guess_run(&x, &t, guess_a, len), TL_ERR_AUTH);
+        assert_false(offline_guess_matches(&x, &t, k_code, len));
+        assert_false(offline_guess_matches(&x, &t, guess_a, len));
+        assert_false(offline_guess_matches(&x, &t, guess_c, len));
+        run_free(&x);
+    }
+
+    /* The shares are on the code's generator, not on 9: X_I != X25519(x_I, 9),
+     * and the generator depends on the code and on every context byte. */
+    uint8_t pub9[32], g1[32], g2[32], g3[32], ctx[TL_HS_CTX_MAX];
+    assert_int_equal(guess_run(&x, &t, k_code, len), TL_OK);
+    assert_int_equal(tl_x25519_public(pub9, t.bytes + 96), TL_OK);
+    assert_memory_not_equal(pub9, x.hello + HELLO_X, 32);
+    size_t n = tl_hs_context(ctx, x.i.cfg.group_id, x.i.cfg.group_id_len, x.i.cfg.local_fp,
+                             x.i.cfg.remote_fp, 1);
+    assert_int_equal(tl_hs_generator(g1, k_code, len, ctx, n), TL_OK);
+    uint8_t share[32];
+    assert_int_equal(tl_x25519_shared(share, t.bytes + 96, g1), TL_OK);
+    assert_memory_equal(share, x.hello + HELLO_X, 32); /* X_I = X25519(x_I, G) */
+    assert_int_equal(tl_hs_generator(g2, guess_a, len, ctx, n), TL_OK);
+    assert_memory_not_equal(g1, g2, 32);
+    ctx[n - 2] ^= 1; /* last byte of fp_R */
+    assert_int_equal(tl_hs_generator(g3, k_code, len, ctx, n), TL_OK);
+    assert_memory_not_equal(g1, g3, 32);
+    assert_int_equal(tl_hs_generator(g3, k_code, 0, ctx, n), TL_ERR_INVALID_ARG);
+    run_free(&x);
 }
 
 static void test_wrong_group(void **state)
@@ -605,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_swapped_commitment),
         cmocka_unit_test(test_swapped_fingerprint),
         cmocka_unit_test(test_wrong_code),
+        cmocka_unit_test(test_no_offline_guess),
         cmocka_unit_test(test_wrong_group),
         cmocka_unit_test(test_replay_same_session),
         cmocka_unit_test(test_replay_other_session),

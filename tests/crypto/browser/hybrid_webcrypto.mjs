@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // An independent implementation of tallow's hybrid handshake and chunk
 // framing (docs/CRYPTO.md §2-§5) using only what a browser has: WebCrypto
-// (SHA-256, HMAC, X25519, AES-GCM) and @noble/post-quantum for ML-KEM-768.
+// (SHA-256, SHA-512, HMAC, X25519, AES-GCM) and @noble/post-quantum for
+// ML-KEM-768, plus BigInt for the join-code PAKE's hash to curve25519.
 //   node hybrid_webcrypto.mjs PATH/TO/hs_transcript [COUNT=20]
 // For each transcript the C library printed, it recomputes HELLO, REPLY and
 // FINISH from the random bytes each side drew and requires them byte for
@@ -55,6 +56,47 @@ async function x25519(key, peerPub) {
   return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, key, 256));
 }
 
+// ---- join-code PAKE generator (docs/CRYPTO.md §3): RFC 9380 encode_to_curve,
+// suite curve25519_XMD:SHA-512_ELL2_NU_, written from the RFC with BigInt
+// and affine formulas (libtallow uses limbs and projective doubling).
+const P = 2n ** 255n - 19n, A = 486662n;
+const mod = (a) => ((a % P) + P) % P;
+function powmod(b, e) {
+  let r = 1n;
+  b = mod(b);
+  for (; e > 0n; e >>= 1n) {
+    if (e & 1n) r = (r * b) % P;
+    b = (b * b) % P;
+  }
+  return r;
+}
+const inv = (a) => powmod(a, P - 2n);
+const beInt = (b) => b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
+const leBytes = (n) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
+const sha512 = async (b) => new Uint8Array(await subtle.digest('SHA-512', b));
+
+// expand_message_xmd with SHA-512 (RFC 9380 §5.3.1), len <= 64 here.
+async function expandXmd512(msg, dst, len) {
+  const dstPrime = cat(dst, [dst.length]);
+  const b0 = await sha512(cat(new Uint8Array(128), msg, [len >> 8, len & 255, 0], dstPrime));
+  const b1 = await sha512(cat(b0, [1], dstPrime));
+  return b1.slice(0, len);
+}
+
+async function pakeGenerator(code, ctx) {
+  const dst = str('tallow-v1 CPace curve25519_XMD:SHA-512_ELL2_NU_');
+  const msg = cat([code.length >> 8, code.length & 255], code, ctx);
+  const u = beInt(await expandXmd512(msg, dst, 48)) % P;      // hash_to_field, L = 48
+  const g = (x) => mod(x * x * x + A * x * x + x);
+  let x1 = mod(-A * inv(1n + 2n * u * u));                     // Elligator 2, Z = 2
+  if (x1 === 0n) x1 = mod(-A);
+  const square = powmod(g(x1), (P - 1n) / 2n) !== P - 1n;      // Euler's criterion
+  let x = square ? x1 : mod(-x1 - A);
+  for (let i = 0; i < 3; i++)                                  // clear_cofactor: 8Q
+    x = x === 0n ? 0n : mod((x * x - 1n) ** 2n * inv(4n * x * (x * x + A * x + 1n)));
+  return leBytes(x);
+}
+
 async function handshake(v) {
   const gid = fromHex(v.group_id), code = fromHex(v.code);
   const ri = fromHex(v.rng_i), rr = fromHex(v.rng_r);
@@ -64,14 +106,19 @@ async function handshake(v) {
   const kp = ml_kem768.keygen(ri.slice(0, 64));
   const nI = ri.slice(64, 96);
   const xi = await x25519Key(ri.slice(96, 128));
+  // Join code: the X25519 shares are X25519(x, G) instead of X25519(x, 9).
+  const gen = code.length ? await pakeGenerator(code, ctx) : null;
+  const share = async (k) => (gen ? x25519(k.key, gen) : k.pub);
+  const xiShare = await share(xi);
   const commit = await sha256(cat(str('tallow-v1 sas commit'), nI));
-  const hello = cat([1, 1], commit, kp.publicKey, xi.pub);
+  const hello = cat([1, 1], commit, kp.publicKey, xiShare);
   // Responder: m, x_R.
   const { cipherText: ct, sharedSecret: ssM } = ml_kem768.encapsulate(kp.publicKey, rr.slice(0, 32));
   const xr = await x25519Key(rr.slice(32, 64));
-  const ssX = await x25519(xr.key, xi.pub);
+  const xrShare = await share(xr);
+  const ssX = await x25519(xr.key, xiShare);
   const psk = code.length ? await extract(str('tallow-v1 join code'), code) : new Uint8Array(32);
-  const replyPrefix = cat([2, 1], ct, xr.pub);
+  const replyPrefix = cat([2, 1], ct, xrShare);
   const th1 = await sha256(cat(ctx, hello, replyPrefix));
   const prk = await extract(th1, cat(ssM, ssX, psk));
   const mkR = await expand(prk, str('tallow-v1 confirm responder'), 32);
@@ -79,7 +126,7 @@ async function handshake(v) {
   const reply = cat(replyPrefix, await hmac(mkR, th1));
   // Initiator side of the secrets must agree.
   const ssM2 = ml_kem768.decapsulate(ct, kp.secretKey);
-  const ssX2 = await x25519(xi.key, xr.pub);
+  const ssX2 = await x25519(xi.key, xrShare);
   const finPrefix = cat([3, 1], nI);
   const th2 = await sha256(cat(ctx, hello, reply, finPrefix));
   const finish = cat(finPrefix, await hmac(mkI, th2));
