@@ -586,6 +586,8 @@ int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
     redisContext *rc = redisConnectWithTimeout(b->host, b->port, tv);
     redisReply *rep = NULL;
     int authed = 1;
+    if (rc && !rc->err)
+        redisSetTimeout(rc, tv); /* a Redis that hangs fails the start too */
     if (rc && !rc->err && b->pass[0]) {
         rep = b->user[0] ? redisCommand(rc, "AUTH %s %s", b->user, b->pass)
                          : redisCommand(rc, "AUTH %s", b->pass);
