@@ -62,6 +62,9 @@ typedef struct tl_group_sender_config {
     uint32_t chunk_size; /* 0: default */
     uint32_t reconnect_attempts;
     const char *session_file; /* keeps group + secret so a re-run resumes */
+    uint32_t max_failed_keys; /* after this many recipients connected but failed the key
+                                 exchange (wrong code, or someone testing guesses of it
+                                 one handshake at a time), admit nobody new; 0: 16 */
     tl_group_net net;
 } tl_group_sender_config;
 

@@ -64,7 +64,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
                "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
                "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
-               "         [--bind ADDR,...] [--timeout SECONDS] [--session FILE] [--json]\n");
+               "         [--bind ADDR,...] [--timeout SECONDS] [--session FILE]\n"
+               "         [--max-failed-keys N] [--json]\n");
 }
 
 int tl_cmd_send(int argc, char **argv)
@@ -78,6 +79,7 @@ int tl_cmd_send(int argc, char **argv)
         {"peer-limit", required_argument, 0, 'P'},
         {"json", no_argument, 0, 'j'},
         {"session", required_argument, 0, 'S'},
+        {"max-failed-keys", required_argument, 0, 'K'},
         {"relay-only", no_argument, 0, 'n'},
         {"turn", required_argument, 0, 'n'},
         {"turn-user", required_argument, 0, 'n'},
@@ -115,6 +117,11 @@ int tl_cmd_send(int argc, char **argv)
             break;
         case 'S':
             cfg.session_file = optarg;
+            break;
+        case 'K':
+            cfg.max_failed_keys = (uint32_t)strtoul(optarg, NULL, 10);
+            if (!cfg.max_failed_keys)
+                goto usage_error;
             break;
         case 'L':
             if (tl_parse_rate(optarg, &cfg.limit))

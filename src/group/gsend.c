@@ -32,6 +32,8 @@ typedef struct recipient {
     uint32_t relinks;   /* new connections made after one was lost */
     tl_timer *relink_timer;
     tl_link *dead_link; /* replaced link, freed outside its callbacks */
+    int opened;         /* its data channel opened: a key exchange could start */
+    int keyed;          /* the key exchange finished */
     struct recipient *next;
 } recipient;
 
@@ -52,6 +54,7 @@ struct tl_group_sender {
     tl_bucket_group *buckets;
     recipient *recipients;
     uint32_t n_ok, n_failed;
+    uint32_t n_failed_keys; /* recipients that connected but never keyed */
     tl_gjob job;
     long tamper_chunk; /* TALLOW_TEST_TAMPER_CHUNK, -1 when unset */
     recipient *tamper_target;
@@ -117,6 +120,11 @@ static void recipient_result(recipient *r, int ok, const char *error)
         s->n_ok++;
     else
         s->n_failed++;
+    if (!ok && r->opened && !r->keyed && ++s->n_failed_keys == s->cfg.max_failed_keys)
+        tl_loop_log(s->loop, TL_LOG_WARN, "send",
+                    "%u recipients failed the key exchange (a wrong join code, or someone "
+                    "guessing it): admitting nobody new",
+                    s->n_failed_keys);
     if (s->buckets && r->bucket >= 0)
         tl_bucket_set_active(s->buckets, r->bucket, 0);
     if (s->cb.on_peer)
@@ -215,6 +223,7 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
     tl_group_sender *s = r->s;
     switch (ev->type) {
     case TL_XFER_EV_KEYED:
+        r->keyed = 1;
         if (s->cb.on_peer)
             s->cb.on_peer(s->ud, r->peer, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
@@ -322,6 +331,7 @@ static void link_open(tl_link *l, void *ud)
     if (l != r->link)
         return;
     tl_group_sender *s = r->s;
+    r->opened = 1;
     tl_xfer_config xc;
     memset(&xc, 0, sizeof(xc));
     xc.crypto = tl_xfer_crypto_default();
@@ -504,6 +514,14 @@ static void sig_peer_joined(void *ud, const char *group, const char *peer, const
             s->to_joined[i] = 1;
     if (rejoined && find(s, peer))
         return; /* its signaling connection came back; the link survives */
+    if (s->n_failed_keys >= s->cfg.max_failed_keys) {
+        /* Each failed key exchange may have been one online guess of the
+         * join code's key part (docs/CRYPTO.md §3): stop offering more. */
+        tl_loop_log(s->loop, TL_LOG_WARN, peer, "refused: too many failed key exchanges");
+        if (s->cb.on_peer)
+            s->cb.on_peer(s->ud, peer, "refused", "disconnected", NULL);
+        return;
+    }
     recipient *old = find(s, peer);
     if (old)
         recipient_result(old, 0, "rejoined as a new session");
@@ -604,6 +622,8 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     s->cfg = *cfg;
     if (!s->cfg.expect)
         s->cfg.expect = cfg->n_to ? (uint32_t)cfg->n_to : 1;
+    if (!s->cfg.max_failed_keys)
+        s->cfg.max_failed_keys = 16;
     const char *t = getenv("TALLOW_TEST_TAMPER_CHUNK");
     s->tamper_chunk = t ? strtol(t, NULL, 10) : -1;
     s->to = calloc(cfg->n_to + 1, sizeof(char *));
