@@ -51,10 +51,17 @@ void tl_sig_conn_send(tl_sig_conn *c, const char *text, size_t len)
         tl_sig_conn_close(c);
         return;
     }
-    if (!c->out_head && !c->ping_due && len <= TL_SIG_DIRECT_MAX && !lws_send_pipe_choked(c->wsi)) {
-        /* Fast path: the socket takes it now. Saves two epoll_ctl calls and
-         * a loop iteration per relayed message; lws keeps any unsent tail
-         * and finishes it itself on the next WRITEABLE. */
+    if (!c->out_head && !c->ping_due && len <= TL_SIG_DIRECT_MAX && !lws_partial_buffered(c->wsi)) {
+        /* Fast path: write now. Saves two epoll_ctl calls and a loop
+         * iteration per relayed message. No poll() for POLLOUT first (it was
+         * a third syscall per relay): with nothing buffered, lws 4.1's
+         * lws_issue_raw() keeps whatever send() did not take (all of it on
+         * EAGAIN) on its buflist, returns the full length and finishes the
+         * frame itself on the next WRITEABLE. While that buflist is not
+         * empty, messages wait in our queue (bounded by
+         * TL_SIG_OUTQ_MAX_BYTES), because lws_write() would append them to
+         * the buflist unbounded and return only what it sent of the older
+         * data. */
         unsigned char buf[LWS_PRE + TL_SIG_DIRECT_MAX];
         memcpy(buf + LWS_PRE, text, len);
         if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
