@@ -93,7 +93,7 @@ static void flush(cl *c)
     }
     int want = c->out_len > 0;
     if (want != c->want_out) {
-        struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0),
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLET | (want ? EPOLLOUT : 0),
                                  .data.u32 = (uint32_t)c->idx};
         epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
         c->want_out = want;
@@ -135,31 +135,55 @@ static void ws_send_str(cl *c, const char *s)
     ws_send(c, s, strlen(s));
 }
 
+static char *put(char *o, const char *lit)
+{
+    size_t n = strlen(lit);
+    memcpy(o, lit, n);
+    return o + n;
+}
+
+/* v in decimal, at least width digits (zero-padded). */
+static char *put_u(char *o, uint64_t v, int width)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || n < width);
+    while (n)
+        *o++ = tmp[--n];
+    return o;
+}
+
+/* The same message text as printf("%06d", group) / "t=%.9f" would give,
+ * written without printf (the load generator shares the cores with the
+ * server under test, so it should be cheap per message; same cost for both
+ * protocols). */
 static void send_relay(cl *c, int offer)
 {
     cl *p = &cls[c->partner];
-    char msg[512];
-    int n;
-    double t = now_s();
-    if (proto == P_TALLOW)
-        n = snprintf(msg, sizeof(msg),
-                     offer ? "{\"type\":\"offer\",\"group\":\"%06d\",\"to\":\"%s\",\"sdp\":\"v=0 "
-                             "t=%.9f ph=%d o=- 4611731400430051336 2 IN IP4 127.0.0.1\"}"
-                           : "{\"type\":\"candidate\",\"group\":\"%06d\",\"to\":\"%s\","
-                             "\"candidate\":\"candidate:1 1 udp 2122260223 t=%.9f ph=%d typ "
-                             "host\",\"mid\":\"0\"}",
-                     gbase + c->idx / gsize, p->id, t, phase);
-    else
-        n = snprintf(msg, sizeof(msg),
-                     offer
-                         ? "42[\"relay\",{\"type\":\"offer\",\"group\":\"%06d\",\"to\":\"%s\","
-                           "\"sdp\":\"v=0 t=%.9f ph=%d o=- 4611731400430051336 2 IN IP4 "
-                           "127.0.0.1\"}]"
-                         : "42[\"relay\",{\"type\":\"candidate\",\"group\":\"%06d\",\"to\":\"%s\","
-                           "\"candidate\":\"candidate:1 1 udp 2122260223 t=%.9f ph=%d typ "
-                           "host\",\"mid\":\"0\"}]",
-                     gbase + c->idx / gsize, p->id, t, phase);
-    ws_send(c, msg, (size_t)n);
+    char msg[512], *o = msg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (proto == P_SIO)
+        o = put(o, "42[\"relay\",");
+    o = put(o, offer ? "{\"type\":\"offer\",\"group\":\"" : "{\"type\":\"candidate\",\"group\":\"");
+    o = put_u(o, (uint64_t)(gbase + c->idx / gsize), 6);
+    o = put(o, "\",\"to\":\"");
+    o = put(o, p->id);
+    o = put(o,
+            offer ? "\",\"sdp\":\"v=0 t=" : "\",\"candidate\":\"candidate:1 1 udp 2122260223 t=");
+    o = put_u(o, (uint64_t)ts.tv_sec, 1);
+    *o++ = '.';
+    o = put_u(o, (uint64_t)ts.tv_nsec, 9);
+    o = put(o, " ph=");
+    o = put_u(o, (uint64_t)phase, 1);
+    o = put(o, offer ? " o=- 4611731400430051336 2 IN IP4 127.0.0.1\"}"
+                     : " typ host\",\"mid\":\"0\"}");
+    if (proto == P_SIO)
+        *o++ = ']';
+    ws_send(c, msg, (size_t)(o - msg));
 }
 
 static void record(int ph, double l)
@@ -194,7 +218,20 @@ static void on_relay(cl *c, const char *msg)
     const char *ph = strstr(msg, "ph=");
     if (!t || !ph)
         return;
-    double sent = strtod(t + 2, NULL);
+    /* "t=SECONDS.NNNNNNNNN" (see send_relay) */
+    const char *q = t + 2;
+    uint64_t sec = 0, ns = 0;
+    while (*q >= '0' && *q <= '9')
+        sec = sec * 10 + (uint64_t)(*q++ - '0');
+    if (*q == '.') {
+        q++;
+        for (int i = 0; i < 9; i++) {
+            ns *= 10;
+            if (*q >= '0' && *q <= '9')
+                ns += (uint64_t)(*q++ - '0');
+        }
+    }
+    double sent = (double)sec + (double)ns / 1e9;
     int mph = atoi(ph + 3);
     if (mph >= 1 && mph <= 2) {
         relayed[mph]++;
@@ -309,7 +346,7 @@ static void on_readable(cl *c)
             break;
         c->in_len += (size_t)r;
         /* A short read emptied the socket: no second read() just to see
-         * EAGAIN (epoll is level-triggered and reports anything later). */
+         * EAGAIN (data arriving later is a new epoll edge). */
         if ((size_t)r < room)
             break;
     }
@@ -355,7 +392,10 @@ static void start_connect(cl *c)
                      proto == P_TALLOW ? "Sec-WebSocket-Protocol: tallow-signal-1\r\n" : "");
     out_add(c, req, (size_t)n);
     c->state = S_HANDSHAKE;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)c->idx};
+    /* Edge-triggered: epoll does not look at a socket again after reporting
+     * it (level-triggered costs a second poll of every ready socket). A short
+     * read() means the socket is empty; new data is a new edge. */
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)c->idx};
     c->want_out = 1;
     epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
