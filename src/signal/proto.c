@@ -153,7 +153,13 @@ long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 
 void tl_sig_group_str(uint32_t group, char out[8])
 {
-    snprintf(out, 8, "%06u", (unsigned)(group % 1000000u));
+    /* "%06u" of group % 1000000, without printf (once per relay) */
+    group %= 1000000u;
+    for (int i = 5; i >= 0; i--) {
+        out[i] = (char)('0' + group % 10);
+        group /= 10;
+    }
+    out[6] = '\0';
 }
 
 /* ------------------------------------------------------------ field access */

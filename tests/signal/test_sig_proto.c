@@ -346,6 +346,18 @@ static void test_fast_relay(void **state)
     }
 }
 
+static void test_group_str(void **state)
+{
+    (void)state;
+    static const uint32_t v[] = {0, 7, 42, 999999, 1000000, 1234567, UINT32_MAX};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        char got[8], want[16];
+        tl_sig_group_str(v[i], got);
+        snprintf(want, sizeof(want), "%06u", (unsigned)(v[i] % 1000000u));
+        assert_string_equal(got, want);
+    }
+}
+
 /* The relay writer escapes every byte as cJSON prints it. */
 static void test_relay_escaping(void **state)
 {
@@ -376,7 +388,7 @@ int main(void)
         cmocka_unit_test(test_valid),          cmocka_unit_test(test_errors),
         cmocka_unit_test(test_base64),         cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_state),          cmocka_unit_test(test_fast_relay),
-        cmocka_unit_test(test_relay_escaping),
+        cmocka_unit_test(test_relay_escaping), cmocka_unit_test(test_group_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
