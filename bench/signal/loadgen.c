@@ -5,7 +5,7 @@
  * load from the same client code.
  *
  *   loadgen --proto tallow|sio --port P --clients N [--group 10]
- *           [--duration S] [--paced-rate R] [--paced-duration S]
+ *           [--duration S] [--paced-rate R] [--paced-duration S] [--server-pid PID]
  *
  * Phase 1 (throughput): in every group, members are paired (0-1, 2-3, ...);
  * each pair bounces one message back and forth (offer one way, candidate the
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +42,7 @@ typedef struct cl {
     int want_out;
 } cl;
 
-static int proto, port, nclients, gsize = 10, gbase;
+static int proto, port, nclients, gsize = 10, gbase, server_pid;
 static double duration = 5, paced_duration = 5, paced_rate = 1;
 static cl *cls;
 static int ep;
@@ -92,7 +93,7 @@ static void flush(cl *c)
     }
     int want = c->out_len > 0;
     if (want != c->want_out) {
-        struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0),
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLET | (want ? EPOLLOUT : 0),
                                  .data.u32 = (uint32_t)c->idx};
         epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
         c->want_out = want;
@@ -134,31 +135,55 @@ static void ws_send_str(cl *c, const char *s)
     ws_send(c, s, strlen(s));
 }
 
+static char *put(char *o, const char *lit)
+{
+    size_t n = strlen(lit);
+    memcpy(o, lit, n);
+    return o + n;
+}
+
+/* v in decimal, at least width digits (zero-padded). */
+static char *put_u(char *o, uint64_t v, int width)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || n < width);
+    while (n)
+        *o++ = tmp[--n];
+    return o;
+}
+
+/* The same message text as printf("%06d", group) / "t=%.9f" would give,
+ * written without printf (the load generator shares the cores with the
+ * server under test, so it should be cheap per message; same cost for both
+ * protocols). */
 static void send_relay(cl *c, int offer)
 {
     cl *p = &cls[c->partner];
-    char msg[512];
-    int n;
-    double t = now_s();
-    if (proto == P_TALLOW)
-        n = snprintf(msg, sizeof(msg),
-                     offer ? "{\"type\":\"offer\",\"group\":\"%06d\",\"to\":\"%s\",\"sdp\":\"v=0 "
-                             "t=%.9f ph=%d o=- 4611731400430051336 2 IN IP4 127.0.0.1\"}"
-                           : "{\"type\":\"candidate\",\"group\":\"%06d\",\"to\":\"%s\","
-                             "\"candidate\":\"candidate:1 1 udp 2122260223 t=%.9f ph=%d typ "
-                             "host\",\"mid\":\"0\"}",
-                     gbase + c->idx / gsize, p->id, t, phase);
-    else
-        n = snprintf(msg, sizeof(msg),
-                     offer
-                         ? "42[\"relay\",{\"type\":\"offer\",\"group\":\"%06d\",\"to\":\"%s\","
-                           "\"sdp\":\"v=0 t=%.9f ph=%d o=- 4611731400430051336 2 IN IP4 "
-                           "127.0.0.1\"}]"
-                         : "42[\"relay\",{\"type\":\"candidate\",\"group\":\"%06d\",\"to\":\"%s\","
-                           "\"candidate\":\"candidate:1 1 udp 2122260223 t=%.9f ph=%d typ "
-                           "host\",\"mid\":\"0\"}]",
-                     gbase + c->idx / gsize, p->id, t, phase);
-    ws_send(c, msg, (size_t)n);
+    char msg[512], *o = msg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (proto == P_SIO)
+        o = put(o, "42[\"relay\",");
+    o = put(o, offer ? "{\"type\":\"offer\",\"group\":\"" : "{\"type\":\"candidate\",\"group\":\"");
+    o = put_u(o, (uint64_t)(gbase + c->idx / gsize), 6);
+    o = put(o, "\",\"to\":\"");
+    o = put(o, p->id);
+    o = put(o,
+            offer ? "\",\"sdp\":\"v=0 t=" : "\",\"candidate\":\"candidate:1 1 udp 2122260223 t=");
+    o = put_u(o, (uint64_t)ts.tv_sec, 1);
+    *o++ = '.';
+    o = put_u(o, (uint64_t)ts.tv_nsec, 9);
+    o = put(o, " ph=");
+    o = put_u(o, (uint64_t)phase, 1);
+    o = put(o, offer ? " o=- 4611731400430051336 2 IN IP4 127.0.0.1\"}"
+                     : " typ host\",\"mid\":\"0\"}");
+    if (proto == P_SIO)
+        *o++ = ']';
+    ws_send(c, msg, (size_t)(o - msg));
 }
 
 static void record(int ph, double l)
@@ -193,7 +218,20 @@ static void on_relay(cl *c, const char *msg)
     const char *ph = strstr(msg, "ph=");
     if (!t || !ph)
         return;
-    double sent = strtod(t + 2, NULL);
+    /* "t=SECONDS.NNNNNNNNN" (see send_relay) */
+    const char *q = t + 2;
+    uint64_t sec = 0, ns = 0;
+    while (*q >= '0' && *q <= '9')
+        sec = sec * 10 + (uint64_t)(*q++ - '0');
+    if (*q == '.') {
+        q++;
+        for (int i = 0; i < 9; i++) {
+            ns *= 10;
+            if (*q >= '0' && *q <= '9')
+                ns += (uint64_t)(*q++ - '0');
+        }
+    }
+    double sent = (double)sec + (double)ns / 1e9;
     int mph = atoi(ph + 3);
     if (mph >= 1 && mph <= 2) {
         relayed[mph]++;
@@ -296,7 +334,8 @@ static void on_readable(cl *c)
             if (!c->in)
                 die("realloc");
         }
-        ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1);
+        size_t room = c->in_cap - c->in_len - 1;
+        ssize_t r = read(c->fd, c->in + c->in_len, room);
         if (r == 0) {
             if (errors++ < 5)
                 fprintf(stderr, "client %d: closed by server\n", c->idx);
@@ -306,6 +345,10 @@ static void on_readable(cl *c)
         if (r < 0)
             break;
         c->in_len += (size_t)r;
+        /* A short read emptied the socket: no second read() just to see
+         * EAGAIN (data arriving later is a new epoll edge). */
+        if ((size_t)r < room)
+            break;
     }
     if (c->state == S_HANDSHAKE) {
         c->in[c->in_len] = '\0';
@@ -349,7 +392,10 @@ static void start_connect(cl *c)
                      proto == P_TALLOW ? "Sec-WebSocket-Protocol: tallow-signal-1\r\n" : "");
     out_add(c, req, (size_t)n);
     c->state = S_HANDSHAKE;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)c->idx};
+    /* Edge-triggered: epoll does not look at a socket again after reporting
+     * it (level-triggered costs a second poll of every ready socket). A short
+     * read() means the socket is empty; new data is a new edge. */
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)c->idx};
     c->want_out = 1;
     epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
@@ -367,6 +413,36 @@ static void pump(double until, long *counter, long target)
                 on_readable(c);
         }
     }
+}
+
+/* CPU seconds (user + system) of this process, or of --server-pid: the
+ * throughput phase reports both per relayed message, a figure that does not
+ * depend on how the two cores are shared. */
+static double cpu_self_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double cpu_server_s(void)
+{
+    char path[64], buf[1024];
+    if (!server_pid)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%d/stat", server_pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* fields after the command name */
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int cmp(const void *a, const void *b)
@@ -434,10 +510,13 @@ static void parse_args(int argc, char **argv)
             gbase = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--paced-duration"))
             paced_duration = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--server-pid"))
+            server_pid = atoi(argv[i + 1]);
     }
     if (!port || nclients < 2 || gsize < 2) {
         fprintf(stderr, "usage: loadgen --proto tallow|sio --port P --clients N [--group 10] "
-                        "[--duration S] [--paced-rate R] [--paced-duration S]\n");
+                        "[--duration S] [--paced-rate R] [--paced-duration S] "
+                        "[--server-pid PID]\n");
         exit(2);
     }
 }
@@ -482,9 +561,12 @@ int main(int argc, char **argv)
             flush(&cls[i]);
         }
     }
-    double t1 = now_s();
+    double t1 = now_s(), c1 = cpu_self_s(), s1 = cpu_server_s();
     pump(t1 + duration, NULL, 0);
     double thr = (double)relayed[1] / (now_s() - t1);
+    double lg_us = relayed[1] ? (cpu_self_s() - c1) * 1e6 / (double)relayed[1] : -1;
+    double srv_us =
+        relayed[1] && server_pid ? (cpu_server_s() - s1) * 1e6 / (double)relayed[1] : -1;
 
     /* Phase 2: open loop, paced_rate messages per client per second. */
     phase = 2;
@@ -505,8 +587,9 @@ int main(int argc, char **argv)
     pump(now_s() + 0.5, NULL, 0);
     printf("{\"clients\":%d,\"connect_s\":%.2f,\"msgs_per_s\":%.0f,\"load_p50_ms\":%.3f,"
            "\"load_p99_ms\":%.3f,\"paced_msgs_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-           "\"paced_sent\":%ld,\"paced_received\":%ld,\"errors\":%ld}\n",
+           "\"paced_sent\":%ld,\"paced_received\":%ld,\"errors\":%ld,"
+           "\"loadgen_cpu_us_per_msg\":%.2f,\"server_cpu_us_per_msg\":%.2f}\n",
            nclients, t_conn, thr, pct(1, 0.5), pct(1, 0.99), paced_rate * nclients, pct(2, 0.5),
-           pct(2, 0.99), sent, relayed[2], errors);
+           pct(2, 0.99), sent, relayed[2], errors, lg_us, srv_us);
     return 0;
 }

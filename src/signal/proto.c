@@ -154,7 +154,13 @@ long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 
 void tl_sig_group_str(uint32_t group, char out[8])
 {
-    snprintf(out, 8, "%06u", (unsigned)(group % 1000000u));
+    /* "%06u" of group % 1000000, without printf (once per relay) */
+    group %= 1000000u;
+    for (int i = 5; i >= 0; i--) {
+        out[i] = (char)('0' + group % 10);
+        group /= 10;
+    }
+    out[6] = '\0';
 }
 
 /* ------------------------------------------------------------ field access */
@@ -371,12 +377,285 @@ void tl_sig_msg_clear(tl_sig_msg *m)
 {
     if (m->root)
         cJSON_Delete(m->root);
+    free(m->own);
     memset(m, 0, sizeof(*m));
     m->group = TL_SIG_GROUP_NONE;
 }
 
+/* ------------------------------------------------------------ fast relay path
+ *
+ * The relay is nearly all of a server's traffic. This scanner reads a relay
+ * without a cJSON tree (cJSON costs two dozen allocations per message). It
+ * accepts a subset of what the cJSON path accepts and then must agree with
+ * it exactly; it returns 0 ("use cJSON") on anything else, including every
+ * message the cJSON path would reject, so errors always come from there. */
+
+typedef struct fstr {
+    const char *p; /* between the quotes */
+    size_t len;    /* as received */
+    size_t dlen;   /* decoded */
+    int esc;       /* has escapes */
+} fstr;
+
+enum { K_TYPE, K_GROUP, K_TO, K_SDP, K_CAND, K_MID, K_RID, K_COUNT };
+
+static const char *const fast_keys[K_COUNT] = {
+    [K_TYPE] = "type",      [K_GROUP] = "group", [K_TO] = "to",   [K_SDP] = "sdp",
+    [K_CAND] = "candidate", [K_MID] = "mid",     [K_RID] = "rid",
+};
+
+static int fast_key(const char *p, size_t n)
+{
+    for (int i = 0; i < K_COUNT; i++)
+        if (strlen(fast_keys[i]) == n && !memcmp(fast_keys[i], p, n))
+            return i;
+    return -1;
+}
+
+static size_t skip_ws(const char *b, size_t len, size_t i)
+{
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* A string starting at the quote b[*i]. Only the form cJSON prints: no
+ * control characters, and of the escapes only \" \\ \b \f \n \r \t (no \u,
+ * no \/), so the received text can be relayed as it is. */
+static int fast_str(const char *b, size_t len, size_t *i, fstr *out)
+{
+    size_t k = *i + 1, dl = 0;
+    int esc = 0;
+    while (k < len) {
+        unsigned char ch = (unsigned char)b[k];
+        if (ch == '"') {
+            out->p = b + *i + 1;
+            out->len = k - *i - 1;
+            out->dlen = dl;
+            out->esc = esc;
+            *i = k + 1;
+            return 1;
+        }
+        if (ch < 0x20)
+            return 0;
+        if (ch == '\\') {
+            if (k + 1 >= len)
+                return 0;
+            switch (b[k + 1]) {
+            case '"':
+            case '\\':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                break;
+            default:
+                return 0;
+            }
+            esc = 1;
+            k += 2;
+        } else {
+            k++;
+        }
+        dl++;
+    }
+    return 0;
+}
+
+static char *fast_decode(const fstr *s, char *o)
+{
+    for (size_t k = 0; k < s->len; k++) {
+        char ch = s->p[k];
+        if (ch == '\\') {
+            switch (s->p[++k]) {
+            case 'b':
+                ch = '\b';
+                break;
+            case 'f':
+                ch = '\f';
+                break;
+            case 'n':
+                ch = '\n';
+                break;
+            case 'r':
+                ch = '\r';
+                break;
+            case 't':
+                ch = '\t';
+                break;
+            default: /* '"' or '\\' */
+                ch = s->p[k];
+                break;
+            }
+        }
+        *o++ = ch;
+    }
+    *o++ = '\0';
+    return o;
+}
+
+static int fast_is(const fstr *s, const char *lit)
+{
+    return !s->esc && s->len == strlen(lit) && !memcmp(s->p, lit, s->len);
+}
+
+/* 1: *m is the parsed relay (owned); 0: not for this path, *m untouched. */
+static int parse_fast(const char *b, size_t len, tl_sig_msg *m)
+{
+    fstr v[K_COUNT];
+    unsigned seen = 0;
+    int64_t rid = 0;
+    size_t i = skip_ws(b, len, 0);
+    if (i >= len || b[i] != '{')
+        return 0;
+    i++;
+    for (;;) {
+        fstr k;
+        i = skip_ws(b, len, i);
+        if (i >= len || b[i] != '"' || !fast_str(b, len, &i, &k) || k.esc)
+            return 0;
+        i = skip_ws(b, len, i);
+        if (i >= len || b[i] != ':')
+            return 0;
+        i = skip_ws(b, len, i + 1);
+        if (i >= len)
+            return 0;
+        int key = fast_key(k.p, k.len);
+        if (key >= 0 && (seen & (1u << key)))
+            return 0; /* duplicates: cJSON's first-one-wins is left to cJSON */
+        if (key == K_RID) {
+            size_t st = i;
+            while (i < len && b[i] >= '0' && b[i] <= '9' && i - st < 10)
+                rid = rid * 10 + (b[i++] - '0');
+            if (i == st || rid > 2147483647 ||
+                (i < len && ((b[i] >= '0' && b[i] <= '9') || b[i] == '.' || b[i] == 'e' ||
+                             b[i] == 'E' || b[i] == '+' || b[i] == '-')))
+                return 0;
+        } else {
+            fstr val;
+            if (b[i] != '"' || !fast_str(b, len, &i, &val))
+                return 0; /* only strings (and rid) on this path */
+            if (key >= 0)
+                v[key] = val;
+        }
+        if (key >= 0)
+            seen |= 1u << key;
+        i = skip_ws(b, len, i);
+        if (i >= len)
+            return 0;
+        if (b[i] == '}')
+            break;
+        if (b[i] != ',')
+            return 0;
+        i++;
+    }
+    if (skip_ws(b, len, i + 1) != len)
+        return 0;
+
+    tl_sig_type t;
+    if (!(seen & (1u << K_TYPE)))
+        return 0;
+    if (fast_is(&v[K_TYPE], "offer"))
+        t = TL_SIG_OFFER;
+    else if (fast_is(&v[K_TYPE], "answer"))
+        t = TL_SIG_ANSWER;
+    else if (fast_is(&v[K_TYPE], "candidate"))
+        t = TL_SIG_CANDIDATE;
+    else if (fast_is(&v[K_TYPE], "end-of-candidates"))
+        t = TL_SIG_EOC;
+    else if (fast_is(&v[K_TYPE], "ice-restart"))
+        t = TL_SIG_ICE_RESTART;
+    else
+        return 0;
+
+    const fstr *g = &v[K_GROUP], *to = &v[K_TO];
+    if (!(seen & (1u << K_GROUP)) || g->esc || g->len != 6)
+        return 0;
+    uint32_t group = 0;
+    for (int k = 0; k < 6; k++) {
+        if (g->p[k] < '0' || g->p[k] > '9')
+            return 0;
+        group = group * 10 + (uint32_t)(g->p[k] - '0');
+    }
+    if (!(seen & (1u << K_TO)) || to->esc || to->len != TL_SIG_ID_LEN)
+        return 0;
+    for (size_t k = 0; k < TL_SIG_ID_LEN; k++)
+        if (!((to->p[k] >= '0' && to->p[k] <= '9') || (to->p[k] >= 'a' && to->p[k] <= 'f')))
+            return 0;
+
+    /* The payload fields this type carries (as parse_relay). */
+    unsigned want = 0, need = 0;
+    switch (t) {
+    case TL_SIG_OFFER:
+    case TL_SIG_ANSWER:
+        want = need = 1u << K_SDP;
+        break;
+    case TL_SIG_ICE_RESTART:
+        want = 1u << K_SDP;
+        break;
+    case TL_SIG_CANDIDATE:
+        want = (1u << K_CAND) | (1u << K_MID);
+        need = 1u << K_CAND;
+        break;
+    default:
+        break;
+    }
+    if ((seen & need) != need)
+        return 0;
+    want &= seen;
+    if (((want & (1u << K_SDP)) && v[K_SDP].dlen > TL_SIG_SDP_MAX) ||
+        ((want & (1u << K_CAND)) && v[K_CAND].dlen > TL_SIG_CAND_MAX) ||
+        ((want & (1u << K_MID)) && v[K_MID].dlen > TL_SIG_MID_MAX))
+        return 0;
+    size_t total = 1;
+    for (int k = K_SDP; k <= K_MID; k++)
+        if (want & (1u << k))
+            total += v[k].dlen + 1;
+    char *own = malloc(total), *o = own;
+    if (!own)
+        return 0; /* the cJSON path reports it */
+
+    memset(m, 0, sizeof(*m));
+    m->type = t;
+    m->group = group;
+    m->has_rid = (seen & (1u << K_RID)) != 0;
+    m->rid = m->has_rid ? rid : 0;
+    memcpy(m->to, to->p, TL_SIG_ID_LEN);
+    m->to[TL_SIG_ID_LEN] = '\0';
+    m->own = own;
+    if (want & (1u << K_SDP)) {
+        m->sdp = o;
+        o = fast_decode(&v[K_SDP], o);
+        m->sdp_json = (tl_sig_span){v[K_SDP].p, v[K_SDP].len};
+    }
+    if (want & (1u << K_CAND)) {
+        m->candidate = o;
+        o = fast_decode(&v[K_CAND], o);
+        m->candidate_json = (tl_sig_span){v[K_CAND].p, v[K_CAND].len};
+    }
+    if (want & (1u << K_MID)) {
+        m->mid = o;
+        o = fast_decode(&v[K_MID], o);
+        m->mid_json = (tl_sig_span){v[K_MID].p, v[K_MID].len};
+    }
+    return 1;
+}
+
 tl_sig_err tl_sig_parse(const char *buf, size_t len, size_t max_len, tl_sig_msg *out,
                         const char **field)
+{
+    static const char *dummy;
+    if (!field)
+        field = &dummy;
+    *field = "";
+    if (len <= max_len && parse_fast(buf, len, out))
+        return TL_SIGE_OK;
+    return tl_sig_parse_slow(buf, len, max_len, out, field);
+}
+
+tl_sig_err tl_sig_parse_slow(const char *buf, size_t len, size_t max_len, tl_sig_msg *out,
+                             const char **field)
 {
     static const char *dummy;
     if (!field)
@@ -455,20 +734,114 @@ char *tl_sig_build_error(tl_sig_err e, const char *ref, int has_rid, int64_t rid
     return tl_sig_print_free(o);
 }
 
-char *tl_sig_build_relay(const tl_sig_msg *m, const char *from)
+/* The relay is written directly rather than through a cJSON tree; strings
+ * are escaped as cJSON prints them (the tests compare the two byte for byte):
+ * \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00xx, the rest as is. */
+static char *put_esc(char *o, const char *s)
+{
+    static const char hexd[] = "0123456789abcdef";
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            *o++ = (char)ch;
+            continue;
+        }
+        *o++ = '\\';
+        switch (ch) {
+        case '"':
+        case '\\':
+            *o++ = (char)ch;
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hexd[ch >> 4];
+            o[4] = hexd[ch & 15];
+            o += 5;
+            break;
+        }
+    }
+    return o;
+}
+
+static char *put_lit(char *o, const char *lit)
+{
+    size_t n = strlen(lit);
+    memcpy(o, lit, n);
+    return o + n;
+}
+
+/* ,"key":"value" from the received text when there is one, else escaped. */
+static char *put_field(char *o, const char *key, const char *val, tl_sig_span raw)
+{
+    o = put_lit(o, ",\"");
+    o = put_lit(o, key);
+    o = put_lit(o, "\":\"");
+    if (raw.p) {
+        memcpy(o, raw.p, raw.len);
+        o += raw.len;
+    } else {
+        o = put_esc(o, val);
+    }
+    *o++ = '"';
+    return o;
+}
+
+static size_t field_max(const char *key, const char *val, tl_sig_span raw)
+{
+    if (!val)
+        return 0;
+    return strlen(key) + 6 + (raw.p ? raw.len : 6 * strlen(val));
+}
+
+size_t tl_sig_relay_max_len(const tl_sig_msg *m, const char *from)
+{
+    return 64 + strlen(tl_sig_type_name(m->type)) + 6 * strlen(from) +
+           field_max("sdp", m->sdp, m->sdp_json) +
+           field_max("candidate", m->candidate, m->candidate_json) +
+           field_max("mid", m->mid, m->mid_json);
+}
+
+size_t tl_sig_write_relay(const tl_sig_msg *m, const char *from, char *buf)
 {
     char g[8];
     tl_sig_group_str(m->group, g);
-    cJSON *o = tl_sig_reply(tl_sig_type_name(m->type), 0, 0);
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "group", g);
-    cJSON_AddStringToObject(o, "from", from);
+    char *o = put_lit(buf, "{\"type\":\"");
+    o = put_esc(o, tl_sig_type_name(m->type));
+    o = put_lit(o, "\",\"group\":\"");
+    o = put_lit(o, g);
+    o = put_lit(o, "\",\"from\":\"");
+    o = put_esc(o, from);
+    *o++ = '"';
     if (m->sdp)
-        cJSON_AddStringToObject(o, "sdp", m->sdp);
+        o = put_field(o, "sdp", m->sdp, m->sdp_json);
     if (m->candidate)
-        cJSON_AddStringToObject(o, "candidate", m->candidate);
+        o = put_field(o, "candidate", m->candidate, m->candidate_json);
     if (m->mid)
-        cJSON_AddStringToObject(o, "mid", m->mid);
-    return tl_sig_print_free(o);
+        o = put_field(o, "mid", m->mid, m->mid_json);
+    *o++ = '}';
+    *o = '\0';
+    return (size_t)(o - buf);
+}
+
+char *tl_sig_build_relay(const tl_sig_msg *m, const char *from)
+{
+    char *buf = malloc(tl_sig_relay_max_len(m, from) + 1);
+    if (buf)
+        tl_sig_write_relay(m, from, buf);
+    return buf;
 }

@@ -70,6 +70,12 @@ typedef enum {
     TL_SIGE_COUNT
 } tl_sig_err;
 
+/* A piece of the received text. */
+typedef struct tl_sig_span {
+    const char *p; /* NULL when absent */
+    size_t len;
+} tl_sig_span;
+
 typedef struct tl_sig_msg {
     tl_sig_type type;
     int has_rid;
@@ -87,13 +93,26 @@ typedef struct tl_sig_msg {
     const char *candidate;
     const char *mid;  /* NULL if absent */
     const char *blob; /* invite: base64 text, NULL if absent */
-    cJSON *root;      /* owns the strings above */
+    cJSON *root;      /* owns the strings above (cJSON path) */
+    char *own;        /* owns them on the fast relay path (one block) */
+    /* Fast relay path only: sdp, candidate and mid as they appear between
+     * the quotes of the received text, which the fast path accepts only in
+     * the escaped form cJSON prints; the relay builder copies them as they
+     * are. p is NULL otherwise. */
+    tl_sig_span sdp_json, candidate_json, mid_json;
 } tl_sig_msg;
 
 /* Parses and validates one message of len bytes (max_len: the message-size
  * limit). On TL_SIGE_OK the caller owns *out (tl_sig_msg_clear). On error
  * *out is cleared except type (set when the type was recognised) and rid, and
- * *field names the offending field ("" if none). Never reads beyond len. */
+ * *field names the offending field ("" if none). Never reads beyond len.
+ *
+ * Relays (offer, answer, candidate, end-of-candidates, ice-restart) in the
+ * plain shape clients send (a flat object of strings plus a numeric rid,
+ * strings in the escaped form cJSON prints, no duplicate keys) are read by a
+ * scanner without building a cJSON tree; anything else, and anything it is
+ * unsure of, goes through cJSON. Both give the same result for every input
+ * the scanner accepts (tests and the fuzz target check this). */
 tl_sig_err tl_sig_parse(const char *buf, size_t len, size_t max_len, tl_sig_msg *out,
                         const char **field);
 void tl_sig_msg_clear(tl_sig_msg *m);
@@ -120,6 +139,13 @@ char *tl_sig_build_error(tl_sig_err e, const char *ref, int has_rid, int64_t rid
                          const char *detail);
 /* A relay as delivered to the target: type, group, from + payload of m. */
 char *tl_sig_build_relay(const tl_sig_msg *m, const char *from);
+/* The same text without allocating: at most tl_sig_relay_max_len() bytes
+ * written to buf plus a NUL; returns the length. */
+size_t tl_sig_relay_max_len(const tl_sig_msg *m, const char *from);
+size_t tl_sig_write_relay(const tl_sig_msg *m, const char *from, char *buf);
+/* Parses with cJSON only (the reference for the fast relay path). */
+tl_sig_err tl_sig_parse_slow(const char *buf, size_t len, size_t max_len, tl_sig_msg *out,
+                             const char **field);
 /* Prints obj unformatted and deletes it. */
 char *tl_sig_print_free(cJSON *obj);
 /* {"type":type} plus "rid" when has_rid. */

@@ -418,18 +418,22 @@ static void h_relay(tl_sig_conn *c, tl_sig_msg *m)
         reply_err(c, TL_SIGE_PEER_OFFLINE, m, NULL);
         return;
     }
-    char *text = tl_sig_build_relay(m, c->peer->id);
-    if (!text) {
+    /* Built without allocating unless it is large (SDP). */
+    char small[2048], *text = small;
+    size_t max = tl_sig_relay_max_len(m, c->peer->id);
+    if (max >= sizeof(small) && !(text = malloc(max + 1))) {
         reply_err(c, TL_SIGE_INTERNAL, m, NULL);
         return;
     }
+    size_t n = tl_sig_write_relay(m, c->peer->id, text);
     if (to->conn)
-        tl_sig_conn_send(to->conn, text, strlen(text));
+        tl_sig_conn_send(to->conn, text, n);
     else if (strcmp(to->srv, s->id) != 0)
-        tl_sig_bus_route(s, to->srv, to->id, text, strlen(text));
+        tl_sig_bus_route(s, to->srv, to->id, text, n);
     else
         reply_err(c, TL_SIGE_PEER_OFFLINE, m, NULL);
-    cJSON_free(text);
+    if (text != small)
+        free(text);
 }
 
 static void dispatch(tl_sig_conn *c, tl_sig_msg *m)

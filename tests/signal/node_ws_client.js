@@ -67,6 +67,7 @@ function client(url) {
   });
   return {
     ws,
+    seen,
     open: () => new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); }),
     send: (o) => ws.send(typeof o === 'string' ? o : JSON.stringify(o)),
     wait: (pred, what) => new Promise((resolve, reject) => {
@@ -153,6 +154,39 @@ async function main() {
   await c.wait(is('error', { code: 'bad-code', rid: 2 }), 'bad-code');
   c.send({ type: 'offer', group: gs, to: ra.peer, sdp: 'x', rid: 3 });
   await c.wait(is('error', { code: 'not-member', rid: 3 }), 'not-member');
+
+  // Order under load: a burst of relays reaches B complete and in order
+  // (written directly, then behind lws' buffer and the server's queue).
+  const burst = 150;
+  for (let i = 0; i < burst; i++)
+    a.send({ type: 'offer', group: gs, to: rb.peer, sdp: 'seq ' + i + ' ' + 'x'.repeat(i % 7 ? 100 : 20000) });
+  const seqOf = (m) => (m.type === 'offer' && /^seq /.test(m.sdp) ? +m.sdp.split(' ')[1] : -1);
+  await b.wait((m) => seqOf(m) === burst - 1, 'last of burst');
+  const got = b.seen.map(seqOf).filter((v) => v >= 0);
+  if (got.length !== burst || got.some((v, i) => v !== i)) throw new Error('burst order ' + got.join(','));
+
+  // A reader that stops reading is dropped once its queue is full (1 MiB
+  // past what the socket buffers hold); what it got until then is in order.
+  const d = client(url);
+  await d.open();
+  d.send({ type: 'register', rid: 1 });
+  const rd = await d.wait(is('registered'), 'registered d');
+  d.send({ type: 'join', rid: 2, group: gs, proof: theirs.proof.toString('base64') });
+  await d.wait(is('joined', { rid: 2 }), 'joined d');
+  const closed = new Promise((res) => d.ws.once('close', res));
+  d.ws._socket.pause();
+  const big = 'y'.repeat(50000);
+  for (let i = 0; i < 200; i++) a.send({ type: 'offer', group: gs, to: rd.peer, sdp: i + ' ' + big });
+  a.send({ type: 'ping', rid: 11 });
+  await a.wait(is('pong', { rid: 11 }), 'pong after flood');
+  await new Promise((res) => setTimeout(res, 300));
+  d.ws._socket.resume();
+  await closed;
+  const offers = d.seen.filter((m) => m.type === 'offer').map((m) => +m.sdp.split(' ')[0]);
+  if (offers.length >= 200 || offers.some((v, i) => v !== i)) throw new Error('slow reader got ' + offers.length);
+  await a.wait(is('peer-gone', { peer: rd.peer }), 'slow reader gone');
+  a.send({ type: 'offer', group: gs, to: rd.peer, sdp: 'late', rid: 12 });
+  await a.wait(is('error', { code: 'peer-offline', rid: 12 }), 'peer-offline');
 
   // Leave.
   b.send({ type: 'leave', group: gs, rid: 9 });

@@ -13,6 +13,7 @@
 #include "signal/groups.h"
 #include "signal/snapshot.h"
 #include "signal/proto.h"
+#include "signal/proto_ref.h"
 
 #define MAXMSG 65536
 #define PROOF "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -310,12 +311,172 @@ static void test_snapshot(void **state)
     tl_sig_state_clear(&st);
 }
 
+/* Parses s both ways (fast relay path + cJSON path); they must agree, and
+ * the relay text must be what cJSON prints. Returns 1 if the fast path took
+ * it. */
+static int check_same(const char *s, size_t len)
+{
+    tl_sig_msg m, ref;
+    const char *f = NULL, *rf = NULL;
+    tl_sig_err e = tl_sig_parse(s, len, MAXMSG, &m, &f);
+    tl_sig_err re = tl_sig_parse_slow(s, len, MAXMSG, &ref, &rf);
+    if (e != re || !tl_sig_ref_msg_eq(&m, &ref) || (e && strcmp(f, rf)))
+        fail_msg("fast and cJSON paths differ on '%.*s': %s vs %s", (int)len, s, tl_sig_err_code(e),
+                 tl_sig_err_code(re));
+    int fast = m.own != NULL;
+    if (e == TL_SIGE_OK) {
+        char *a = tl_sig_build_relay(&m, "0123456789abcdef");
+        char *b = tl_sig_build_relay(&ref, "0123456789abcdef");
+        char *want = tl_sig_ref_relay(&ref, "0123456789abcdef");
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_non_null(want);
+        assert_string_equal(a, want);
+        assert_string_equal(b, want);
+        assert_int_equal(tl_sig_write_relay(&m, "0123456789abcdef", a), strlen(want));
+        assert_true(strlen(want) <= tl_sig_relay_max_len(&m, "0123456789abcdef"));
+        free(a);
+        free(b);
+        cJSON_free(want);
+    }
+    tl_sig_msg_clear(&m);
+    tl_sig_msg_clear(&ref);
+    return fast;
+}
+
+#define REL "\"group\":\"000042\",\"to\":\"00000000000000ff\""
+
+static void test_fast_relay(void **state)
+{
+    (void)state;
+    /* Taken by the fast path. */
+    static const char *const fast[] = {
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"v=0\\r\\no=- 1 2 IN IP4 1.2.3.4\\r\\n\"}",
+        "{\"type\":\"answer\"," REL ",\"sdp\":\"a \\\"q\\\" \\\\ \\b\\f\\t \xc3\xa9\x7f\"}",
+        "{\"type\":\"candidate\"," REL ",\"candidate\":\"candidate:1 1 udp 2 h 9 typ host\","
+        "\"mid\":\"0\",\"rid\":2147483647}",
+        "{\"type\":\"candidate\"," REL ",\"candidate\":\"\"}",
+        " {\"rid\":0, \"type\" : \"end-of-candidates\"," REL ",\"x\":\"y\"}\r\n",
+        "{\"type\":\"ice-restart\"," REL "}",
+        "{\"type\":\"ice-restart\"," REL ",\"sdp\":\"s\",\"candidate\":\"c\"}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"mid\":\"m\",\"rid\":007}",
+    };
+    for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+        if (!check_same(fast[i], strlen(fast[i])))
+            fail_msg("not on the fast path: %s", fast[i]);
+    /* Left to cJSON (same answers either way). */
+    static const char *const slow[] = {
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"\\u0041\"}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"a\\/b\"}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"tab\there\"}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"sdp\":\"t\"}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\"} trailing",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":5}",
+        "{\"type\":\"offer\"," REL "}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"rid\":-1}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"rid\":2147483648}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"rid\":1.5}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"rid\":12345678901}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\",\"n\":null}",
+        "{\"type\":\"offer\",\"group\":\"00004\",\"to\":\"00000000000000ff\",\"sdp\":\"s\"}",
+        "{\"type\":\"offer\",\"group\":\"000042\",\"to\":\"00000000000000FF\",\"sdp\":\"s\"}",
+        "{\"type\":\"offer\",\"group\":\"000042\",\"sdp\":\"s\"}",
+        "{\"type\":\"Offer\"," REL ",\"sdp\":\"s\"}",
+        "{\"type\":\"ping\"}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"s\\",
+        "[\"offer\"]",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
+        if (check_same(slow[i], strlen(slow[i])))
+            fail_msg("unexpectedly on the fast path: %s", slow[i]);
+    /* Field limits: one byte over is for cJSON to refuse. */
+    char big[1200];
+    int n = snprintf(big, sizeof(big), "{\"type\":\"candidate\"," REL ",\"candidate\":\"");
+    memset(big + n, 'c', TL_SIG_CAND_MAX);
+    snprintf(big + n + TL_SIG_CAND_MAX, sizeof(big) - (size_t)n - TL_SIG_CAND_MAX, "\"}");
+    assert_true(check_same(big, strlen(big)));
+    big[n] = '\\';
+    big[n + 1] = 'n'; /* escapes count once */
+    assert_true(check_same(big, strlen(big)));
+    memset(big + n, 'c', 2);
+    snprintf(big + n + TL_SIG_CAND_MAX, sizeof(big) - (size_t)n - TL_SIG_CAND_MAX, "c\"}");
+    assert_false(check_same(big, strlen(big)));
+    /* Embedded NUL and a length that stops early. */
+    static const char nul[] = "{\"type\":\"offer\"," REL ",\"sdp\":\"a\0b\"}";
+    assert_false(check_same(nul, sizeof(nul) - 1));
+    const char *ok = "{\"type\":\"offer\"," REL ",\"sdp\":\"s\"}";
+    for (size_t k = 0; k < strlen(ok); k++)
+        check_same(ok, k);
+
+    /* Random single-byte changes of valid relays: both paths agree. */
+    static const char *const seeds[] = {
+        "{\"type\":\"candidate\"," REL ",\"candidate\":\"c \\\"x\\\\\",\"mid\":\"0\",\"rid\":12}",
+        "{\"type\":\"offer\"," REL ",\"sdp\":\"v=0\\r\\n\"}",
+    };
+    static const char alphabet[] = "{}[]\":,\\ \t\r\n0123456789abcdefuAZ/-.e+\x01\x1f\x7f\x80";
+    uint32_t rnd = 12345;
+    for (int it = 0; it < 20000; it++) {
+        char buf[256];
+        const char *seed = seeds[it % 2];
+        size_t len = strlen(seed);
+        memcpy(buf, seed, len);
+        for (int k = 0; k < 1 + it % 3; k++) {
+            rnd = rnd * 1103515245u + 12345u;
+            size_t at = (rnd >> 8) % len;
+            rnd = rnd * 1103515245u + 12345u;
+            buf[at] = alphabet[(rnd >> 8) % (sizeof(alphabet) - 1)];
+        }
+        check_same(buf, len);
+    }
+}
+
+static void test_group_str(void **state)
+{
+    (void)state;
+    static const uint32_t v[] = {0, 7, 42, 999999, 1000000, 1234567, UINT32_MAX};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        char got[8], want[16];
+        tl_sig_group_str(v[i], got);
+        snprintf(want, sizeof(want), "%06u", (unsigned)(v[i] % 1000000u));
+        assert_string_equal(got, want);
+    }
+}
+
+/* The relay writer escapes every byte as cJSON prints it. */
+static void test_relay_escaping(void **state)
+{
+    (void)state;
+    char s[256];
+    for (int i = 1; i < 256; i++)
+        s[i - 1] = (char)i;
+    s[255] = '\0';
+    tl_sig_msg m;
+    memset(&m, 0, sizeof(m));
+    m.type = TL_SIG_CANDIDATE;
+    m.group = 7;
+    m.candidate = s;
+    m.mid = "\"\\\n";
+    char *a = tl_sig_build_relay(&m, "from\x01\"");
+    char *want = tl_sig_ref_relay(&m, "from\x01\"");
+    assert_non_null(a);
+    assert_non_null(want);
+    assert_string_equal(a, want);
+    assert_true(strlen(want) <= tl_sig_relay_max_len(&m, "from\x01\""));
+    free(a);
+    cJSON_free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_base64), cmocka_unit_test(test_bucket),
-        cmocka_unit_test(test_state),  cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_valid),      cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_base64),     cmocka_unit_test(test_bucket),
+        cmocka_unit_test(test_state),      cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_fast_relay), cmocka_unit_test(test_relay_escaping),
+        cmocka_unit_test(test_group_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
