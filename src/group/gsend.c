@@ -34,6 +34,7 @@ typedef struct recipient {
     tl_link *dead_link; /* replaced link, freed outside its callbacks */
     int opened;         /* its data channel opened: a key exchange could start */
     int keyed;          /* the key exchange finished */
+    uint64_t joined_ms; /* when it joined the group */
     struct recipient *next;
 } recipient;
 
@@ -218,12 +219,33 @@ static void send_record(recipient *r, const uint8_t *data, size_t len)
         tl_bucket_consume(s->buckets, r->bucket, len, tl_loop_now_ms(s->loop));
 }
 
+/* Setup first: while a recipient that joined less than SETUP_GATE_MS ago is
+ * still connecting or keying, the recipients already keyed hold their file
+ * data, so one loop thread busy encrypting and sending does not delay the
+ * others' ICE, DTLS, SCTP and key exchange. Returns when the gate opens
+ * (0: open now). */
+#define SETUP_GATE_MS 500u
+
+static uint64_t setup_gate(const tl_group_sender *s, uint64_t now)
+{
+    uint64_t until = 0;
+    for (const recipient *o = s->recipients; o; o = o->next)
+        if (!o->done && !o->keyed && now < o->joined_ms + SETUP_GATE_MS &&
+            o->joined_ms + SETUP_GATE_MS > until)
+            until = o->joined_ms + SETUP_GATE_MS;
+    return until;
+}
+
 static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
 {
     tl_group_sender *s = r->s;
     switch (ev->type) {
     case TL_XFER_EV_KEYED:
         r->keyed = 1;
+        if (!setup_gate(s, now)) /* the last one in setup: data for all */
+            for (recipient *o = s->recipients; o; o = o->next)
+                if (o != r && o->keyed && !o->done)
+                    arm_timer(o, now, now);
         if (s->cb.on_peer)
             s->cb.on_peer(s->ud, r->peer, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
@@ -262,6 +284,14 @@ static int may_send(recipient *r, uint64_t now, uint64_t *wait_at)
     if (!tl_link_writable(r->link))
         return 0;
     tl_group_sender *s = r->s;
+    if (r->keyed) {
+        uint64_t gate = setup_gate(s, now);
+        if (gate) {
+            if (gate < *wait_at)
+                *wait_at = gate;
+            return 0;
+        }
+    }
     if (!s->buckets || r->bucket < 0)
         return 1;
     /* Send, then charge what was sent (tl_bucket_consume in send_record). */
@@ -451,6 +481,7 @@ static void add_recipient(tl_group_sender *s, const char *peer, const char *name
         return;
     r->s = s;
     r->bucket = -1;
+    r->joined_ms = tl_loop_now_ms(s->loop);
     snprintf(r->peer, sizeof(r->peer), "%s", peer);
     snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
     if (s->buckets)
