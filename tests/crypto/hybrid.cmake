@@ -1,7 +1,8 @@
 # Primitives (with the Wycheproof vectors), the hybrid handshake and chunk
 # sealing; plus the valgrind constant-time check of the key-handling code.
 tl_add_test(test_primitives ${CMAKE_CURRENT_LIST_DIR}/test_primitives.c LABELS crypto)
-tl_add_test(test_wycheproof ${CMAKE_CURRENT_LIST_DIR}/test_wycheproof.c LABELS crypto)
+tl_add_test(test_wycheproof ${CMAKE_CURRENT_LIST_DIR}/test_wycheproof.c
+            ${CMAKE_CURRENT_LIST_DIR}/test_mlkem_util.c LABELS crypto)
 tl_add_test(test_handshake ${CMAKE_CURRENT_LIST_DIR}/test_handshake.c LABELS crypto)
 tl_add_test(test_chunk ${CMAKE_CURRENT_LIST_DIR}/test_chunk.c LABELS crypto)
 

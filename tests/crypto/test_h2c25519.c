@@ -23,6 +23,7 @@
 #include <openssl/bn.h>
 
 #include "crypto/h2c25519.h"
+#include "crypto/test_mlkem_util.h"
 #include "tallow/common.h"
 #include "tallow/crypto.h"
 
@@ -30,20 +31,9 @@ static cJSON *load_json(const char *name)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/rfc9380/%s", TL_VECTORS_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    cJSON *root = cJSON_Parse(buf);
-    free(buf);
-    assert_non_null(root);
+    cJSON *root = tl_test_load_json(path, stderr);
+    if (root == NULL)
+        fail_msg("cannot load %s", path);
     return root;
 }
 
@@ -54,29 +44,19 @@ static const char *jstr(const cJSON *o, const char *key)
     return it->valuestring;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    fail_msg("bad hex digit %c", c);
-    return 0;
-}
-
-/* Hex (optional "0x") into bytes; returns the length. */
+/* Hex (optional "0x") into out; returns the length. */
 static size_t unhex(uint8_t *out, size_t cap, const char *h)
 {
     if (h[0] == '0' && h[1] == 'x')
         h += 2;
-    size_t n = strlen(h);
-    assert_int_equal(n % 2, 0);
-    assert_true(n / 2 <= cap);
-    for (size_t i = 0; i < n / 2; i++)
-        out[i] = (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
-    return n / 2;
+    size_t n = 0;
+    uint8_t *b = tl_test_hex_decode(h, &n);
+    if (b == NULL)
+        fail_msg("bad hex: %s", h);
+    assert_true(n <= cap);
+    memcpy(out, b, n);
+    free(b);
+    return n;
 }
 
 /* "0x..." field element (big-endian, as the RFC prints it) into 32 bytes

@@ -13,57 +13,26 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "crypto/test_mlkem_util.h"
 #include "tallow/crypto.h"
 
 static cJSON *load_json(const char *name)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/wycheproof/%s", TL_VECTORS_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    cJSON *root = cJSON_Parse(buf);
-    free(buf);
-    assert_non_null(root);
+    cJSON *root = tl_test_load_json(path, stderr);
+    if (root == NULL)
+        fail_msg("cannot load %s", path);
     return root;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Decodes the hex string field name of obj into a fresh buffer (at least one
  * byte allocated) and its length. */
 static uint8_t *hex_field(const cJSON *obj, const char *name, size_t *len)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-    assert_true(cJSON_IsString(item));
-    const char *s = item->valuestring;
-    size_t n = strlen(s);
-    assert_int_equal(n % 2, 0);
-    uint8_t *out = malloc(n / 2 + 1);
-    assert_non_null(out);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        assert_true(hi >= 0 && lo >= 0);
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n / 2;
+    uint8_t *out = tl_test_json_hex(obj, name, len);
+    if (out == NULL)
+        fail_msg("field %s is missing or not hex", name);
     return out;
 }
 
