@@ -13,24 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/hs_tape.h"
 #include "tallow/chunk.h"
 #include "tallow/crypto.h"
 #include "tallow/handshake.h"
-
-struct tape {
-    uint8_t bytes[256];
-    size_t len;
-};
-
-static int tape_rng(void *ctx, uint8_t *buf, size_t len)
-{
-    struct tape *t = ctx;
-    if (t->len + len > sizeof(t->bytes) || tl_random(buf, len) != TL_OK)
-        return -1;
-    memcpy(t->bytes + t->len, buf, len);
-    t->len += len;
-    return 0;
-}
 
 static void hex(const char *name, const uint8_t *p, size_t n, int last)
 {

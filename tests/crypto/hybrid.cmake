@@ -32,6 +32,7 @@ endif()
 # Node (what a browser has) must reproduce libtallow's bytes exactly.
 add_executable(hs_transcript ${CMAKE_CURRENT_LIST_DIR}/hs_transcript.c)
 target_link_libraries(hs_transcript PRIVATE tallow)
+target_include_directories(hs_transcript PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 tl_apply_warnings(hs_transcript)
 find_program(TL_NODE_HYBRID node)
 if(TL_NODE_HYBRID)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "crypto/handshake_internal.h"
+#include "crypto/hs_tape.h"
 #include "tallow/crypto.h"
 #include "tallow/handshake.h"
 #include "tallow/mlkem.h"
@@ -311,22 +312,8 @@ static void test_wrong_code(void **state)
 
 /* ---- the PAKE: no offline test of a code guess ------------------------ */
 
-/* Records every random byte the initiator draws, so the test knows what an
- * attacker playing initiator knows: its ML-KEM seeds, n_I and x_I. */
-struct tape {
-    uint8_t bytes[256];
-    size_t len;
-};
-
-static int tape_rng(void *ctx, uint8_t *buf, size_t len)
-{
-    struct tape *t = ctx;
-    if (t->len + len > sizeof(t->bytes) || tl_random(buf, len) != TL_OK)
-        return -1;
-    memcpy(t->bytes + t->len, buf, len);
-    t->len += len;
-    return 0;
-}
+/* The initiator's rng is a tape (crypto/hs_tape.h), so the test knows what
+ * an attacker playing initiator knows: its ML-KEM seeds, n_I and x_I. */
 
 /* The offline test an initiator can run on REPLY for a code guess: with
  * everything it drew (d, z, x_I) and saw, recompute conf_R as the responder
