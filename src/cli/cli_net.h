@@ -17,6 +17,19 @@ typedef struct tl_cli_net {
     unsigned timeout_s;
 } tl_cli_net;
 
+/* The shared set's getopt_long entries (val 'n': pass them to
+ * tl_cli_net_option by name). */
+/* clang-format off */
+#define TL_CLI_NET_OPTIONS                           \
+    {"relay-only", no_argument, 0, 'n'},             \
+    {"turn", required_argument, 0, 'n'},             \
+    {"turn-user", required_argument, 0, 'n'},        \
+    {"turn-pass", required_argument, 0, 'n'},        \
+    {"stun", required_argument, 0, 'n'},             \
+    {"bind", required_argument, 0, 'n'},             \
+    {"timeout", required_argument, 0, 'n'}
+/* clang-format on */
+
 /* Handles one option of the shared set. Returns 1 if it was one, 0 if not,
  * -1 on a bad value (message printed). */
 int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value);

@@ -80,13 +80,7 @@ int tl_cmd_send(int argc, char **argv)
         {"json", no_argument, 0, 'j'},
         {"session", required_argument, 0, 'S'},
         {"max-failed-keys", required_argument, 0, 'K'},
-        {"relay-only", no_argument, 0, 'n'},
-        {"turn", required_argument, 0, 'n'},
-        {"turn-user", required_argument, 0, 'n'},
-        {"turn-pass", required_argument, 0, 'n'},
-        {"stun", required_argument, 0, 'n'},
-        {"bind", required_argument, 0, 'n'},
-        {"timeout", required_argument, 0, 'n'},
+        TL_CLI_NET_OPTIONS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -105,8 +99,7 @@ int tl_cmd_send(int argc, char **argv)
             to = tl_split_list(optarg, &n_to);
             break;
         case 'e':
-            cfg.expect = (uint32_t)strtoul(optarg, NULL, 10);
-            if (!cfg.expect)
+            if (tl_parse_u32(optarg, &cfg.expect) || !cfg.expect)
                 goto usage_error;
             break;
         case 's':
@@ -119,8 +112,7 @@ int tl_cmd_send(int argc, char **argv)
             cfg.session_file = optarg;
             break;
         case 'K':
-            cfg.max_failed_keys = (uint32_t)strtoul(optarg, NULL, 10);
-            if (!cfg.max_failed_keys)
+            if (tl_parse_u32(optarg, &cfg.max_failed_keys) || !cfg.max_failed_keys)
                 goto usage_error;
             break;
         case 'L':

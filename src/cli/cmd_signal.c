@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "common/loop_internal.h"
 #include "tallow/signal.h"
 
@@ -32,16 +33,6 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     (void)ud;
     static const char *const names[] = {"debug", "info", "warn", "error"};
     fprintf(stderr, "tallow signal: %s: %s: %s\n", names[level < 4 ? level : 3], subject, msg);
-}
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v > 0xffffffffUL)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *verbose)
@@ -75,17 +66,17 @@ static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *
         else if (!strcmp(a, "--redis"))
             cfg->redis_url = v;
         else if (!strcmp(a, "--max-group"))
-            bad = parse_u32(v, &cfg->max_group) || cfg->max_group < 2;
+            bad = tl_parse_u32(v, &cfg->max_group) || cfg->max_group < 2;
         else if (!strcmp(a, "--max-msg"))
-            bad = parse_u32(v, &cfg->max_msg) || cfg->max_msg < 1024;
+            bad = tl_parse_u32(v, &cfg->max_msg) || cfg->max_msg < 1024;
         else if (!strcmp(a, "--rate"))
-            bad = parse_u32(v, &cfg->rate_per_s);
+            bad = tl_parse_u32(v, &cfg->rate_per_s);
         else if (!strcmp(a, "--idle-timeout"))
-            bad = parse_u32(v, &cfg->idle_timeout_s);
+            bad = tl_parse_u32(v, &cfg->idle_timeout_s);
         else if (!strcmp(a, "--grace"))
-            bad = parse_u32(v, &cfg->resume_grace_s);
+            bad = tl_parse_u32(v, &cfg->resume_grace_s);
         else if (!strcmp(a, "--snapshot-every"))
-            bad = parse_u32(v, &cfg->snapshot_every) || cfg->snapshot_every < 1;
+            bad = tl_parse_u32(v, &cfg->snapshot_every) || cfg->snapshot_every < 1;
         else {
             fprintf(stderr, "tallow signal: unknown option %s\n", a);
             return -1;

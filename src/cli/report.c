@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 /* JSON-lines and terminal reporting for send/receive. */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -293,6 +294,19 @@ tl_logger tl_report_logger(void)
             lg.level = TL_LOG_ERROR;
     }
     return lg;
+}
+
+int tl_parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || errno || v > 0xffffffffUL)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
 }
 
 int tl_parse_rate(const char *s, uint64_t *out)

@@ -32,6 +32,10 @@ tl_logger tl_report_logger(void);
  * and *out, or -1. */
 int tl_parse_rate(const char *s, uint64_t *out);
 
+/* Parses a whole decimal number 0..2^32-1 ("5x", "" and "-1" are refused).
+ * Returns 0 and *out, or -1. */
+int tl_parse_u32(const char *s, uint32_t *out);
+
 /* Splits "a,b,c" into a NULL-terminated array of strdup'ed items (*n set). */
 char **tl_split_list(const char *s, size_t *n);
 void tl_free_list(char **list, size_t n);
