@@ -84,6 +84,30 @@ int tl_sig_valid_hex(const char *s, size_t len)
     return 1;
 }
 
+void tl_sig_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[in[i] >> 4];
+        out[2 * i + 1] = d[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_val(char c)
+{
+    return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+int tl_sig_hex_decode(const char *s, uint8_t *out, size_t n)
+{
+    if (!tl_sig_valid_hex(s, 2 * n))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(hex_val(s[2 * i]) << 4 | hex_val(s[2 * i + 1]));
+    return 0;
+}
+
 static int b64_val(char c)
 {
     if (c >= 'A' && c <= 'Z')

@@ -29,22 +29,12 @@ static void reply_err(tl_sig_conn *c, tl_sig_err e, const tl_sig_msg *m, const c
         c, tl_sig_build_error(e, tl_sig_type_name(m->type), m->has_rid, m->rid, detail));
 }
 
-static void hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int random_hex(char *out, size_t nbytes)
 {
     uint8_t r[32];
     if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
         return -1;
-    hex(r, nbytes, out);
+    tl_sig_hex_encode(r, nbytes, out);
     return 0;
 }
 
@@ -177,7 +167,7 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
         }
     }
     char thx[65];
-    hex(th, 32, thx);
+    tl_sig_hex_encode(th, 32, thx);
     cJSON *ev = event(s, "reg", NULL, id);
     if (!ev) {
         reply_err(c, TL_SIGE_INTERNAL, m, NULL);
@@ -562,16 +552,10 @@ static void origin_err(tl_signal_server *s, const ev_args *a, tl_sig_peer *p, tl
 
 static void ap_reg(tl_signal_server *s, const ev_args *a)
 {
-    if (!tl_sig_valid_hex(a->pid, TL_SIG_ID_LEN) || !a->th || strlen(a->th) != 64 || !a->srv ||
-        !tl_sig_valid_hex(a->srv, TL_SIG_SRV_LEN))
-        return;
     uint8_t th[32];
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        if (sscanf(a->th + 2 * i, "%2x", &v) != 1)
-            return;
-        th[i] = (uint8_t)v;
-    }
+    if (!tl_sig_valid_hex(a->pid, TL_SIG_ID_LEN) || !a->th || tl_sig_hex_decode(a->th, th, 32) ||
+        !a->srv || !tl_sig_valid_hex(a->srv, TL_SIG_SRV_LEN))
+        return;
     tl_sig_peer *p = tl_sig_peer_find(&s->st, a->pid);
     if (p && CRYPTO_memcmp(p->token_hash, th, 32) != 0) {
         /* The id was taken by someone else before this registration applied

@@ -10,35 +10,13 @@
 #include "signal/groups.h"
 #include "signal/snapshot.h"
 
-static void hexenc(const uint8_t *in, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hexdec(const char *s, uint8_t *out, size_t n)
-{
-    if (!tl_sig_valid_hex(s, 2 * n))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int hi = s[2 * i] <= '9' ? s[2 * i] - '0' : s[2 * i] - 'a' + 10;
-        int lo = s[2 * i + 1] <= '9' ? s[2 * i + 1] - '0' : s[2 * i + 1] - 'a' + 10;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 static cJSON *dump_peer(const tl_sig_peer *p, uint64_t now_ms)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
     char th[65];
-    hexenc(p->token_hash, 32, th);
+    tl_sig_hex_encode(p->token_hash, 32, th);
     cJSON_AddStringToObject(o, "p", p->id);
     cJSON_AddStringToObject(o, "n", p->name);
     cJSON_AddStringToObject(o, "th", th);
@@ -125,9 +103,9 @@ static int load_peer(tl_sig_state *st, const cJSON *o, uint64_t now_ms, const ch
                *srv = str_of(o, "s");
     const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "on");
     uint8_t h[32];
-    if (!id || !tl_sig_valid_hex(id, TL_SIG_ID_LEN) || !th || hexdec(th, h, 32) || !srv ||
-        !tl_sig_valid_hex(srv, TL_SIG_SRV_LEN) || !name || (name[0] && !tl_sig_valid_name(name)) ||
-        !cJSON_IsBool(on)) {
+    if (!id || !tl_sig_valid_hex(id, TL_SIG_ID_LEN) || !th || tl_sig_hex_decode(th, h, 32) ||
+        !srv || !tl_sig_valid_hex(srv, TL_SIG_SRV_LEN) || !name ||
+        (name[0] && !tl_sig_valid_name(name)) || !cJSON_IsBool(on)) {
         *why = "bad peer";
         return -1;
     }

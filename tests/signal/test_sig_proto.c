@@ -169,6 +169,17 @@ static void test_base64(void **state)
     assert_int_equal(tl_sig_b64_decode("A===", 4, out, sizeof(out)), -1);
     assert_int_equal(tl_sig_b64_decode("AQIDBA==", 8, out, 3), -1);
     assert_int_equal(tl_sig_b64_encode(in, 5, txt, 8), -1);
+
+    /* Hex: lowercase, exact length, nothing else. */
+    char hx[11];
+    uint8_t back[5] = {0};
+    tl_sig_hex_encode(in, 5, hx);
+    assert_string_equal(hx, "0102030405");
+    assert_int_equal(tl_sig_hex_decode(hx, back, 5), 0);
+    assert_memory_equal(back, in, 5);
+    assert_int_equal(tl_sig_hex_decode("0A02030405", back, 5), -1); /* uppercase */
+    assert_int_equal(tl_sig_hex_decode("01020304", back, 5), -1);   /* short */
+    assert_int_equal(tl_sig_hex_decode("010203040g", back, 5), -1); /* not hex */
 }
 
 static void test_bucket(void **state)
