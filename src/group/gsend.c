@@ -279,18 +279,16 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
     }
 }
 
-static int may_send(recipient *r, uint64_t now, uint64_t *wait_at)
+/* gate: setup_gate() as of this pump turn, for a keyed recipient (else 0). */
+static int may_send(recipient *r, uint64_t now, uint64_t gate, uint64_t *wait_at)
 {
     if (!tl_link_writable(r->link))
         return 0;
     tl_group_sender *s = r->s;
-    if (r->keyed) {
-        uint64_t gate = setup_gate(s, now);
-        if (gate) {
-            if (gate < *wait_at)
-                *wait_at = gate;
-            return 0;
-        }
+    if (gate) {
+        if (gate < *wait_at)
+            *wait_at = gate;
+        return 0;
     }
     if (!s->buckets || r->bucket < 0)
         return 1;
@@ -312,10 +310,13 @@ static void pump(recipient *r)
     tl_group_sender *s = r->s;
     r->pumping = 1;
     uint64_t now = tl_loop_now_ms(s->loop), wait_at = UINT64_MAX;
+    /* Once per turn, not per record: it walks every recipient. A join
+     * during the turn closes it from the next turn on. */
+    uint64_t gate = r->keyed ? setup_gate(s, now) : 0;
     int guard;
     for (guard = 0; guard < 4096; guard++) {
         tl_xfer_action act;
-        int writable = may_send(r, now, &wait_at);
+        int writable = may_send(r, now, gate, &wait_at);
         int rc = tl_xfer_sender_poll(r->xs, now, writable, &act);
         if (rc != TL_OK || act.type == TL_XFER_ACT_NONE)
             break;
@@ -329,6 +330,7 @@ static void pump(recipient *r)
             tl_xfer_sender_read_done(r->xs, now, err);
         } else if (act.type == TL_XFER_ACT_EVENT) {
             on_event(r, &act.event, now);
+            gate = r->keyed ? setup_gate(s, now) : 0; /* it may have just keyed */
         }
         if (act.type != TL_XFER_ACT_EVENT)
             now = tl_loop_now_ms(s->loop);
