@@ -88,6 +88,11 @@ void tl_sha256_free(tl_sha256_ctx *c);
 int tl_hmac_sha256(uint8_t out[TL_SHA256_LEN], const uint8_t *key, size_t key_len, const void *data,
                    size_t len);
 
+/* HMAC-SHA1(key, data), 20 bytes: only for the TURN REST API credential
+ * convention (coturn use-auth-secret), which fixes SHA-1; nothing of
+ * tallow's own security rests on it. Returns TL_OK or TL_ERR_CRYPTO. */
+int tl_hmac_sha1(uint8_t out[20], const uint8_t *key, size_t key_len, const void *data, size_t len);
+
 /* HKDF-Extract(salt, ikm) -> prk (RFC 5869 §2.2). salt may be NULL/0 (then a
  * string of 32 zero bytes). Returns TL_OK or TL_ERR_CRYPTO. */
 int tl_hkdf_extract(uint8_t prk[TL_SHA256_LEN], const uint8_t *salt, size_t salt_len,

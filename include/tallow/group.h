@@ -53,7 +53,9 @@ typedef struct tl_group_sender_config {
     const char *const *paths; /* files and folders to send */
     size_t n_paths;
     const char *signal_url; /* NULL: embed a signaling server on listen */
-    const char *listen;     /* embedded server address, default "127.0.0.1:0" */
+    const char *listen;     /* embedded server address; NULL: every interface, the code
+                               carrying the default-route interface's address (loopback
+                               on a machine without a network); see docs/CLI.md */
     const char *const *to;  /* device names to invite (may be empty) */
     size_t n_to;
     uint32_t expect;     /* finish after this many verified recipients */
@@ -66,6 +68,12 @@ typedef struct tl_group_sender_config {
                                  exchange (wrong code, or someone testing guesses of it
                                  one handshake at a time), admit nobody new; 0: 16 */
     tl_group_net net;
+    /* With the embedded server: hand net.ice_servers' URLs to every client
+     * (this sender included) with per-client TURN REST credentials made
+     * from this secret (coturn's static-auth-secret), valid turn_ttl_s
+     * (0: 12 h). NULL: each side uses its own net.ice_servers. */
+    const char *turn_secret;
+    uint32_t turn_ttl_s;
 } tl_group_sender_config;
 
 /* Hashes the sources, starts signaling and waits for recipients. Returns
@@ -74,6 +82,11 @@ typedef struct tl_group_sender_config {
 int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sender_config *cfg,
                         const tl_group_callbacks *cb, void *ud);
 void tl_group_sender_free(tl_group_sender *s);
+
+/* The interface whose address the join code carries when the embedded server
+ * listens on every interface ("" otherwise: an explicit address, loopback,
+ * or a separate signaling server). */
+const char *tl_group_sender_interface(const tl_group_sender *s);
 
 typedef struct tl_group_receiver tl_group_receiver;
 

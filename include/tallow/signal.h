@@ -20,6 +20,7 @@
 
 #include "tallow/common.h"
 #include "tallow/loop.h"
+#include "tallow/rtc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,8 @@ void tl_joincode_wipe(tl_joincode *jc);
 
 typedef struct tl_signal_server tl_signal_server;
 
+#define TL_SIGNAL_MAX_ICE 4 /* ICE servers a server hands out / a client keeps */
+
 /* Zero-initialise and set what you need; 0 / NULL means the default. */
 typedef struct tl_signal_server_config {
     const char *listen;   /* "HOST:PORT", "[V6]:PORT" or ":PORT"; default
@@ -69,6 +72,15 @@ typedef struct tl_signal_server_config {
     uint32_t snapshot_every; /* with Redis: state events between snapshots of the shared
                                 state (also every 10 s if it changed), default 500; the
                                 log keeps 4x this many events before the snapshot */
+    /* ICE servers handed to every client in "registered" (SIGNALING.md §2,
+     * "ICE servers"): "stun:HOST[:PORT]" / "turn:HOST[:PORT][?transport=udp|tcp]".
+     * turn: URLs need turn_secret: each client gets its own short-lived
+     * credential per the TURN REST API convention (coturn use-auth-secret):
+     * username "EXPIRY:PEER", password base64(HMAC-SHA1(secret, username)). */
+    const char *const *ice_urls;
+    size_t n_ice_urls;       /* at most TL_SIGNAL_MAX_ICE */
+    const char *turn_secret; /* coturn's static-auth-secret */
+    uint32_t turn_ttl_s;     /* credential lifetime, default 43200 (12 h) */
     int glib_io;             /* 1: lws' GLib plugin (a GSource per socket); 0 (default):
                                 lws' libuv backend whose epoll descriptor is polled by one
                                 GSource of the loop (O(ready sockets) per iteration) */
@@ -170,6 +182,11 @@ tl_signal_state tl_signal_client_state(const tl_signal_client *c);
 
 /* The peer id, or "" before the first registration. */
 const char *tl_signal_client_peer_id(const tl_signal_client *c);
+
+/* The ICE servers (STUN/TURN with credentials) the server handed out at the
+ * last registration; valid until the next registration or free. Returns
+ * their number (0 if the server gives none). */
+size_t tl_signal_client_ice_servers(const tl_signal_client *c, const tl_ice_server **out);
 
 /* Requests below are queued (at most 1024 while not READY) and sent in order.
  * Each returns TL_OK, TL_ERR_INVALID_ARG (NULL / over-long field),

@@ -344,8 +344,9 @@ static int bg_start_sender(bg_run *r)
     char expect[32], timeout[32];
     snprintf(expect, sizeof(expect), "%ld", r->recipients);
     snprintf(timeout, sizeof(timeout), "%ld", r->timeout_s);
-    char *argv[] = {"tallow", "send",      r->file, "--json", "--expect",
-                    expect,   "--timeout", timeout, NULL};
+    /* Loopback: the benchmark measures tallow, not this machine's NIC. */
+    char *argv[] = {"tallow",    "send",  r->file,    "--json",      "--expect", expect,
+                    "--timeout", timeout, "--listen", "127.0.0.1:0", NULL};
     return bg_spawn(r, &r->p[BG_SENDER], argv);
 }
 

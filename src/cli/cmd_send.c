@@ -65,7 +65,8 @@ static void usage(FILE *f)
                "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
                "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
                "         [--bind ADDR,...] [--timeout SECONDS] [--session FILE]\n"
-               "         [--max-failed-keys N] [--json]\n");
+               "         [--max-failed-keys N] [--turn-secret S | --turn-secret-file F]\n"
+               "         [--turn-ttl SECONDS] [--json]\n");
 }
 
 int tl_cmd_send(int argc, char **argv)
@@ -80,6 +81,9 @@ int tl_cmd_send(int argc, char **argv)
         {"json", no_argument, 0, 'j'},
         {"session", required_argument, 0, 'S'},
         {"max-failed-keys", required_argument, 0, 'K'},
+        {"turn-secret", required_argument, 0, 'X'},
+        {"turn-secret-file", required_argument, 0, 'F'},
+        {"turn-ttl", required_argument, 0, 'T'},
         TL_CLI_NET_OPTIONS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -91,6 +95,7 @@ int tl_cmd_send(int argc, char **argv)
     char **to = NULL;
     size_t n_to = 0;
     int json = 0, c, idx, status = 2;
+    char *secret = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
         switch (c) {
@@ -126,6 +131,17 @@ int tl_cmd_send(int argc, char **argv)
         case 'j':
             json = 1;
             break;
+        case 'X':
+        case 'F':
+            tl_secret_free(secret);
+            secret = c == 'X' ? strdup(optarg) : tl_read_secret_file(optarg);
+            if (!secret)
+                goto usage_error;
+            break;
+        case 'T':
+            if (tl_parse_u32(optarg, &cfg.turn_ttl_s) || !cfg.turn_ttl_s)
+                goto usage_error;
+            break;
         case 'n':
             if (tl_cli_net_option(&net, opts[idx].name, optarg) < 0)
                 goto usage_error;
@@ -145,6 +161,11 @@ int tl_cmd_send(int argc, char **argv)
     cfg.to = (const char *const *)to;
     cfg.n_to = n_to;
     tl_cli_net_apply(&net, &cfg.net);
+    cfg.turn_secret = secret;
+    if (secret && cfg.signal_url) {
+        fprintf(stderr, "tallow send: --turn-secret is for the embedded server (no --signal)\n");
+        goto usage_error;
+    }
     char *session = NULL;
     if (!cfg.session_file && !cfg.signal_url)
         cfg.session_file = session = default_session_file(cfg.listen, argv + optind, argc - optind);
@@ -155,6 +176,8 @@ int tl_cmd_send(int argc, char **argv)
     tl_report *rp = tl_report_new(loop, json, 1);
     tl_group_sender *s = NULL;
     int rc = tl_group_sender_new(&s, loop, &cfg, &tl_report_callbacks, rp);
+    if (rc == TL_OK)
+        tl_report_set_interface(rp, tl_group_sender_interface(s));
     if (rc != TL_OK) {
         fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
@@ -170,6 +193,7 @@ usage_error:
     usage(stderr);
     status = 2;
 out:
+    tl_secret_free(secret);
     tl_free_list(to, n_to);
     tl_cli_net_free(&net);
     return status;

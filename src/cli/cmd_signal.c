@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* tallow signal: run a signaling server until SIGINT/SIGTERM. */
 #include <glib-unix.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "common/loop_internal.h"
+#include "signal/proto.h"
 #include "tallow/signal.h"
 
 static void usage(FILE *f)
@@ -15,11 +17,16 @@ static void usage(FILE *f)
     fprintf(f, "usage: tallow signal [--listen HOST:PORT] [--cert PEM --key PEM] [--redis URL]\n"
                "                     [--max-group N] [--max-msg BYTES] [--rate N/s]\n"
                "                     [--idle-timeout S] [--grace S] [--glib-io] [-v]\n"
-               "                     [--snapshot-every N]\n"
+               "                     [--snapshot-every N] [--stun URL] [--turn URL]\n"
+               "                     [--turn-secret S | --turn-secret-file F] [--turn-ttl S]\n"
                "  --listen     address to listen on (default 127.0.0.1:7788; port 0 picks one)\n"
                "  --cert/--key serve wss with this certificate and key (PEM files)\n"
                "  --redis      redis://[[USER]:PASS@]HOST:PORT: share groups with other servers\n"
-               "  --max-group  members per group (default 64)\n");
+               "  --max-group  members per group (default 64)\n"
+               "  --stun/--turn  ICE servers handed to every client (at most 4 in all);\n"
+               "               turn: URLs get per-client TURN REST credentials made with\n"
+               "               --turn-secret (coturn static-auth-secret), valid --turn-ttl\n"
+               "               seconds (default 43200, at least 60)\n");
 }
 
 static gboolean on_signal(gpointer data)
@@ -34,6 +41,10 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     static const char *const names[] = {"debug", "info", "warn", "error"};
     fprintf(stderr, "tallow signal: %s: %s: %s\n", names[level < 4 ? level : 3], subject, msg);
 }
+
+/* ICE servers to hand out, kept for the life of the process. */
+static const char *ice_urls[TL_SIGNAL_MAX_ICE];
+static char *turn_secret;
 
 static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *verbose)
 {
@@ -75,6 +86,23 @@ static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *
             bad = tl_parse_u32(v, &cfg->idle_timeout_s);
         else if (!strcmp(a, "--grace"))
             bad = tl_parse_u32(v, &cfg->resume_grace_s);
+        else if (!strcmp(a, "--stun") || !strcmp(a, "--turn")) {
+            if (cfg->n_ice_urls == TL_SIGNAL_MAX_ICE || strncmp(v, a + 2, 4) != 0 || v[4] != ':' ||
+                !tl_sig_valid_ice_url(v)) {
+                fprintf(stderr, "tallow signal: bad %s URL (want %s:HOST[:PORT]%s; at most %d)\n",
+                        a, a + 2, a[2] == 't' ? "[?transport=udp|tcp]" : "", TL_SIGNAL_MAX_ICE);
+                return -1;
+            }
+            ice_urls[cfg->n_ice_urls++] = v;
+            cfg->ice_urls = ice_urls;
+        } else if (!strcmp(a, "--turn-secret") || !strcmp(a, "--turn-secret-file")) {
+            tl_secret_free(turn_secret);
+            turn_secret = a[13] ? tl_read_secret_file(v) : strdup(v);
+            if (!turn_secret)
+                return -1;
+            cfg->turn_secret = turn_secret;
+        } else if (!strcmp(a, "--turn-ttl"))
+            bad = tl_parse_u32(v, &cfg->turn_ttl_s) || cfg->turn_ttl_s < 60;
         else if (!strcmp(a, "--snapshot-every"))
             bad = tl_parse_u32(v, &cfg->snapshot_every) || cfg->snapshot_every < 1;
         else {
@@ -89,6 +117,13 @@ static int parse_args(int argc, char **argv, tl_signal_server_config *cfg, int *
     }
     if (!cfg->cert_pem != !cfg->key_pem) {
         fprintf(stderr, "tallow signal: --cert and --key go together\n");
+        return -1;
+    }
+    int has_turn = 0;
+    for (size_t i = 0; i < cfg->n_ice_urls; i++)
+        has_turn |= !strncmp(ice_urls[i], "turn:", 5);
+    if (has_turn != !!cfg->turn_secret) {
+        fprintf(stderr, "tallow signal: --turn and --turn-secret go together\n");
         return -1;
     }
     return 0;
@@ -142,5 +177,6 @@ int tl_cmd_signal(int argc, char **argv)
     g_source_unref(s_term);
     tl_signal_server_free(srv);
     tl_loop_free(loop);
+    tl_secret_free(turn_secret);
     return 0;
 }

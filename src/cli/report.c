@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli/report.h"
+#include "tallow/crypto.h"
 
 #define MAX_ROWS 256
 
@@ -33,7 +35,8 @@ struct tl_report {
     size_t n_rows;
     size_t drawn;
     uint64_t last_draw;
-    cJSON *files; /* receiver: files written */
+    cJSON *files;   /* receiver: files written */
+    char iface[64]; /* sender: interface whose address the code carries */
 };
 
 static void emit(cJSON *o)
@@ -112,15 +115,39 @@ static void draw(tl_report *rp, int force)
     fflush(stdout);
 }
 
+void tl_report_set_interface(tl_report *rp, const char *iface)
+{
+    snprintf(rp->iface, sizeof(rp->iface), "%s", iface ? iface : "");
+}
+
 static void on_code(void *ud, const char *code)
 {
     tl_report *rp = ud;
+    /* The address recipients dial: after '@', without the port. */
+    char addr[300] = "";
+    const char *at = strchr(code, '@');
+    if (at) {
+        snprintf(addr, sizeof(addr), "%s", at + 1);
+        char *colon = strrchr(addr, ':');
+        if (colon && !strchr(colon, ']'))
+            *colon = '\0';
+    }
     if (rp->json) {
         cJSON *o = event("code");
         cJSON_AddStringToObject(o, "code", code);
+        if (addr[0] && !strstr(addr, "://"))
+            cJSON_AddStringToObject(o, "address", addr);
+        if (rp->iface[0])
+            cJSON_AddStringToObject(o, "interface", rp->iface);
         emit(o);
     } else {
         printf("Join code: %s\n  on the recipients: tallow receive %s\n", code, code);
+        if (rp->iface[0])
+            printf("  recipients reach this machine at %s (interface %s); another address:\n"
+                   "  --listen ADDRESS:0, this machine only: --listen 127.0.0.1:0\n",
+                   addr, rp->iface);
+        else if (addr[0] && !strncmp(addr, "127.", 4))
+            printf("  this machine only (%s); for other machines leave out --listen\n", addr);
         fflush(stdout);
     }
 }
@@ -294,6 +321,37 @@ tl_logger tl_report_logger(void)
             lg.level = TL_LOG_ERROR;
     }
     return lg;
+}
+
+char *tl_read_secret_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        fprintf(stderr, "tallow: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+        fprintf(stderr, "tallow: warning: %s is readable by other users (chmod 600 it)\n", path);
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    n = strcspn(buf, "\r\n");
+    buf[n] = '\0';
+    char *out = n ? strdup(buf) : NULL;
+    tl_wipe(buf, sizeof(buf));
+    if (!n)
+        fprintf(stderr, "tallow: %s: the first line is empty\n", path);
+    return out;
+}
+
+void tl_secret_free(char *s)
+{
+    if (s) {
+        tl_wipe(s, strlen(s));
+        free(s);
+    }
 }
 
 int tl_parse_u32(const char *s, uint32_t *out)

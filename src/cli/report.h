@@ -19,6 +19,10 @@ void tl_report_free(tl_report *rp);
  * status and stops the loop. */
 extern const tl_group_callbacks tl_report_callbacks;
 
+/* Sender: the interface whose address the join code carries ("" or NULL:
+ * none to mention); shown with the code. */
+void tl_report_set_interface(tl_report *rp, const char *iface);
+
 /* Exit status recorded by on_finished (3 if the job never finished). */
 int tl_report_status(const tl_report *rp);
 
@@ -35,6 +39,12 @@ int tl_parse_rate(const char *s, uint64_t *out);
 /* Parses a whole decimal number 0..2^32-1 ("5x", "" and "-1" are refused).
  * Returns 0 and *out, or -1. */
 int tl_parse_u32(const char *s, uint32_t *out);
+
+/* The first line of a secret file (e.g. a TURN REST secret), malloc'd; warns
+ * when the file is readable by others. NULL (message printed) when it cannot
+ * be read or the line is empty. Release with tl_secret_free (wipes). */
+char *tl_read_secret_file(const char *path);
+void tl_secret_free(char *s);
 
 /* Splits "a,b,c" into a NULL-terminated array of strdup'ed items (*n set). */
 char **tl_split_list(const char *s, size_t *n);

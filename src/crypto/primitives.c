@@ -245,6 +245,17 @@ int tl_hmac_sha256(uint8_t out[TL_SHA256_LEN], const uint8_t *key, size_t key_le
     return TL_OK;
 }
 
+int tl_hmac_sha1(uint8_t out[20], const uint8_t *key, size_t key_len, const void *data, size_t len)
+{
+    size_t n = 0;
+    static const uint8_t empty[1] = {0};
+    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL, key_len ? key : empty, key_len,
+                  len ? data : empty, len, out, 20, &n) == NULL ||
+        n != 20)
+        return TL_ERR_CRYPTO;
+    return TL_OK;
+}
+
 /* One EVP_KDF "HKDF" call in the given mode. */
 static int hkdf_call(int mode, uint8_t *out, size_t out_len, const uint8_t *key, size_t key_len,
                      const uint8_t *salt, size_t salt_len, const uint8_t *info, size_t info_len)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "group/group_internal.h"
+#include "group/lanaddr.h"
 
 static void gjob_report(void *arg)
 {
@@ -65,33 +66,88 @@ void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *si
     lc->offerer = offerer;
     lc->pc.ice_servers = net->ice_servers;
     lc->pc.n_ice_servers = net->n_ice_servers;
+    if (!net->n_ice_servers) /* none given by the user: the server's, if any */
+        lc->pc.n_ice_servers = tl_signal_client_ice_servers(sig, &lc->pc.ice_servers);
     lc->pc.relay_only = net->relay_only;
     lc->pc.allowed = net->bind;
     lc->pc.n_allowed = net->n_bind;
 }
 
+/* Splits "HOST:PORT" / "[V6]:PORT" / ":PORT" into host (no brackets) and
+ * port text. Returns 0 or -1. */
+static int split_listen(const char *listen, char *host, size_t hcap, char *port, size_t pcap)
+{
+    const char *colon;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= hcap)
+            return -1;
+        memcpy(host, listen + 1, (size_t)(close - listen - 1));
+        host[close - listen - 1] = '\0';
+        colon = close + 1;
+    } else {
+        colon = strrchr(listen, ':');
+        if (!colon || (size_t)(colon - listen) >= hcap)
+            return -1;
+        memcpy(host, listen, (size_t)(colon - listen));
+        host[colon - listen] = '\0';
+    }
+    return snprintf(port, pcap, "%s", colon + 1) < (int)pcap ? 0 : -1;
+}
+
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
                      tl_signal_client **client, char *location, size_t location_len,
-                     const tl_signal_callbacks *cb, void *ud, const char *name)
+                     const tl_signal_callbacks *cb, void *ud, const char *name,
+                     tl_gsignal_serve *serve)
 {
     char own[300];
     *server = NULL;
+    if (serve)
+        serve->iface[0] = '\0';
     if (!url) {
+        /* No --listen: every interface, and the code carries the address of
+         * the one with the default route (docs/CLI.md "Which address the
+         * code carries"); a machine with no network stays on loopback. */
+        char host[256], port[16], lan[64], iface[64] = "", bind[300];
+        if (!listen) {
+            snprintf(host, sizeof(host), "%s", "");
+            snprintf(port, sizeof(port), "0");
+        } else if (split_listen(listen, host, sizeof(host), port, sizeof(port)) != 0) {
+            return TL_ERR_INVALID_ARG;
+        }
+        if (tl_lan_is_wildcard(host)) {
+            if (tl_lan_address(lan, sizeof(lan), iface, sizeof(iface)) != 0) {
+                snprintf(lan, sizeof(lan), "127.0.0.1");
+                iface[0] = '\0';
+            }
+            int v6 = strchr(lan, ':') != NULL;
+            /* "[::]" also takes IPv4 (dual stack); "0.0.0.0" only IPv4. */
+            if (!listen || (v6 && strcmp(host, "::") != 0))
+                snprintf(bind, sizeof(bind), "%s:%s", v6 ? "[::]" : "0.0.0.0", port);
+            else
+                snprintf(bind, sizeof(bind), "%s", listen);
+            if (!listen && !iface[0])
+                snprintf(bind, sizeof(bind), "127.0.0.1:%s", port);
+            snprintf(host, sizeof(host), "%s", lan);
+        } else {
+            snprintf(bind, sizeof(bind), "%s", listen);
+        }
         tl_signal_server_config sc;
         memset(&sc, 0, sizeof(sc));
-        sc.listen = listen ? listen : "127.0.0.1:0";
+        sc.listen = bind;
+        if (serve) {
+            sc.ice_urls = serve->ice_urls;
+            sc.n_ice_urls = serve->n_ice_urls;
+            sc.turn_secret = serve->turn_secret;
+            sc.turn_ttl_s = serve->turn_ttl_s;
+            snprintf(serve->iface, sizeof(serve->iface), "%s", iface);
+        }
         int rc = tl_signal_server_new(server, loop, &sc);
         if (rc != TL_OK)
             return rc;
-        /* The host recipients dial is the one we listen on. */
-        char host[256];
-        snprintf(host, sizeof(host), "%s", sc.listen);
-        char *colon = strrchr(host, ':');
-        if (colon)
-            *colon = '\0';
-        if (!host[0] || !strcmp(host, "0.0.0.0"))
-            snprintf(host, sizeof(host), "127.0.0.1");
-        snprintf(own, sizeof(own), "ws://%s:%d", host, tl_signal_server_port(*server));
+        int v6 = strchr(host, ':') != NULL;
+        snprintf(own, sizeof(own), "ws://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
+                 tl_signal_server_port(*server));
         url = own;
     }
     snprintf(location, location_len, "%s", url);
@@ -191,9 +247,10 @@ void tl_gnet_default_bind(tl_group_net *net, const char *location)
     static const char *const loopback[] = {"127.0.0.1"};
     if (net->n_bind)
         return;
-    const char *host = strstr(location, "://");
-    host = host ? host + 3 : location;
-    if (!strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) || !strncmp(host, "[::1]", 5)) {
+    const char *h = strstr(location, "://");
+    h = h ? h + 3 : location;
+    char host[256], port[16];
+    if (split_listen(h, host, sizeof(host), port, sizeof(port)) == 0 && tl_lan_is_loopback(host)) {
         net->bind = loopback;
         net->n_bind = 1;
     }

@@ -464,7 +464,7 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
     };
     if (rc == TL_OK)
         rc = tl_gsignal_start(loop, url, NULL, &r->unused_server, &r->sig, r->location,
-                              sizeof(r->location), &scb, r, cfg->name);
+                              sizeof(r->location), &scb, r, cfg->name, NULL);
     if (rc != TL_OK) {
         tl_group_receiver_free(r);
         return rc;

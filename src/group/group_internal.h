@@ -45,13 +45,27 @@ int tl_gprogress_update(tl_gprogress *p, uint64_t bytes, uint64_t total, uint64_
 void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *sig,
                          const char *group, const char *peer, int offerer, const tl_group_net *net);
 
-/* Starts signaling: with url == NULL an embedded server on listen (default
- * "127.0.0.1:0") and a client connected to it; location receives the URL
- * recipients should use. name: device name to register (may be NULL).
- * Returns TL_OK or TL_ERR_IO / TL_ERR_NOMEM / TL_ERR_INVALID_ARG. */
+/* What the embedded server hands out and reports (tl_gsignal_start). */
+typedef struct tl_gsignal_serve {
+    const char *const *ice_urls; /* STUN/TURN URLs for every client (SIGNALING.md §2) */
+    size_t n_ice_urls;
+    const char *turn_secret; /* TURN REST API secret for the turn: URLs */
+    uint32_t turn_ttl_s;
+    char iface[64]; /* out: interface whose address the location carries ("" if none) */
+} tl_gsignal_serve;
+
+/* Starts signaling: with url == NULL an embedded server and a client
+ * connected to it; location receives the URL recipients should use. The
+ * embedded server listens on `listen`; NULL means every interface, with the
+ * location carrying the address of the default-route interface (loopback on
+ * a machine without one); a wildcard host (0.0.0.0, [::]) advertises that
+ * address too, never the wildcard. name: device name to register (may be
+ * NULL). serve: may be NULL. Returns TL_OK or TL_ERR_IO / TL_ERR_NOMEM /
+ * TL_ERR_INVALID_ARG. */
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
                      tl_signal_client **client, char *location, size_t location_len,
-                     const tl_signal_callbacks *cb, void *ud, const char *name);
+                     const tl_signal_callbacks *cb, void *ud, const char *name,
+                     tl_gsignal_serve *serve);
 
 /* Creates the group, or re-creates the one saved in session_file (so a
  * re-run of the same send keeps its join code and recipients can resume). */

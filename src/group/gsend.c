@@ -47,6 +47,7 @@ struct tl_group_sender {
     tl_signal_server *server;
     tl_signal_client *sig;
     char location[300];
+    char iface[64]; /* whose address the location carries ("" if none) */
     char group[16];
     uint8_t secret[TL_JOINCODE_SECRET_LEN];
     int have_group;
@@ -677,9 +678,27 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         .on_end_of_candidates = sig_eoc,
         .on_error = sig_error,
     };
+    /* With a TURN secret the embedded server hands out the ICE servers, to
+     * this sender too (its own entry then has no credentials to use). */
+    const char *urls[TL_SIGNAL_MAX_ICE];
+    tl_gsignal_serve serve;
+    memset(&serve, 0, sizeof(serve));
+    if (rc == TL_OK && cfg->turn_secret && !cfg->signal_url) {
+        if (cfg->net.n_ice_servers > TL_SIGNAL_MAX_ICE)
+            rc = TL_ERR_INVALID_ARG;
+        for (size_t i = 0; rc == TL_OK && i < cfg->net.n_ice_servers; i++)
+            urls[i] = cfg->net.ice_servers[i].url;
+        serve.ice_urls = urls;
+        serve.n_ice_urls = cfg->net.n_ice_servers;
+        serve.turn_secret = cfg->turn_secret;
+        serve.turn_ttl_s = cfg->turn_ttl_s;
+        s->cfg.net.ice_servers = NULL;
+        s->cfg.net.n_ice_servers = 0;
+    }
     if (rc == TL_OK)
         rc = tl_gsignal_start(loop, cfg->signal_url, cfg->listen, &s->server, &s->sig, s->location,
-                              sizeof(s->location), &scb, s, NULL);
+                              sizeof(s->location), &scb, s, NULL, &serve);
+    snprintf(s->iface, sizeof(s->iface), "%s", serve.iface);
     if (rc != TL_OK) {
         tl_group_sender_free(s);
         return rc;
@@ -687,6 +706,11 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     tl_gnet_default_bind(&s->cfg.net, s->location);
     *out = s;
     return TL_OK;
+}
+
+const char *tl_group_sender_interface(const tl_group_sender *s)
+{
+    return s ? s->iface : "";
 }
 
 void tl_group_sender_free(tl_group_sender *s)

@@ -13,6 +13,7 @@
 #include "common/loop_internal.h"
 #include "signal/joincode.h"
 #include "signal/proto.h"
+#include "tallow/crypto.h"
 #include "tallow/signal.h"
 
 #define QUEUE_MAX 1024
@@ -64,6 +65,9 @@ struct tl_signal_client {
     tl_timer *retry;
     SSL_CTX *ssl_ctx; /* ours, lent to lws for wss (lws 4.1 leaks its own) */
     int doomed;
+    /* ICE servers from the last "registered" (SIGNALING.md §2) */
+    tl_ice_server ice[TL_SIGNAL_MAX_ICE];
+    size_t n_ice;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -242,6 +246,62 @@ static void rejoin_groups(tl_signal_client *c)
     }
 }
 
+static void clear_ice(tl_signal_client *c)
+{
+    for (size_t i = 0; i < c->n_ice; i++) {
+        g_free((char *)c->ice[i].url);
+        g_free((char *)c->ice[i].username);
+        if (c->ice[i].credential) {
+            tl_wipe((char *)c->ice[i].credential, strlen(c->ice[i].credential));
+            g_free((char *)c->ice[i].credential);
+        }
+    }
+    memset(c->ice, 0, sizeof(c->ice));
+    c->n_ice = 0;
+}
+
+/* Takes the server's "ice_servers" (RTCIceServer-like objects): at most
+ * TL_SIGNAL_MAX_ICE, each with a valid stun:/turn: URL and, for turn:, a
+ * printable username and credential of at most 255 bytes; anything else in
+ * the list is skipped. */
+static void take_ice(tl_signal_client *c, const cJSON *o)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "ice_servers");
+    clear_ice(c);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (!cJSON_IsArray(arr) || c->n_ice == TL_SIGNAL_MAX_ICE)
+            break;
+        const char *url = jstr(it, "urls");
+        const char *user = jstr(it, "username"), *cred = jstr(it, "credential");
+        if (!url || !tl_sig_valid_ice_url(url))
+            continue;
+        int turn = !strncmp(url, "turn:", 5);
+        if (turn &&
+            (!user || !cred || !tl_sig_valid_text(user, 255) || !tl_sig_valid_text(cred, 255)))
+            continue;
+        tl_ice_server *d = &c->ice[c->n_ice];
+        d->url = g_strdup(url);
+        d->username = turn ? g_strdup(user) : NULL;
+        d->credential = turn ? g_strdup(cred) : NULL;
+        if (!d->url || (turn && (!d->username || !d->credential))) {
+            g_free((char *)d->url);
+            g_free((char *)d->username);
+            g_free((char *)d->credential);
+            memset(d, 0, sizeof(*d));
+            break;
+        }
+        c->n_ice++;
+    }
+}
+
+size_t tl_signal_client_ice_servers(const tl_signal_client *c, const tl_ice_server **out)
+{
+    *out = c ? c->ice : NULL;
+    return c ? c->n_ice : 0;
+}
+
 static void on_registered(tl_signal_client *c, const cJSON *o)
 {
     const char *peer = jstr(o, "peer"), *token = jstr(o, "token");
@@ -252,6 +312,7 @@ static void on_registered(tl_signal_client *c, const cJSON *o)
     int resumed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "resumed"));
     memcpy(c->peer, peer, sizeof(c->peer));
     memcpy(c->token, token, sizeof(c->token));
+    take_ice(c, o);
     c->attempts = 0;
     c->backoff = c->bo_min;
     if (!same) {
@@ -744,6 +805,7 @@ static void client_destroy(void *arg)
     if (c->gloop)
         g_main_loop_unref(c->gloop);
     OPENSSL_cleanse(c->token, sizeof(c->token));
+    clear_ice(c);
     free(c);
 }
 

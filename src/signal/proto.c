@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tallow/crypto.h"
+
 static const char *const type_names[TL_SIG_TYPE_COUNT] = {
     [TL_SIG_NONE] = "",
     [TL_SIG_REGISTER] = "register",
@@ -174,6 +176,45 @@ long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
     }
     out[o] = '\0';
     return (long)o;
+}
+
+int tl_sig_valid_ice_url(const char *url)
+{
+    if (!url || (strncmp(url, "stun:", 5) != 0 && strncmp(url, "turn:", 5) != 0))
+        return 0;
+    size_t n = strlen(url);
+    if (n < 6 || n > 260)
+        return 0;
+    for (size_t i = 5; i < n; i++) {
+        unsigned char ch = (unsigned char)url[i];
+        if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+int tl_sig_valid_text(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+int tl_sig_turn_credential(const char *secret, uint64_t expiry, const char *peer, char *user,
+                           size_t ucap, char *cred, size_t ccap)
+{
+    int n = snprintf(user, ucap, "%llu:%s", (unsigned long long)expiry, peer ? peer : "");
+    if (!secret || n < 0 || (size_t)n >= ucap)
+        return -1;
+    uint8_t mac[20];
+    int rc = tl_hmac_sha1(mac, (const uint8_t *)secret, strlen(secret), user, (size_t)n);
+    long len = rc == TL_OK ? tl_sig_b64_encode(mac, sizeof(mac), cred, ccap) : -1;
+    tl_wipe(mac, sizeof(mac));
+    return len < 0 ? -1 : 0;
 }
 
 void tl_sig_group_str(uint32_t group, char out[8])

@@ -138,6 +138,19 @@ long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
 
 void tl_sig_group_str(uint32_t group, char out[8]);
 
+/* An ICE server URL a server may hand out or a client may take from one:
+ * "stun:" or "turn:" then 1..255 printable ASCII characters without blanks,
+ * quotes or backslashes. */
+int tl_sig_valid_ice_url(const char *url);
+/* 1..max printable ASCII characters (0x21..0x7e). */
+int tl_sig_valid_text(const char *s, size_t max);
+
+/* TURN REST API credential (coturn use-auth-secret): user = "EXPIRY:PEER"
+ * (EXPIRY in Unix seconds), cred = base64(HMAC-SHA1(secret, user)). Pure: the
+ * caller supplies the expiry. ucap >= 48, ccap >= 29. Returns 0 or -1. */
+int tl_sig_turn_credential(const char *secret, uint64_t expiry, const char *peer, char *user,
+                           size_t ucap, char *cred, size_t ccap);
+
 /* Builders: return malloc'd NUL-terminated JSON (free()), NULL on OOM.
  * ref: the request type answered ("" if unknown); detail may be NULL. */
 char *tl_sig_build_error(tl_sig_err e, const char *ref, int has_rid, int64_t rid,

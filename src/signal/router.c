@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "signal/server_internal.h"
+#include "tallow/crypto.h"
 #include "signal/snapshot.h"
 
 typedef struct grace_entry {
@@ -130,6 +131,29 @@ static cJSON *members_array(const tl_sig_group *g, const tl_sig_peer *skip)
 }
 
 /* ------------------------------------------------------------ requests */
+
+/* "ice_servers" of a "registered" reply: the server's STUN/TURN URLs, each
+ * turn: one with this peer's own short-lived TURN REST credential. */
+static void add_ice_servers(tl_signal_server *s, cJSON *r, const char *peer)
+{
+    cJSON *arr = cJSON_AddArrayToObject(r, "ice_servers");
+    uint64_t expiry = tl_sig_wall_s(s) + s->cfg.turn_ttl_s;
+    for (size_t i = 0; arr && i < s->n_ice; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return;
+        cJSON_AddStringToObject(o, "urls", s->ice_urls[i]);
+        char user[64], cred[40];
+        if (!strncmp(s->ice_urls[i], "turn:", 5) &&
+            tl_sig_turn_credential(s->turn_secret, expiry, peer, user, sizeof(user), cred,
+                                   sizeof(cred)) == 0) {
+            cJSON_AddStringToObject(o, "username", user);
+            cJSON_AddStringToObject(o, "credential", cred);
+            tl_wipe(cred, sizeof(cred));
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+}
 
 static void h_register(tl_sig_conn *c, tl_sig_msg *m)
 {
@@ -607,6 +631,8 @@ static void ap_reg(tl_signal_server *s, const ev_args *a)
                 tl_sig_group_str(p->groups[i], g);
                 cJSON_AddItemToArray(gs, cJSON_CreateString(g));
             }
+            if (s->n_ice)
+                add_ice_servers(s, r, p->id);
         }
         tl_sig_conn_send_str(c, tl_sig_print_free(r));
     } else if (!strcmp(a->srv, s->id)) {

@@ -12,6 +12,7 @@
 
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
+#include "tallow/crypto.h"
 
 #define DEF_LISTEN "127.0.0.1:7788"
 #define TL_SIG_DIRECT_MAX 4096
@@ -19,6 +20,34 @@
 uint64_t tl_sig_now(const tl_signal_server *s)
 {
     return tl_loop_now_ms(s->loop);
+}
+
+uint64_t tl_sig_wall_s(const tl_signal_server *s)
+{
+    (void)s;
+    return (uint64_t)g_get_real_time() / 1000000u;
+}
+
+/* Copies the ICE servers to hand out (the caller's strings may go away). */
+static int keep_ice(tl_signal_server *s, const tl_signal_server_config *c)
+{
+    if (c->n_ice_urls > TL_SIGNAL_MAX_ICE || (c->n_ice_urls && !c->ice_urls))
+        return TL_ERR_INVALID_ARG;
+    for (size_t i = 0; i < c->n_ice_urls; i++) {
+        if (!tl_sig_valid_ice_url(c->ice_urls[i]))
+            return TL_ERR_INVALID_ARG;
+        if (!strncmp(c->ice_urls[i], "turn:", 5) && (!c->turn_secret || !c->turn_secret[0]))
+            return TL_ERR_INVALID_ARG;
+        if (!(s->ice_urls[i] = strdup(c->ice_urls[i])))
+            return TL_ERR_NOMEM;
+        s->n_ice = i + 1;
+    }
+    if (c->turn_secret && c->turn_secret[0] && !(s->turn_secret = strdup(c->turn_secret)))
+        return TL_ERR_NOMEM;
+    s->cfg.ice_urls = NULL;
+    s->cfg.n_ice_urls = 0;
+    s->cfg.turn_secret = NULL;
+    return TL_OK;
 }
 
 static void out_free_all(tl_sig_conn *c)
@@ -416,6 +445,8 @@ static void apply_defaults(tl_signal_server_config *c)
         c->snapshot_every = 500;
     if (!c->max_conns)
         c->max_conns = 16384;
+    if (!c->turn_ttl_s)
+        c->turn_ttl_s = 43200;
 }
 
 static int create_context(tl_signal_server *s, const char *host, int port)
@@ -484,7 +515,9 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
     s->gloop = g_main_loop_new(tl_loop_gcontext(loop), FALSE);
     lws_set_log_level(LLL_ERR, lws_quiet);
 
-    int rc = c.glib_io ? TL_OK : uv_backend_start(s);
+    int rc = keep_ice(s, &c);
+    if (rc == TL_OK && !c.glib_io)
+        rc = uv_backend_start(s);
     if (rc == TL_OK && c.redis_url)
         rc = tl_sig_bus_new(&s->bus, s, c.redis_url);
     if (rc == TL_OK)
@@ -538,5 +571,11 @@ void tl_signal_server_free(tl_signal_server *s)
     tl_sig_state_clear(&s->st);
     if (s->gloop)
         g_main_loop_unref(s->gloop);
+    for (size_t i = 0; i < s->n_ice; i++)
+        free(s->ice_urls[i]);
+    if (s->turn_secret) {
+        tl_wipe(s->turn_secret, strlen(s->turn_secret));
+        free(s->turn_secret);
+    }
     free(s);
 }

@@ -70,6 +70,9 @@ struct tl_signal_server {
     GHashTable *grace; /* peer id -> expiry ms, peers this server will expire */
     int port;
     int freeing;
+    char *ice_urls[TL_SIGNAL_MAX_ICE]; /* handed out in "registered" */
+    size_t n_ice;
+    char *turn_secret; /* wiped on free */
 };
 
 /* server.c */
@@ -77,6 +80,8 @@ void tl_sig_conn_send(tl_sig_conn *c, const char *text, size_t len);
 void tl_sig_conn_send_str(tl_sig_conn *c, char *text_owned);
 void tl_sig_conn_close(tl_sig_conn *c);
 uint64_t tl_sig_now(const struct tl_signal_server *s);
+/* Wall clock, Unix seconds (TURN credential expiry only). */
+uint64_t tl_sig_wall_s(const struct tl_signal_server *s);
 
 /* router.c */
 void tl_sig_handle_text(tl_sig_conn *c, const char *buf, size_t len);

@@ -424,11 +424,18 @@ e2e_read_code()
 }
 
 # e2e_start_send NAME NETNS ARGS...: `tallow send ARGS... --json` in the
-# background, then waits for its code (E2E_CODE).
+# background, then waits for its code (E2E_CODE). In the root namespace ("-")
+# without --listen or --signal, the embedded server is kept on loopback
+# (--listen 127.0.0.1:0): tests send nothing to this machine's real
+# interfaces. Tests of the LAN default run in namespaces of their own.
 e2e_start_send()
 {
-    local name=$1 ns=$2
+    local name=$1 ns=$2 a local_only=1
     shift 2
+    for a in "$@"; do
+        [[ $a == --listen || $a == --listen=* || $a == --signal || $a == --signal=* ]] && local_only=0
+    done
+    [[ $ns == - && $local_only == 1 ]] && set -- "$@" --listen 127.0.0.1:0
     e2e_spawn "$name" "$ns" "$E2E_TALLOW" send "$@" --json
     e2e_read_code "$name"
 }

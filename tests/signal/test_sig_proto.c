@@ -480,6 +480,51 @@ static void test_relay_escaping(void **state)
     cJSON_free(want);
 }
 
+/* TURN REST API credential (coturn use-auth-secret): the expected
+ * password is `printf '%s' 1733600000:0123456789abcdef | openssl dgst -sha1
+ * -hmac tallow-test-secret -binary | base64`. */
+static void test_turn_credential(void **state)
+{
+    (void)state;
+    char user[64], cred[40];
+    assert_int_equal(tl_sig_turn_credential("tallow-test-secret", 1733600000u, "0123456789abcdef",
+                                            user, sizeof(user), cred, sizeof(cred)),
+                     0);
+    assert_string_equal(user, "1733600000:0123456789abcdef");
+    assert_string_equal(cred, "8acncQWfuaQl5VgbXEbE3/DdDVU=");
+    /* Too small buffers and no secret are refused, never truncated. */
+    assert_int_equal(
+        tl_sig_turn_credential("s", 1733600000u, "0123456789abcdef", user, 20, cred, sizeof(cred)),
+        -1);
+    assert_int_equal(tl_sig_turn_credential("s", 1, "p", user, sizeof(user), cred, 20), -1);
+    assert_int_equal(tl_sig_turn_credential(NULL, 1, "p", user, sizeof(user), cred, sizeof(cred)),
+                     -1);
+}
+
+static void test_ice_url(void **state)
+{
+    (void)state;
+    assert_true(tl_sig_valid_ice_url("stun:198.51.100.1:3478"));
+    assert_true(tl_sig_valid_ice_url("turn:turn.example.org?transport=tcp"));
+    assert_true(tl_sig_valid_ice_url("turn:[2001:db8::1]:3478"));
+    assert_false(tl_sig_valid_ice_url("turns:example.org"));
+    assert_false(tl_sig_valid_ice_url("http://example.org"));
+    assert_false(tl_sig_valid_ice_url("stun:"));
+    assert_false(tl_sig_valid_ice_url("stun:a b"));
+    assert_false(tl_sig_valid_ice_url("stun:a\"b"));
+    assert_false(tl_sig_valid_ice_url("stun:a\x1b[2J"));
+    assert_false(tl_sig_valid_ice_url(NULL));
+    char big[300];
+    memset(big, 'a', sizeof(big));
+    memcpy(big, "stun:", 5);
+    big[sizeof(big) - 1] = '\0';
+    assert_false(tl_sig_valid_ice_url(big));
+    assert_true(tl_sig_valid_text("1733600000:0123456789abcdef", 255));
+    assert_false(tl_sig_valid_text("", 255));
+    assert_false(tl_sig_valid_text("a b", 255));
+    assert_false(tl_sig_valid_text("abc", 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,7 +532,8 @@ int main(void)
         cmocka_unit_test(test_base64),     cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_state),      cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_fast_relay), cmocka_unit_test(test_relay_escaping),
-        cmocka_unit_test(test_group_str),
+        cmocka_unit_test(test_group_str),  cmocka_unit_test(test_turn_credential),
+        cmocka_unit_test(test_ice_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
