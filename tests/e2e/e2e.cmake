@@ -50,4 +50,9 @@ if(TALLOW_E2E)
   tl_add_e2e(hostile_name_ctrl hostile_names.sh ctrl)
   tl_add_e2e(full_disk full_disk.sh 32)
   tl_add_e2e(vanished_source vanished_source.sh 64)
+  # Between machines (namespaces): LAN default, NAT traversal with STUN,
+  # TURN over UDP and TCP, ICE servers from the signaling server.
+  foreach(mode lan stun symmetric tcp server-ice mixed)
+    tl_add_e2e(nat_${mode} nat.sh ${mode})
+  endforeach()
 endif()
