@@ -16,6 +16,10 @@
 #                STUN/TURN servers and per-client TURN REST credentials come
 #                from `tallow signal --stun --turn --turn-secret`; verified
 #                over the relay.
+#   embedded-ice a sender on the public segment whose embedded server hands
+#                out the TURN server (`tallow send --turn --turn-secret-file`);
+#                the recipient behind a NAT that drops UDP has no ICE flags
+#                and verifies over TURN/TCP with those credentials.
 #   mixed        one group: the sender behind an ordinary NAT, recipient L on
 #                the sender's LAN (host path), recipient O behind another
 #                ordinary NAT (direct, server-reflexive), recipient X behind
@@ -145,6 +149,8 @@ make_host()
 # ---------------------------------------------------------------- servers
 
 TURN_SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+TURN_SECRET_FILE=$E2E_TMP/turn-secret
+(umask 077 && printf '%s\n' "$TURN_SECRET" >"$TURN_SECRET_FILE")
 TURN_PORT=3478
 
 _turn_up()
@@ -173,6 +179,10 @@ no-tls
 no-dtls
 no-cli
 fingerprint
+denied-peer-ip=10.0.0.0-10.255.255.255
+denied-peer-ip=172.16.0.0-172.31.255.255
+denied-peer-ip=192.168.0.0-192.168.255.255
+denied-peer-ip=127.0.0.0-127.255.255.255
 simple-log
 log-file=$E2E_LOG/turnserver.log
 pidfile=$E2E_TMP/turnserver.pid
@@ -298,10 +308,25 @@ tcp)
     done
     ;;
 server-ice)
-    SIG_ARGS=(--stun "$STUN" --turn "$TURN_UDP" --turn-secret "$TURN_SECRET")
+    SIG_ARGS=(--stun "$STUN" --turn "$TURN_UDP" --turn-secret-file "$TURN_SECRET_FILE")
     one_to_one random random "" ""
     expect_path b relay
     # The allocations used credentials the signaling server made per peer.
+    grep -Eq 'user <[0-9]+:[0-9a-f]{16}>' "$E2E_LOG/turnserver.log" ||
+        e2e_fail "coturn saw no per-peer TURN REST user name"
+    ;;
+embedded-ice)
+    make_public
+    make_router 2 noudp
+    make_host b 2 10
+    start_turn
+    e2e_start_send send "$PUB" "$src/data.bin" --listen "$PUB_IP:0" --turn "$TURN_TCP" \
+        --turn-secret-file "$TURN_SECRET_FILE" --expect 1 --timeout 120
+    e2e_start_receive b "${HOST[b]}" "$E2E_CODE" "$out/b" --timeout 110
+    e2e_wait_all_exit 120 b send
+    receive_ok b
+    e2e_assert_send_ok send 1
+    expect_path b relay
     grep -Eq 'user <[0-9]+:[0-9a-f]{16}>' "$E2E_LOG/turnserver.log" ||
         e2e_fail "coturn saw no per-peer TURN REST user name"
     ;;
