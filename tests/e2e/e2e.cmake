@@ -52,7 +52,7 @@ if(TALLOW_E2E)
   tl_add_e2e(vanished_source vanished_source.sh 64)
   # Between machines (namespaces): LAN default, NAT traversal with STUN,
   # TURN over UDP and TCP, ICE servers from the signaling server.
-  foreach(mode lan stun symmetric tcp server-ice embedded-ice mixed)
+  foreach(mode lan lan6 stun symmetric tcp server-ice embedded-ice mixed)
     tl_add_e2e(nat_${mode} nat.sh ${mode})
   endforeach()
 endif()

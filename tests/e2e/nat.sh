@@ -5,6 +5,10 @@
 #                send FILE` on host A; `tallow receive CODE` on host B and on
 #                host A both verify; the code carries A's default-route
 #                address (not an earlier dummy interface's, not loopback).
+#                Then a second send with --listen 0.0.0.0:0 advertises the
+#                same address (never the wildcard), and B verifies again.
+#   lan6         the same on an IPv6-only segment (fd00:50::/64): the code
+#                carries [fd00:50::1] and the recipient on B verifies.
 #   stun         sender and recipient behind two ordinary NAT routers, a
 #                public segment with `tallow signal` and coturn between them,
 #                STUN only: a direct server-reflexive path, verified.
@@ -287,6 +291,38 @@ lan)
     e2e_wait_all_exit 120 rb ra send
     for r in rb ra; do receive_ok "$r"; done
     e2e_assert_send_ok send 2
+    expect_path rb host
+    # A wildcard --listen advertises the same address, never 0.0.0.0.
+    e2e_spawn send2 "$a" "$E2E_TALLOW" send "$src/data.bin" --listen 0.0.0.0:0 --expect 1 \
+        --timeout 120 --session "$E2E_TMP/s2.session" --json
+    e2e_read_code send2
+    [[ $E2E_CODE == *@10.50.0.1:* ]] || e2e_fail "--listen 0.0.0.0: code $E2E_CODE"
+    e2e_start_receive rb2 "$b" "$E2E_CODE" "$out/rb2" --timeout 110
+    e2e_wait_all_exit 120 rb2 send2
+    receive_ok rb2
+    e2e_assert_send_ok send2 1
+    ;;
+lan6)
+    a=$(ns_new a)
+    b=$(ns_new b)
+    ip -n "$a" link add eth0 type veth peer name eth0 netns "$b"
+    for ns in "$a" "$b"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
+    done
+    ip -n "$a" addr add fd00:50::1/64 dev eth0 nodad
+    ip -n "$b" addr add fd00:50::2/64 dev eth0 nodad
+    ip -n "$a" link set eth0 up
+    ip -n "$b" link set eth0 up
+    ip -n "$a" -6 route add default via fd00:50::2
+    e2e_wait_until 10 link_up "$a" eth0 || e2e_fail "eth0 down in A"
+    e2e_wait_until 10 link_up "$b" eth0 || e2e_fail "eth0 down in B"
+    e2e_spawn send "$a" "$E2E_TALLOW" send "$src/data.bin" --expect 1 --timeout 120 --json
+    e2e_read_code send
+    [[ $E2E_CODE == *'@[fd00:50::1]:'* ]] || e2e_fail "code $E2E_CODE does not carry [fd00:50::1]"
+    e2e_start_receive rb "$b" "$E2E_CODE" "$out/rb" --timeout 110
+    e2e_wait_all_exit 120 rb send
+    receive_ok rb
+    e2e_assert_send_ok send 1
     expect_path rb host
     ;;
 stun)
