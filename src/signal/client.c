@@ -248,52 +248,14 @@ static void rejoin_groups(tl_signal_client *c)
 
 static void clear_ice(tl_signal_client *c)
 {
-    for (size_t i = 0; i < c->n_ice; i++) {
-        g_free((char *)c->ice[i].url);
-        g_free((char *)c->ice[i].username);
-        if (c->ice[i].credential) {
-            tl_wipe((char *)c->ice[i].credential, strlen(c->ice[i].credential));
-            g_free((char *)c->ice[i].credential);
-        }
-    }
-    memset(c->ice, 0, sizeof(c->ice));
+    tl_sig_ice_servers_clear(c->ice, c->n_ice);
     c->n_ice = 0;
 }
 
-/* Takes the server's "ice_servers" (RTCIceServer-like objects): at most
- * TL_SIGNAL_MAX_ICE, each with a valid stun:/turn: URL and, for turn:, a
- * printable username and credential of at most 255 bytes; anything else in
- * the list is skipped. */
 static void take_ice(tl_signal_client *c, const cJSON *o)
 {
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "ice_servers");
     clear_ice(c);
-    const cJSON *it;
-    cJSON_ArrayForEach(it, arr)
-    {
-        if (!cJSON_IsArray(arr) || c->n_ice == TL_SIGNAL_MAX_ICE)
-            break;
-        const char *url = jstr(it, "urls");
-        const char *user = jstr(it, "username"), *cred = jstr(it, "credential");
-        if (!url || !tl_sig_valid_ice_url(url))
-            continue;
-        int turn = !strncmp(url, "turn:", 5);
-        if (turn &&
-            (!user || !cred || !tl_sig_valid_text(user, 255) || !tl_sig_valid_text(cred, 255)))
-            continue;
-        tl_ice_server *d = &c->ice[c->n_ice];
-        d->url = g_strdup(url);
-        d->username = turn ? g_strdup(user) : NULL;
-        d->credential = turn ? g_strdup(cred) : NULL;
-        if (!d->url || (turn && (!d->username || !d->credential))) {
-            g_free((char *)d->url);
-            g_free((char *)d->username);
-            g_free((char *)d->credential);
-            memset(d, 0, sizeof(*d));
-            break;
-        }
-        c->n_ice++;
-    }
+    c->n_ice = tl_sig_ice_servers_take(o, c->ice);
 }
 
 size_t tl_signal_client_ice_servers(const tl_signal_client *c, const tl_ice_server **out)

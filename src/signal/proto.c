@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "tallow/crypto.h"
 
 static const char *const type_names[TL_SIG_TYPE_COUNT] = {
@@ -202,6 +204,52 @@ int tl_sig_valid_text(const char *s, size_t max)
         if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
             return 0;
     return 1;
+}
+
+static const char *ice_str(const cJSON *o, const char *k)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(it) && it->valuestring ? it->valuestring : NULL;
+}
+
+void tl_sig_ice_servers_clear(tl_ice_server *servers, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_free((char *)servers[i].url);
+        g_free((char *)servers[i].username);
+        if (servers[i].credential) {
+            tl_wipe((char *)servers[i].credential, strlen(servers[i].credential));
+            g_free((char *)servers[i].credential);
+        }
+        memset(&servers[i], 0, sizeof(servers[i]));
+    }
+}
+
+size_t tl_sig_ice_servers_take(const cJSON *registered, tl_ice_server out[TL_SIGNAL_MAX_ICE])
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(registered, "ice_servers");
+    size_t n = 0;
+    memset(out, 0, TL_SIGNAL_MAX_ICE * sizeof(*out));
+    if (!cJSON_IsArray(arr))
+        return 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (n == TL_SIGNAL_MAX_ICE)
+            break;
+        const char *url = ice_str(it, "urls");
+        const char *user = ice_str(it, "username"), *cred = ice_str(it, "credential");
+        if (!url || !tl_sig_valid_ice_url(url))
+            continue;
+        int turn = !strncmp(url, "turn:", 5);
+        if (turn && (!tl_sig_valid_text(user, 255) || !tl_sig_valid_text(cred, 255)))
+            continue;
+        out[n].url = g_strdup(url);
+        out[n].username = turn ? g_strdup(user) : NULL;
+        out[n].credential = turn ? g_strdup(cred) : NULL;
+        n++;
+    }
+    return n;
 }
 
 int tl_sig_turn_credential(const char *secret, uint64_t expiry, const char *peer, char *user,

@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "tallow/signal.h"
+
 #define TL_SIG_VERSION 1
 #define TL_SIG_NAME_MAX 64
 #define TL_SIG_ID_LEN 16     /* peer id: 16 lowercase hex digits */
@@ -144,6 +146,15 @@ void tl_sig_group_str(uint32_t group, char out[8]);
 int tl_sig_valid_ice_url(const char *url);
 /* 1..max printable ASCII characters (0x21..0x7e). */
 int tl_sig_valid_text(const char *s, size_t max);
+
+/* The "ice_servers" of a "registered" message (SIGNALING.md §2, "ICE
+ * servers") into out: at most TL_SIGNAL_MAX_ICE entries, each with a valid
+ * stun:/turn: URL and, for turn:, a username and credential of 1..255
+ * printable ASCII characters; anything else is skipped. The strings are
+ * g_malloc'd: release with tl_sig_ice_servers_clear (wipes credentials).
+ * Returns the number taken. */
+size_t tl_sig_ice_servers_take(const cJSON *registered, tl_ice_server out[TL_SIGNAL_MAX_ICE]);
+void tl_sig_ice_servers_clear(tl_ice_server *servers, size_t n);
 
 /* TURN REST API credential (coturn use-auth-secret): user = "EXPIRY:PEER"
  * (EXPIRY in Unix seconds), cred = base64(HMAC-SHA1(secret, user)). Pure: the

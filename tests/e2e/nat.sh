@@ -62,13 +62,15 @@ e2e_random_file "$src/data.bin" $((size_mib << 20))
 
 # ---------------------------------------------------------------- topology
 
+# ns_new NAME: creates namespace PREFIX+NAME (recorded for the trap, so not
+# in a subshell) and sets NS to it.
+NS=""
 ns_new()
 {
-    local ns=${E2E_NS_PREFIX}$1
-    ip netns add "$ns" || e2e_fail "ip netns add $ns"
-    E2E_NETNS+=("$ns")
-    ip -n "$ns" link set lo up
-    echo "$ns"
+    NS=${E2E_NS_PREFIX}$1
+    ip netns add "$NS" || e2e_fail "ip netns add $NS"
+    E2E_NETNS+=("$NS")
+    ip -n "$NS" link set lo up
 }
 
 link_up() { [[ $(ip netns exec "$1" cat "/sys/class/net/$2/operstate" 2>/dev/null) == up ]]; }
@@ -78,7 +80,8 @@ link_up() { [[ $(ip netns exec "$1" cat "/sys/class/net/$2/operstate" 2>/dev/nul
 PUB=""
 make_public()
 {
-    PUB=$(ns_new pub)
+    ns_new pub
+    PUB=$NS
     ip -n "$PUB" link add br0 type bridge
     ip -n "$PUB" addr add "$PUB_IP/24" dev br0
     ip -n "$PUB" link set br0 up
@@ -99,7 +102,8 @@ declare -A ROUTER=()
 make_router()
 {
     local n=$1 kind=$2 r masq="masquerade" extra=""
-    r=$(ns_new "rt$n")
+    ns_new "rt$n"
+    r=$NS
     ROUTER[$n]=$r
     ip -n "$PUB" link add "w$n" type veth peer name wan netns "$r"
     ip -n "$PUB" link set "w$n" master br0
@@ -139,7 +143,8 @@ declare -A HOST=()
 make_host()
 {
     local name=$1 n=$2 k=$3 h r=${ROUTER[$2]}
-    h=$(ns_new "$name")
+    ns_new "$name"
+    h=$NS
     HOST[$name]=$h
     ip -n "$r" link add "h$k" type veth peer name eth0 netns "$h"
     ip -n "$r" link set "h$k" master lan
@@ -266,8 +271,10 @@ TURN_TCP="turn:$PUB_IP:$TURN_PORT?transport=tcp"
 
 case $mode in
 lan)
-    a=$(ns_new a)
-    b=$(ns_new b)
+    ns_new a
+    a=$NS
+    ns_new b
+    b=$NS
     # Another interface first, so "the first address" would be the wrong one.
     ip -n "$a" link add aaa0 type veth peer name aaa1
     ip -n "$a" addr add 10.99.9.1/24 dev aaa0
@@ -303,8 +310,10 @@ lan)
     e2e_assert_send_ok send2 1
     ;;
 lan6)
-    a=$(ns_new a)
-    b=$(ns_new b)
+    ns_new a
+    a=$NS
+    ns_new b
+    b=$NS
     ip -n "$a" link add eth0 type veth peer name eth0 netns "$b"
     for ns in "$a" "$b"; do
         ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
