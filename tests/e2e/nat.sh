@@ -95,6 +95,18 @@ make_public()
     ip -n "$PUB" route add default via 192.0.2.254
 }
 
+# plug BRIDGE_NS BRIDGE PORT NS IFACE ADDR/LEN: a veth pair from port PORT
+# of BRIDGE (in BRIDGE_NS) to IFACE in NS, which gets ADDR/LEN; both up.
+plug()
+{
+    local bns=$1 br=$2 port=$3 ns=$4 ifc=$5 addr=$6
+    ip -n "$bns" link add "$port" type veth peer name "$ifc" netns "$ns"
+    ip -n "$bns" link set "$port" master "$br"
+    ip -n "$bns" link set "$port" up
+    ip -n "$ns" addr add "$addr" dev "$ifc"
+    ip -n "$ns" link set "$ifc" up
+}
+
 # make_router N KIND: router namespace N with wan 203.0.113.(10+N) on the
 # public bridge and a LAN bridge 10.N.0.1/24. KIND: plain, random (random
 # port mapping) or noudp (plain, and UDP to the outside dropped).
@@ -105,11 +117,7 @@ make_router()
     ns_new "rt$n"
     r=$NS
     ROUTER[$n]=$r
-    ip -n "$PUB" link add "w$n" type veth peer name wan netns "$r"
-    ip -n "$PUB" link set "w$n" master br0
-    ip -n "$PUB" link set "w$n" up
-    ip -n "$r" addr add "203.0.113.$((10 + n))/24" dev wan
-    ip -n "$r" link set wan up
+    plug "$PUB" br0 "w$n" "$r" wan "203.0.113.$((10 + n))/24"
     ip -n "$r" link add lan type bridge
     ip -n "$r" addr add "10.$n.0.1/24" dev lan
     ip -n "$r" link set lan up
@@ -146,11 +154,7 @@ make_host()
     ns_new "$name"
     h=$NS
     HOST[$name]=$h
-    ip -n "$r" link add "h$k" type veth peer name eth0 netns "$h"
-    ip -n "$r" link set "h$k" master lan
-    ip -n "$r" link set "h$k" up
-    ip -n "$h" addr add "10.$n.0.$k/24" dev eth0
-    ip -n "$h" link set eth0 up
+    plug "$r" lan "h$k" "$h" eth0 "10.$n.0.$k/24"
     ip -n "$h" route add default via "10.$n.0.1"
     e2e_wait_until 10 link_up "$h" eth0 || e2e_fail "host $name link down"
 }

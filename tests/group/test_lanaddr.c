@@ -13,33 +13,32 @@
 
 #include "group/lanaddr.h"
 
-static struct sockaddr_in v4(const char *a)
-{
-    struct sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AF_INET;
-    inet_pton(AF_INET, a, &s.sin_addr);
-    return s;
-}
+/* Numeric address text into a sockaddr of its family (one union for both). */
+typedef union {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+} any_addr;
 
-static struct sockaddr_in6 v6(const char *a)
+static any_addr ip(const char *a)
 {
-    struct sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = AF_INET6;
-    inet_pton(AF_INET6, a, &s.sin6_addr);
-    return s;
+    any_addr u;
+    memset(&u, 0, sizeof(u));
+    if (inet_pton(AF_INET, a, &u.in4.sin_addr) == 1)
+        u.in4.sin_family = AF_INET;
+    else if (inet_pton(AF_INET6, a, &u.in6.sin6_addr) == 1)
+        u.in6.sin6_family = AF_INET6;
+    return u;
 }
 
 static void test_default_route_wins(void **state)
 {
     (void)state;
-    struct sockaddr_in lo = v4("127.0.0.1"), dock = v4("172.17.0.1"), eth = v4("192.168.1.20");
-    struct sockaddr_in6 ll = v6("fe80::1"), g6 = v6("2001:db8::20");
+    any_addr lo = ip("127.0.0.1"), dock = ip("172.17.0.1"), eth = ip("192.168.1.20");
+    any_addr ll = ip("fe80::1"), g6 = ip("2001:db8::20");
     tl_lan_if ifs[] = {
-        {"lo", (struct sockaddr *)&lo, 1, 1},    {"docker0", (struct sockaddr *)&dock, 1, 0},
-        {"eth0", (struct sockaddr *)&ll, 1, 0},  {"eth0", (struct sockaddr *)&g6, 1, 0},
-        {"eth0", (struct sockaddr *)&eth, 1, 0},
+        {"lo", &lo.sa, 1, 1},   {"docker0", &dock.sa, 1, 0}, {"eth0", &ll.sa, 1, 0},
+        {"eth0", &g6.sa, 1, 0}, {"eth0", &eth.sa, 1, 0},
     };
     char out[64], ifn[32];
     assert_int_equal(tl_lan_pick(ifs, 5, "eth0", "eth0", out, sizeof(out), ifn, sizeof(ifn)), 0);
@@ -57,13 +56,11 @@ static void test_default_route_wins(void **state)
 static void test_nothing_usable(void **state)
 {
     (void)state;
-    struct sockaddr_in lo = v4("127.0.0.1"), apipa = v4("169.254.3.4"), any = v4("0.0.0.0");
-    struct sockaddr_in down = v4("10.0.0.5");
-    struct sockaddr_in6 ll = v6("fe80::1"), lo6 = v6("::1");
+    any_addr lo = ip("127.0.0.1"), apipa = ip("169.254.3.4"), any = ip("0.0.0.0");
+    any_addr down = ip("10.0.0.5"), ll = ip("fe80::1"), lo6 = ip("::1");
     tl_lan_if ifs[] = {
-        {"lo", (struct sockaddr *)&lo, 1, 1},      {"lo", (struct sockaddr *)&lo6, 1, 1},
-        {"eth0", (struct sockaddr *)&apipa, 1, 0}, {"eth0", (struct sockaddr *)&ll, 1, 0},
-        {"eth1", (struct sockaddr *)&down, 0, 0},  {"x", (struct sockaddr *)&any, 1, 0},
+        {"lo", &lo.sa, 1, 1},   {"lo", &lo6.sa, 1, 1},    {"eth0", &apipa.sa, 1, 0},
+        {"eth0", &ll.sa, 1, 0}, {"eth1", &down.sa, 0, 0}, {"x", &any.sa, 1, 0},
     };
     char out[64], ifn[32];
     assert_int_equal(tl_lan_pick(ifs, 6, "eth0", "eth0", out, sizeof(out), ifn, sizeof(ifn)), -1);
