@@ -20,6 +20,9 @@
 #define TL_ICE_SOCKBUF (4 * 1024 * 1024)
 #define TL_ICE_BATCH 32  /* datagrams per sendmmsg() */
 #define TL_ICE_SLOT 1500 /* larger datagrams bypass the batch */
+/* After an ICE restart, how long a "failed" from libnice waits for the new
+ * generation to recover before it counts (see on_component_state). */
+#define TL_ICE_RESTART_GRACE_MS 10000
 
 struct tl_ice {
     tl_loop *loop;
@@ -33,6 +36,10 @@ struct tl_ice {
     char remote_ufrag[257], remote_pwd[257];
     tl_cand_type sel_local, sel_remote;
     int selected;
+    /* An ICE restart whose generation has not connected yet, and the timer
+     * that ends the grace given to a "failed" reported meanwhile. */
+    int restart_pending;
+    tl_timer *fail_timer;
     tl_ice_cb cb;
     void *ud;
     /* Outgoing datagrams collected during one dispatch and sent with one
@@ -125,6 +132,24 @@ static void set_state(tl_ice *ice, tl_ice_state st)
     ice->cb.on_state(ice->ud, st);
 }
 
+static void stop_fail_timer(tl_ice *ice)
+{
+    if (ice->fail_timer)
+        tl_timer_stop(ice->fail_timer);
+    ice->fail_timer = NULL;
+}
+
+static void restart_grace_over(void *arg)
+{
+    tl_ice *ice = arg;
+    ice->fail_timer = NULL;
+    if (nice_agent_get_component_state(ice->agent, ice->stream, 1) == NICE_COMPONENT_STATE_FAILED) {
+        tl_loop_log(ice->loop, TL_LOG_DEBUG, ice->subject,
+                    "ice: the restarted generation did not recover");
+        set_state(ice, TL_ICE_FAILED);
+    }
+}
+
 static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint state,
                                gpointer data)
 {
@@ -137,12 +162,31 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     switch (state) {
     case NICE_COMPONENT_STATE_CONNECTED:
     case NICE_COMPONENT_STATE_READY:
+        stop_fail_timer(ice);
+        ice->restart_pending = 0;
         set_state(ice, TL_ICE_CONNECTED);
         break;
     case NICE_COMPONENT_STATE_FAILED:
+        /* libnice keeps the stream's "peer finished gathering" flag across
+         * nice_agent_restart_stream() (0.1.21 nice_stream_restart), so after
+         * a restart it can call the component failed as soon as the first
+         * new pairs fail, before the peer's checks of the new generation
+         * arrive. Its "failed" is not final (a pair nominated later takes
+         * the component back to connecting and ready): give the restarted
+         * generation a grace period before it counts. */
+        if (ice->restart_pending) {
+            if (!ice->fail_timer) {
+                tl_loop_log(ice->loop, TL_LOG_DEBUG, ice->subject,
+                            "ice: failed during a restart; waiting for the new generation");
+                ice->fail_timer =
+                    tl_timer_start(ice->loop, TL_ICE_RESTART_GRACE_MS, restart_grace_over, ice);
+            }
+            break;
+        }
         set_state(ice, TL_ICE_FAILED);
         break;
     case NICE_COMPONENT_STATE_CONNECTING:
+        stop_fail_timer(ice);
         /* During an ICE restart the old pair keeps working: stay connected
          * (a restart after a failure goes back to checking). */
         if (ice->state != TL_ICE_CONNECTED)
@@ -389,6 +433,7 @@ void tl_ice_free(tl_ice *ice)
 {
     if (!ice)
         return;
+    stop_fail_timer(ice);
     if (ice->agent)
         tl_ice_flush(ice); /* a final ABORT or close_notify */
     if (ice->flush_src) {
@@ -529,6 +574,10 @@ int tl_ice_restart(tl_ice *ice)
     if (!nice_agent_restart_stream(ice->agent, ice->stream))
         return TL_ERR_STATE;
     ice->remote_ufrag[0] = ice->remote_pwd[0] = 0;
+    /* Only a restart of a working connection gets the grace below: after a
+     * loss of connectivity a failure is reported as before. */
+    ice->restart_pending = ice->state == TL_ICE_CONNECTED;
+    stop_fail_timer(ice);
     tl_loop_log(ice->loop, TL_LOG_INFO, ice->subject, "ice: restart (new credentials)");
     return TL_OK;
 }

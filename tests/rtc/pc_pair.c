@@ -137,9 +137,19 @@ static const tl_pc_callbacks pc_cbs = {on_cand, on_gathered, on_state, on_dc};
 
 static const char *const loopback[] = {"127.0.0.1"};
 
-static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
+const char *pair_log_watch;
+int pair_log_hits;
+static int pair_log_level = TL_LOG_NONE;
+
+/* Counts the lines that contain pair_log_watch; prints those at or above
+ * TL_TEST_LOG. */
+static void log_line(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
     (void)ud;
+    if (pair_log_watch && strstr(msg, pair_log_watch))
+        pair_log_hits++;
+    if ((int)level < pair_log_level)
+        return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     fprintf(stderr, "%ld.%03ld [%d] %s: %s\n", (long)ts.tv_sec % 1000, ts.tv_nsec / 1000000,
@@ -151,8 +161,9 @@ int pair_new(struct pair *p, const tl_pc_config *cfg_a, const tl_pc_config *cfg_
     memset(p, 0, sizeof(*p));
     /* TL_TEST_LOG=0..3 prints the library's log at that level. */
     const char *lv = getenv("TL_TEST_LOG");
-    tl_logger lg = {log_stderr, NULL, lv ? (tl_log_level)atoi(lv) : TL_LOG_NONE};
-    int rc = tl_loop_new(&p->loop, lv ? &lg : NULL);
+    pair_log_level = lv ? atoi(lv) : TL_LOG_NONE;
+    tl_logger lg = {log_line, NULL, TL_LOG_DEBUG};
+    int rc = tl_loop_new(&p->loop, &lg);
     if (rc != TL_OK)
         return rc;
     tl_pc_config def = {0};

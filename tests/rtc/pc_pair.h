@@ -66,6 +66,11 @@ struct chan *peer_find(struct peer *pe, const char *label);
 struct chan *peer_open(struct peer *pe, const tl_dc_init *init);
 extern const tl_dc_callbacks pair_dc_callbacks;
 
+/* Log lines of every pair's loop that contain pair_log_watch (set it, then
+ * read pair_log_hits): how a test observes an internal decision. */
+extern const char *pair_log_watch;
+extern int pair_log_hits;
+
 /* Deterministic test pattern. */
 void fill_pattern(uint8_t *buf, size_t len, uint64_t seed);
 

@@ -323,6 +323,81 @@ static void test_restart_by_answerer(void **state)
     pair_free(&p);
 }
 
+static int both_gathered(void *arg)
+{
+    struct pair *p = arg;
+    return p->a.gathering_done && p->b.gathering_done;
+}
+
+/* a gave up on the connection, or held on through libnice's early
+ * "failed" of the new generation (what the fix logs). */
+static int a_failed_or_held(void *arg)
+{
+    struct pair *p = arg;
+    return tl_pc_get_state(p->a.pc) != TL_PC_CONNECTED || pair_log_hits > 0;
+}
+
+/* Keeps the session-level lines and the media section's, minus every
+ * candidate and end-of-candidates, and adds one candidate nobody answers. */
+static char *with_dead_candidate(const char *sdp)
+{
+    size_t n = strlen(sdp);
+    char *out = malloc(n + 128);
+    assert_non_null(out);
+    size_t o = 0;
+    for (const char *l = sdp; *l;) {
+        const char *e = strstr(l, "\r\n");
+        size_t len = e ? (size_t)(e - l) + 2 : strlen(l);
+        if (strncmp(l, "a=candidate:", 12) && strncmp(l, "a=end-of-candidates", 19)) {
+            memcpy(out + o, l, len);
+            o += len;
+        }
+        l += len;
+    }
+    o += (size_t)snprintf(out + o, 128, "a=candidate:9 1 udp 2130706431 127.0.0.1 9 typ host\r\n");
+    out[o] = '\0';
+    return out;
+}
+
+/* A restart of a live connection whose new checks come late (the peer's
+ * answer is delivered seconds after its offer, and the offer names only a
+ * dead candidate): libnice keeps "the peer finished gathering" from the first
+ * generation and would call the new one failed at once; the connection must
+ * stay up on the old pair and move to the new generation when its checks
+ * arrive (docs/INTEROP.md, the Chromium-started restart). */
+static void test_restart_late_checks(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct chan *ca, *cb;
+    setup(&p, &ca, &cb);
+    assert_true(pair_wait(&p, both_gathered, &p, 10000));
+    p.a.trickle = p.b.trickle = 0;
+    assert_int_equal(tl_pc_restart_ice(p.b.pc), TL_OK);
+    char *offer = NULL, *answer = NULL;
+    assert_int_equal(tl_pc_create_offer(p.b.pc, &offer), TL_OK);
+    char *dead = with_dead_candidate(offer);
+    assert_int_equal(tl_pc_set_remote_description(p.a.pc, dead, TL_SDP_OFFER), TL_OK);
+    assert_int_equal(tl_pc_create_answer(p.a.pc, &answer), TL_OK);
+    /* libnice fails the dead pair after about 10 s; a must hold on. */
+    pair_log_watch = "failed during a restart";
+    pair_log_hits = 0;
+    assert_true(pair_wait(&p, a_failed_or_held, &p, 60000));
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_CONNECTED);
+    pair_log_watch = NULL;
+    assert_int_equal(tl_pc_set_remote_description(p.b.pc, answer, TL_SDP_ANSWER), TL_OK);
+    for (int i = 0; i < p.a.n_cands; i++)
+        tl_pc_add_remote_candidate(p.b.pc, p.a.cands[i], "0");
+    exchange(&p, ca, cb, 70000, 0);
+    exchange(&p, cb, ca, 300, 1);
+    assert_int_equal(tl_pc_get_state(p.a.pc), TL_PC_CONNECTED);
+    assert_int_equal(tl_pc_get_state(p.b.pc), TL_PC_CONNECTED);
+    free(dead);
+    tl_free(offer);
+    tl_free(answer);
+    pair_free(&p);
+}
+
 /* Port range and allow-list honoured; bad configurations rejected. */
 static void test_config(void **state)
 {
@@ -398,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_close_either_side),
         cmocka_unit_test(test_wrong_fingerprint),
         cmocka_unit_test(test_restart_by_answerer),
+        cmocka_unit_test(test_restart_late_checks),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_free_inside_callback_state),
     };
