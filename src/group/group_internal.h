@@ -47,11 +47,13 @@ void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *si
 
 /* Starts signaling: with url == NULL an embedded server on listen (default
  * "127.0.0.1:0") and a client connected to it; location receives the URL
- * recipients should use. name: device name to register (may be NULL).
+ * recipients should use. name: device name to register (may be NULL). A
+ * wss server's certificate is verified as net->ca_file / net->insecure say.
  * Returns TL_OK or TL_ERR_IO / TL_ERR_NOMEM / TL_ERR_INVALID_ARG. */
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
                      tl_signal_client **client, char *location, size_t location_len,
-                     const tl_signal_callbacks *cb, void *ud, const char *name);
+                     const tl_signal_callbacks *cb, void *ud, const char *name,
+                     const tl_group_net *net);
 
 /* Creates the group, or re-creates the one saved in session_file (so a
  * re-run of the same send keeps its join code and recipients can resume). */
