@@ -391,7 +391,7 @@ int tl_cli_defaults(tl_cli_config *cfg, const struct option *opts, const char *c
     opt_apply a = {opts, handle, ud};
     if (tl_cli_defaults_apply(rc == 0 ? cfg : NULL, g_getenv("TALLOW_SIGNAL"), given, n_given,
                               apply_by_name, &a, err, sizeof(err)) < 0) {
-        fprintf(stderr, "tallow: %s\n", err);
+        fprintf(stderr, "tallow: %s%s\n", strncmp(err, "TALLOW_", 7) ? "config file " : "", err);
         return 2;
     }
     return 0;
