@@ -255,6 +255,11 @@ int tl_cli_config_parse(tl_cli_config *cfg, const char *path, const char *data, 
         cfg->settings = g_new0(tl_cli_setting, N_KNOWN);
     for (gsize i = 0; !rc && keys && i < n_keys; i++) {
         int ki = known_index(keys[i]);
+        int seen = 0; /* GKeyFile lists a repeated key once per line; the last value counts */
+        for (size_t j = 0; ki >= 0 && j < cfg->n; j++)
+            seen |= cfg->settings[j].key == known[ki].key;
+        if (seen)
+            continue;
         if (ki < 0) {
             fail(err, errcap, path, key_line(&l, kf, CONFIG_GROUP, keys[i]),
                  "unknown key '%s' (known: signal, stun, turn, turn-user, turn-pass, "

@@ -128,6 +128,7 @@ static void test_duplicate_key_line(void **state)
     (void)state;
     tl_cli_config cfg;
     assert_int_equal(parse(&cfg, "[tallow]\nlimit = 1\nlimit = 2\n"), 0);
+    assert_int_equal(cfg.n, 1);
     assert_string_equal(find(&cfg, "limit")->values[0], "2");
     assert_int_equal(find(&cfg, "limit")->line, 3);
     tl_cli_config_free(&cfg);
