@@ -136,7 +136,8 @@ int tl_cmd_send(int argc, char **argv)
     tl_group_sender_config *cfg = &a.cfg;
     tl_cli_config defaults;
     memset(&defaults, 0, sizeof(defaults));
-    const char **given = calloc((size_t)argc + 1, sizeof(char *));
+    /* At most two names per argument ("--listen=X" also stands for signal). */
+    const char **given = calloc(2 * (size_t)argc + 1, sizeof(char *));
     size_t n_given = 0;
     int c, idx, status = 2;
     optind = 1;

@@ -193,8 +193,11 @@ static int read_key(tl_cli_config *cfg, GKeyFile *kf, const lines *l, size_t ki,
         g_strfreev(values);
         return -1;
     }
-    for (char **v = values; *v; v++) {
-        if (known[ki].kind != K_BOOL && !(*v)[0]) {
+    if (known[ki].kind != K_BOOL) {
+        int empty = !values[0]; /* "key =", or an empty item of a list */
+        for (char **v = values; *v; v++)
+            empty |= !(*v)[0];
+        if (empty) {
             fail(err, cap, cfg->path, line, "%s: empty value", key);
             g_strfreev(values);
             return -1;

@@ -99,6 +99,8 @@ static void test_parse_errors(void **state)
         {"[tallow]\nlimit = 1\n[other]\nx = 1\n", "/etc/x/config:3: unknown group [other]"},
         {"[tallow]\n\n\nrelay-only = maybe\n", "/etc/x/config:4: relay-only: "},
         {"[tallow]\nca =\n", "/etc/x/config:2: ca: empty value"},
+        {"[tallow]\n\nstun =\n", "/etc/x/config:3: stun: empty value"},
+        {"[tallow]\nturn = turn:a:1;;turn:b:1\n", "/etc/x/config:2: turn: empty value"},
         {"[tallow]\nsignal = ws://a:1\nsignal = ws://b:1\nstun = \\q\n", "/etc/x/config:4: stun: "},
         {"[tallow\nsignal = x\n", "/etc/x/config:1: "},
     };
