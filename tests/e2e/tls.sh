@@ -174,10 +174,12 @@ transfer file -- --no-location
 [[ $E2E_CODE == *"@wss://localhost:$p_good" ]] || e2e_fail "sender did not use the file's server"
 
 # Precedence, seen in the location of the code: three plain servers.
-for s in 1 2 3; do
-    start_signal "sig-ws$s"
-    declare "p_ws$s=$SIG_PORT"
-done
+start_signal sig-ws1
+p_ws1=$SIG_PORT
+start_signal sig-ws2
+p_ws2=$SIG_PORT
+start_signal sig-ws3
+p_ws3=$SIG_PORT
 printf '[tallow]\nsignal = ws://127.0.0.1:%s\n' "$p_ws1" >"$conf"
 # code_location NAME [ENV...] [-- ARGS...]: starts a send with ENV and ARGS,
 # reads the location of its code (LOCATION), stops it.
