@@ -14,6 +14,9 @@ cmake --build build -j "$(nproc)" >/dev/null
 tallow="$root/build/tallow"
 
 work=$(mktemp -d /tmp/tallow-demo.XXXXXX)
+# The demo runs on this machine only: no client defaults from the user.
+export XDG_CONFIG_HOME="$work/config"
+unset TALLOW_SIGNAL
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -45,6 +45,8 @@ typedef struct tl_group_net {
     const tl_ice_server *ice_servers;
     size_t n_ice_servers;
     int relay_only;
+    const char *ca_file; /* wss signaling: trust this PEM file instead of the system store */
+    int insecure;        /* wss signaling: do not verify the server's certificate */
 } tl_group_net;
 
 typedef struct tl_group_sender tl_group_sender;
@@ -91,11 +93,13 @@ const char *tl_group_sender_interface(const tl_group_sender *s);
 typedef struct tl_group_receiver tl_group_receiver;
 
 typedef struct tl_group_receiver_config {
-    const char *code;       /* join code, or NULL to wait for an invitation */
-    const char *name;       /* device name to register (invitations) */
-    const char *signal_url; /* overrides the code's location */
-    int accept;             /* accept invitations without asking */
-    const char *out_dir;    /* default "." */
+    const char *code;                /* join code, or NULL to wait for an invitation */
+    const char *name;                /* device name to register (invitations) */
+    const char *signal_url;          /* overrides the code's location */
+    const char *fallback_signal_url; /* used when neither signal_url nor the code
+                                        names a server (TALLOW_SIGNAL, config file) */
+    int accept;                      /* accept invitations without asking */
+    const char *out_dir;             /* default "." */
     int overwrite;
     tl_group_net net;
 } tl_group_receiver_config;

@@ -157,9 +157,17 @@ typedef struct tl_signal_callbacks {
 typedef struct tl_signal_client_config {
     const char *const *urls; /* "ws://host:port" / "wss://host:port"; tried in turn */
     size_t n_urls;
-    const char *name;        /* device name to register, NULL for none */
-    const char *ca_pem;      /* wss: CA file to verify the server; NULL = system store */
-    int insecure;            /* wss: accept any certificate (tests, self-signed) */
+    const char *name; /* device name to register, NULL for none */
+    /* wss: the server's certificate must chain to a trusted root and name the
+     * URL's host (DNS name or IP address); otherwise the client reports
+     * on_error(code "certificate", request "connect", message naming the
+     * problem, e.g. "certificate verify failed: self-signed certificate ...")
+     * and goes to CLOSED at once, without retrying. */
+    const char *ca_pem;      /* wss: trust only the certificates in this PEM file (a
+                                private CA or a self-signed certificate); NULL = the
+                                system store (OpenSSL's default paths, /etc/ssl/certs) */
+    int insecure;            /* wss: accept any certificate and host name (explicit
+                                opt-out: the connection is then open to a man in the middle) */
     uint32_t backoff_min_ms; /* reconnect backoff: default 250 ms, doubling ... */
     uint32_t backoff_max_ms; /* ... up to 5000 ms, with +-20% jitter */
     uint32_t max_attempts;   /* consecutive failed connects before CLOSED; 0 = forever */

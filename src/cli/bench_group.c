@@ -22,7 +22,8 @@
  *   files include one with the source's SHA-256, and the sender exited 0.
  *
  * Event times are the times lines arrive here, so children must flush each
- * JSON line as they write it. Children get XDG_STATE_HOME inside the
+ * JSON line as they write it. Children get XDG_STATE_HOME and
+ * XDG_CONFIG_HOME (no client defaults, no TALLOW_SIGNAL) inside the
  * temporary directory. Every child is killed by PID on failure, timeout or
  * SIGINT/SIGTERM; the temporary directory is always removed. Exit status: 0
  * all verified, 1 a run that did not verify, 2 usage, 3 could not start. */
@@ -328,6 +329,10 @@ static int bg_spawn(bg_run *r, bg_proc *p, char *const argv[])
         close(fds[1]);
         close(err);
         setenv("XDG_STATE_HOME", state, 1);
+        /* Loopback only: the user's client defaults (a signaling server in
+         * TALLOW_SIGNAL or ~/.config/tallow/config) must not apply. */
+        setenv("XDG_CONFIG_HOME", state, 1);
+        unsetenv("TALLOW_SIGNAL");
         execv(r->exe, argv);
         _exit(127);
     }

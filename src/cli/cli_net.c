@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
 #include "cli/cli_net.h"
 #include "common/loop_internal.h"
 
@@ -71,6 +74,24 @@ int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value)
         n->turn_pass = strdup(value);
         return 1;
     }
+    if (!strcmp(name, "ca")) {
+        /* Load it now, so a wrong path is a usage error, not a failed connect. */
+        X509_STORE *st = X509_STORE_new();
+        int ok = st && X509_STORE_load_file(st, value) == 1;
+        X509_STORE_free(st);
+        ERR_clear_error();
+        if (!ok) {
+            fprintf(stderr, "tallow: --ca %s: not a readable PEM certificate file\n", value);
+            return -1;
+        }
+        free(n->ca);
+        n->ca = strdup(value);
+        return 1;
+    }
+    if (!strcmp(name, "insecure")) {
+        n->insecure = 1;
+        return 1;
+    }
     if (!strcmp(name, "timeout")) {
         char *end;
         unsigned long v = strtoul(value, &end, 10);
@@ -98,6 +119,11 @@ void tl_cli_net_apply(tl_cli_net *n, tl_group_net *out)
     out->ice_servers = n->servers;
     out->n_ice_servers = n->n_servers;
     out->relay_only = n->relay_only;
+    out->ca_file = n->ca;
+    out->insecure = n->insecure;
+    if (n->insecure)
+        fprintf(stderr, "tallow: warning: --insecure: the wss signaling server's certificate is "
+                        "not verified (anyone on the path can stand in for it)\n");
 }
 
 void tl_cli_net_free(tl_cli_net *n)
@@ -107,6 +133,7 @@ void tl_cli_net_free(tl_cli_net *n)
         free(n->urls[i]);
     free(n->turn_user);
     free(n->turn_pass);
+    free(n->ca);
 }
 
 static tl_timer *timeout_timer;

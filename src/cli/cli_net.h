@@ -1,5 +1,6 @@
 /* Shared network options of send/receive: --bind, --relay-only, --turn,
- * --turn-user, --turn-pass, --stun, --timeout, and SIGINT/SIGTERM handling. */
+ * --turn-user, --turn-pass, --stun, --timeout, --ca, --insecure, and
+ * SIGINT/SIGTERM handling. */
 #ifndef TL_CLI_NET_H
 #define TL_CLI_NET_H
 
@@ -15,6 +16,8 @@ typedef struct tl_cli_net {
     char *turn_user, *turn_pass;
     int relay_only;
     unsigned timeout_s;
+    char *ca;     /* --ca FILE: trust these certificates for wss signaling */
+    int insecure; /* --insecure: do not verify the wss server's certificate */
 } tl_cli_net;
 
 /* The shared set's getopt_long entries (val 'n': pass them to
@@ -27,14 +30,17 @@ typedef struct tl_cli_net {
     {"turn-pass", required_argument, 0, 'n'},        \
     {"stun", required_argument, 0, 'n'},             \
     {"bind", required_argument, 0, 'n'},             \
-    {"timeout", required_argument, 0, 'n'}
+    {"timeout", required_argument, 0, 'n'},          \
+    {"ca", required_argument, 0, 'n'},               \
+    {"insecure", no_argument, 0, 'n'}
 /* clang-format on */
 
 /* Handles one option of the shared set. Returns 1 if it was one, 0 if not,
  * -1 on a bad value (message printed). */
 int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value);
 
-/* Fills a tl_group_net (pointers into n). */
+/* Fills a tl_group_net (pointers into n). With --insecure, prints the
+ * one-line warning to stderr. */
 void tl_cli_net_apply(tl_cli_net *n, tl_group_net *out);
 void tl_cli_net_free(tl_cli_net *n);
 

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_net.h"
+#include "cli/config.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
@@ -14,72 +15,103 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--overwrite]\n"
                "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
-               "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--json]\n");
+               "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS]\n"
+               "         [--ca FILE | --insecure] [--json]\n");
+}
+
+typedef struct recv_args {
+    tl_group_receiver_config cfg;
+    tl_cli_net net;
+    int json;
+    int defaults; /* applying defaults (config.h), not the command line */
+} recv_args;
+
+static const struct option recv_opts[] = {
+    {"name", required_argument, 0, 'N'},
+    {"out", required_argument, 0, 'o'},
+    {"accept", no_argument, 0, 'a'},
+    {"overwrite", no_argument, 0, 'O'},
+    {"signal", required_argument, 0, 's'},
+    {"json", no_argument, 0, 'j'},
+    TL_CLI_NET_OPTIONS,
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* One option, from the command line or from the defaults: 0, or -1 for a
+ * bad value. A default signaling server is only a fallback: the server a
+ * join code names comes first. */
+static int recv_option(void *ud, int c, int idx, const char *arg)
+{
+    recv_args *a = ud;
+    switch (c) {
+    case 'N':
+        a->cfg.name = arg;
+        return 0;
+    case 'o':
+        a->cfg.out_dir = arg;
+        return 0;
+    case 'a':
+        a->cfg.accept = 1;
+        return 0;
+    case 'O':
+        a->cfg.overwrite = 1;
+        return 0;
+    case 's':
+        if (a->defaults)
+            a->cfg.fallback_signal_url = arg;
+        else
+            a->cfg.signal_url = arg;
+        return 0;
+    case 'j':
+        a->json = 1;
+        return 0;
+    case 'n':
+        return tl_cli_net_option(&a->net, recv_opts[idx].name, arg) < 0 ? -1 : 0;
+    default:
+        return -1;
+    }
 }
 
 int tl_cmd_receive(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, 0, 'N'},
-        {"out", required_argument, 0, 'o'},
-        {"accept", no_argument, 0, 'a'},
-        {"overwrite", no_argument, 0, 'O'},
-        {"signal", required_argument, 0, 's'},
-        {"json", no_argument, 0, 'j'},
-        TL_CLI_NET_OPTIONS,
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    tl_group_receiver_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    tl_cli_net net;
-    memset(&net, 0, sizeof(net));
-    int json = 0, c, idx, status = 2;
+    recv_args a;
+    memset(&a, 0, sizeof(a));
+    tl_group_receiver_config *cfg = &a.cfg;
+    tl_cli_config defaults;
+    memset(&defaults, 0, sizeof(defaults));
+    const char **given = calloc((size_t)argc + 1, sizeof(char *));
+    size_t n_given = 0;
+    int c, idx, status = 2;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-        switch (c) {
-        case 'N':
-            cfg.name = optarg;
-            break;
-        case 'o':
-            cfg.out_dir = optarg;
-            break;
-        case 'a':
-            cfg.accept = 1;
-            break;
-        case 'O':
-            cfg.overwrite = 1;
-            break;
-        case 's':
-            cfg.signal_url = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'n':
-            if (tl_cli_net_option(&net, opts[idx].name, optarg) < 0)
-                goto usage_error;
-            break;
-        case 'h':
+    while (given && (c = getopt_long(argc, argv, "h", recv_opts, &idx)) != -1) {
+        if (c == 'h') {
             usage(stdout);
             status = 0;
             goto out;
-        default:
-            goto usage_error;
         }
+        if (c == '?' || recv_option(&a, c, idx, optarg) < 0)
+            goto usage_error;
+        given[n_given++] = recv_opts[idx].name;
     }
-    if (optind < argc)
-        cfg.code = argv[optind++];
-    if (optind != argc || (!cfg.code && !cfg.name))
+    if (!given)
         goto usage_error;
-    tl_cli_net_apply(&net, &cfg.net);
+    if (optind < argc)
+        cfg->code = argv[optind++];
+    if (optind != argc || (!cfg->code && !cfg->name))
+        goto usage_error;
+    a.defaults = 1;
+    status = tl_cli_defaults(&defaults, recv_opts, given, n_given, recv_option, &a);
+    if (status)
+        goto out;
+    tl_cli_net_apply(&a.net, &cfg->net);
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;
     tl_loop_new(&loop, &lg);
-    tl_report *rp = tl_report_new(loop, json, 0);
+    tl_report *rp = tl_report_new(loop, a.json, 0);
     tl_group_receiver *r = NULL;
-    int rc = tl_group_receiver_new(&r, loop, &cfg, &tl_report_callbacks, rp);
+    int rc = tl_group_receiver_new(&r, loop, cfg, &tl_report_callbacks, rp);
     if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG) {
         fprintf(stderr, "tallow receive: %s\n",
                 rc == TL_ERR_PARSE ? "that is not a valid join code" : tl_strerror(rc));
@@ -88,7 +120,7 @@ int tl_cmd_receive(int argc, char **argv)
         fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
         status = 3;
     } else {
-        status = tl_cli_run(loop, rp, net.timeout_s);
+        status = tl_cli_run(loop, rp, a.net.timeout_s);
     }
     tl_group_receiver_free(r);
     tl_report_free(rp);
@@ -98,6 +130,8 @@ usage_error:
     usage(stderr);
     status = 2;
 out:
-    tl_cli_net_free(&net);
+    free(given);
+    tl_cli_net_free(&a.net);
+    tl_cli_config_free(&defaults);
     return status;
 }

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_net.h"
+#include "cli/config.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
@@ -65,124 +66,138 @@ static void usage(FILE *f)
                "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
                "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
                "         [--bind ADDR,...] [--timeout SECONDS] [--session FILE]\n"
-               "         [--max-failed-keys N] [--turn-secret S | --turn-secret-file F]\n"
-               "         [--turn-ttl SECONDS] [--json]\n");
+               "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
+               "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--json]\n");
+}
+
+typedef struct send_args {
+    tl_group_sender_config cfg;
+    tl_cli_net net;
+    char **to;
+    size_t n_to;
+    int json;
+    char *secret; /* --turn-secret[-file] (wiped) */
+} send_args;
+
+static const struct option send_opts[] = {
+    {"to", required_argument, 0, 't'},
+    {"expect", required_argument, 0, 'e'},
+    {"signal", required_argument, 0, 's'},
+    {"listen", required_argument, 0, 'l'},
+    {"limit", required_argument, 0, 'L'},
+    {"peer-limit", required_argument, 0, 'P'},
+    {"json", no_argument, 0, 'j'},
+    {"session", required_argument, 0, 'S'},
+    {"max-failed-keys", required_argument, 0, 'K'},
+    {"turn-secret", required_argument, 0, 'X'},
+    {"turn-secret-file", required_argument, 0, 'F'},
+    {"turn-ttl", required_argument, 0, 'T'},
+    TL_CLI_NET_OPTIONS,
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* One option, from the command line or from the defaults (config.h): 0, or
+ * -1 for a bad value. */
+static int send_option(void *ud, int c, int idx, const char *arg)
+{
+    send_args *a = ud;
+    switch (c) {
+    case 't':
+        tl_free_list(a->to, a->n_to);
+        a->to = tl_split_list(arg, &a->n_to);
+        return 0;
+    case 'e':
+        return tl_parse_u32(arg, &a->cfg.expect) || !a->cfg.expect ? -1 : 0;
+    case 's':
+        a->cfg.signal_url = arg;
+        return 0;
+    case 'l':
+        a->cfg.listen = arg;
+        return 0;
+    case 'S':
+        a->cfg.session_file = arg;
+        return 0;
+    case 'K':
+        return tl_parse_u32(arg, &a->cfg.max_failed_keys) || !a->cfg.max_failed_keys ? -1 : 0;
+    case 'L':
+        return tl_parse_rate(arg, &a->cfg.limit) ? -1 : 0;
+    case 'P':
+        return tl_parse_rate(arg, &a->cfg.peer_limit) ? -1 : 0;
+    case 'j':
+        a->json = 1;
+        return 0;
+    case 'X':
+    case 'F':
+        tl_secret_free(a->secret);
+        a->secret = c == 'X' ? strdup(arg) : tl_read_secret_file(arg);
+        return a->secret ? 0 : -1;
+    case 'T':
+        return tl_parse_u32(arg, &a->cfg.turn_ttl_s) || !a->cfg.turn_ttl_s ? -1 : 0;
+    case 'n':
+        return tl_cli_net_option(&a->net, send_opts[idx].name, arg) < 0 ? -1 : 0;
+    default:
+        return -1;
+    }
 }
 
 int tl_cmd_send(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"to", required_argument, 0, 't'},
-        {"expect", required_argument, 0, 'e'},
-        {"signal", required_argument, 0, 's'},
-        {"listen", required_argument, 0, 'l'},
-        {"limit", required_argument, 0, 'L'},
-        {"peer-limit", required_argument, 0, 'P'},
-        {"json", no_argument, 0, 'j'},
-        {"session", required_argument, 0, 'S'},
-        {"max-failed-keys", required_argument, 0, 'K'},
-        {"turn-secret", required_argument, 0, 'X'},
-        {"turn-secret-file", required_argument, 0, 'F'},
-        {"turn-ttl", required_argument, 0, 'T'},
-        TL_CLI_NET_OPTIONS,
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    tl_group_sender_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    tl_cli_net net;
-    memset(&net, 0, sizeof(net));
-    char **to = NULL;
-    size_t n_to = 0;
-    int json = 0, c, idx, status = 2;
-    char *secret = NULL;
+    send_args a;
+    memset(&a, 0, sizeof(a));
+    tl_group_sender_config *cfg = &a.cfg;
+    tl_cli_config defaults;
+    memset(&defaults, 0, sizeof(defaults));
+    /* At most two names per argument ("--listen=X" also stands for signal). */
+    const char **given = calloc(2 * (size_t)argc + 1, sizeof(char *));
+    size_t n_given = 0;
+    int c, idx, status = 2;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-        switch (c) {
-        case 't':
-            tl_free_list(to, n_to);
-            to = tl_split_list(optarg, &n_to);
-            break;
-        case 'e':
-            if (tl_parse_u32(optarg, &cfg.expect) || !cfg.expect)
-                goto usage_error;
-            break;
-        case 's':
-            cfg.signal_url = optarg;
-            break;
-        case 'l':
-            cfg.listen = optarg;
-            break;
-        case 'S':
-            cfg.session_file = optarg;
-            break;
-        case 'K':
-            if (tl_parse_u32(optarg, &cfg.max_failed_keys) || !cfg.max_failed_keys)
-                goto usage_error;
-            break;
-        case 'L':
-            if (tl_parse_rate(optarg, &cfg.limit))
-                goto usage_error;
-            break;
-        case 'P':
-            if (tl_parse_rate(optarg, &cfg.peer_limit))
-                goto usage_error;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'X':
-        case 'F':
-            tl_secret_free(secret);
-            secret = c == 'X' ? strdup(optarg) : tl_read_secret_file(optarg);
-            if (!secret)
-                goto usage_error;
-            break;
-        case 'T':
-            if (tl_parse_u32(optarg, &cfg.turn_ttl_s) || !cfg.turn_ttl_s)
-                goto usage_error;
-            break;
-        case 'n':
-            if (tl_cli_net_option(&net, opts[idx].name, optarg) < 0)
-                goto usage_error;
-            break;
-        case 'h':
+    while (given && (c = getopt_long(argc, argv, "h", send_opts, &idx)) != -1) {
+        if (c == 'h') {
             usage(stdout);
             status = 0;
             goto out;
-        default:
-            goto usage_error;
         }
+        if (c == '?' || send_option(&a, c, idx, optarg) < 0)
+            goto usage_error;
+        given[n_given++] = send_opts[idx].name;
+        if (c == 'l') /* an embedded server was asked for: no default --signal */
+            given[n_given++] = "signal";
     }
-    if (optind >= argc)
+    if (!given || optind >= argc)
         goto usage_error;
-    cfg.paths = (const char *const *)(argv + optind);
-    cfg.n_paths = (size_t)(argc - optind);
-    cfg.to = (const char *const *)to;
-    cfg.n_to = n_to;
-    tl_cli_net_apply(&net, &cfg.net);
-    cfg.turn_secret = secret;
-    if (secret && cfg.signal_url) {
+    status = tl_cli_defaults(&defaults, send_opts, given, n_given, send_option, &a);
+    if (status)
+        goto out;
+    cfg->paths = (const char *const *)(argv + optind);
+    cfg->n_paths = (size_t)(argc - optind);
+    cfg->to = (const char *const *)a.to;
+    cfg->n_to = a.n_to;
+    tl_cli_net_apply(&a.net, &cfg->net);
+    cfg->turn_secret = a.secret;
+    if (a.secret && cfg->signal_url) {
         fprintf(stderr, "tallow send: --turn-secret is for the embedded server (no --signal)\n");
         goto usage_error;
     }
     char *session = NULL;
-    if (!cfg.session_file && !cfg.signal_url)
-        cfg.session_file = session = default_session_file(cfg.listen, argv + optind, argc - optind);
+    if (!cfg->session_file && !cfg->signal_url)
+        cfg->session_file = session =
+            default_session_file(cfg->listen, argv + optind, argc - optind);
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;
     tl_loop_new(&loop, &lg);
-    tl_report *rp = tl_report_new(loop, json, 1);
+    tl_report *rp = tl_report_new(loop, a.json, 1);
     tl_group_sender *s = NULL;
-    int rc = tl_group_sender_new(&s, loop, &cfg, &tl_report_callbacks, rp);
+    int rc = tl_group_sender_new(&s, loop, cfg, &tl_report_callbacks, rp);
     if (rc == TL_OK)
         tl_report_set_interface(rp, tl_group_sender_interface(s));
     if (rc != TL_OK) {
         fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
     } else {
-        status = tl_cli_run(loop, rp, net.timeout_s);
+        status = tl_cli_run(loop, rp, a.net.timeout_s);
     }
     tl_group_sender_free(s);
     tl_report_free(rp);
@@ -193,8 +208,10 @@ usage_error:
     usage(stderr);
     status = 2;
 out:
-    tl_secret_free(secret);
-    tl_free_list(to, n_to);
-    tl_cli_net_free(&net);
+    free(given);
+    tl_secret_free(a.secret);
+    tl_free_list(a.to, a.n_to);
+    tl_cli_net_free(&a.net);
+    tl_cli_config_free(&defaults);
     return status;
 }

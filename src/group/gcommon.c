@@ -98,7 +98,7 @@ static int split_listen(const char *listen, char *host, size_t hcap, char *port,
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
                      tl_signal_client **client, char *location, size_t location_len,
                      const tl_signal_callbacks *cb, void *ud, const char *name,
-                     tl_gsignal_serve *serve)
+                     const tl_group_net *net, tl_gsignal_serve *serve)
 {
     char own[300];
     *server = NULL;
@@ -157,7 +157,8 @@ int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_sign
     cc.urls = urls;
     cc.n_urls = 1;
     cc.name = name;
-    cc.insecure = 1; /* wss with self-signed certs: the keys are checked end to end */
+    cc.ca_pem = net->ca_file;
+    cc.insecure = net->insecure;
     cc.backoff_max_ms = 2000;
     cc.max_attempts = 30; /* about a minute without a server ends the job */
     int rc = tl_signal_client_new(client, loop, &cc, cb, ud);

@@ -399,6 +399,10 @@ static void join_again(void *arg)
 static void sig_error(void *ud, const char *code, const char *request, const char *message)
 {
     tl_group_receiver *r = ud;
+    if (!strcmp(code, "certificate")) {
+        finish(r, 3, message); /* the server's wss certificate was refused */
+        return;
+    }
     tl_loop_log(r->loop, TL_LOG_WARN, "signal", "error %s (%s): %s", code, request, message);
     /* We were in the group before: the sender is restarting and has not
      * re-created it yet. Try again for a while. */
@@ -444,6 +448,8 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
         rc = TL_ERR_INVALID_ARG;
     }
     const char *url = cfg->signal_url ? cfg->signal_url : (r->have_code ? r->code.url : NULL);
+    if (!url || !url[0])
+        url = cfg->fallback_signal_url;
     if (rc == TL_OK && (!url || !url[0]))
         rc = TL_ERR_INVALID_ARG;
     if (rc == TL_OK) {
@@ -464,7 +470,7 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
     };
     if (rc == TL_OK)
         rc = tl_gsignal_start(loop, url, NULL, &r->unused_server, &r->sig, r->location,
-                              sizeof(r->location), &scb, r, cfg->name, NULL);
+                              sizeof(r->location), &scb, r, cfg->name, &cfg->net, NULL);
     if (rc != TL_OK) {
         tl_group_receiver_free(r);
         return rc;

@@ -60,12 +60,13 @@ typedef struct tl_gsignal_serve {
  * location carrying the address of the default-route interface (loopback on
  * a machine without one); a wildcard host (0.0.0.0, [::]) advertises that
  * address too, never the wildcard. name: device name to register (may be
- * NULL). serve: may be NULL. Returns TL_OK or TL_ERR_IO / TL_ERR_NOMEM /
- * TL_ERR_INVALID_ARG. */
+ * NULL). A wss server's certificate is verified as net->ca_file /
+ * net->insecure say. serve: may be NULL. Returns TL_OK or TL_ERR_IO /
+ * TL_ERR_NOMEM / TL_ERR_INVALID_ARG. */
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
                      tl_signal_client **client, char *location, size_t location_len,
                      const tl_signal_callbacks *cb, void *ud, const char *name,
-                     tl_gsignal_serve *serve);
+                     const tl_group_net *net, tl_gsignal_serve *serve);
 
 /* Creates the group, or re-creates the one saved in session_file (so a
  * re-run of the same send keeps its join code and recipients can resume). */

@@ -599,6 +599,10 @@ static void sig_eoc(void *ud, const char *group, const char *from)
 static void sig_error(void *ud, const char *code, const char *request, const char *message)
 {
     tl_group_sender *s = ud;
+    if (!strcmp(code, "certificate") && !s->have_group) {
+        finish_job(s, 3, message); /* the server's wss certificate was refused */
+        return;
+    }
     tl_loop_log(s->loop, TL_LOG_WARN, "signal", "error %s (%s): %s", code, request, message);
     if (!strcmp(request, "create-group"))
         finish_job(s, 3, "the signaling server refused to create the group");
@@ -697,7 +701,7 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     }
     if (rc == TL_OK)
         rc = tl_gsignal_start(loop, cfg->signal_url, cfg->listen, &s->server, &s->sig, s->location,
-                              sizeof(s->location), &scb, s, NULL, &serve);
+                              sizeof(s->location), &scb, s, NULL, &cfg->net, &serve);
     snprintf(s->iface, sizeof(s->iface), "%s", serve.iface);
     if (rc != TL_OK) {
         tl_group_sender_free(s);

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "common/loop_internal.h"
 #include "signal/joincode.h"
@@ -63,7 +64,8 @@ struct tl_signal_client {
     GArray *pendings; /* pending */
     int64_t next_rid;
     tl_timer *retry;
-    SSL_CTX *ssl_ctx; /* ours, lent to lws for wss (lws 4.1 leaks its own) */
+    SSL_CTX *ssl_ctx;   /* ours, lent to lws for wss (lws 4.1 leaks its own) */
+    char cert_err[160]; /* why the server's certificate was refused ("" if not) */
     int doomed;
     /* ICE servers from the last "registered" (SIGNALING.md §2) */
     tl_ice_server ice[TL_SIGNAL_MAX_ICE];
@@ -541,6 +543,46 @@ static int write_one(tl_signal_client *c, struct lws *wsi)
     return 0;
 }
 
+/* lws asks us about every certificate of the server's chain, after OpenSSL
+ * checked it (chain to a trusted root, validity, and at depth 0 the host
+ * name, which lws set with X509_VERIFY_PARAM_set1_host / _ip_asc): keep the
+ * first failure, which the handshake then ends with, to tell the user. With
+ * insecure set, lws has already let the usual failures through (the
+ * LCCSCF_ALLOW_* flags); whatever else is wrong is let through here, since
+ * clearing the error is how lws's verify callback is told to accept. */
+static void note_cert_error(tl_signal_client *c, void *x509_ctx, int preverify_ok)
+{
+    X509_STORE_CTX *xs = x509_ctx;
+    int err = xs ? X509_STORE_CTX_get_error(xs) : X509_V_OK;
+    if (preverify_ok || err == X509_V_OK)
+        return;
+    if (c->insecure) {
+        X509_STORE_CTX_set_error(xs, X509_V_OK);
+        return;
+    }
+    if (c->cert_err[0])
+        return;
+    char subject[96] = "?";
+    X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+    if (cert)
+        X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+    snprintf(c->cert_err, sizeof(c->cert_err), "certificate verify failed: %s (certificate %s)",
+             X509_verify_cert_error_string(err), subject);
+}
+
+/* The server's certificate was refused: trying again cannot help (and must
+ * not be made to), so the client reports it and closes. */
+static void cert_refused(tl_signal_client *c)
+{
+    char msg[sizeof(c->cert_err) + sizeof(c->cur_url) + 8];
+    snprintf(msg, sizeof(msg), "%s at %s", c->cert_err, c->cur_url);
+    c->wsi = NULL;
+    tl_loop_log(c->loop, TL_LOG_INFO, "signal client", "%s", msg);
+    if (c->cb.on_error)
+        c->cb.on_error(c->ud, "certificate", "connect", msg);
+    set_state(c, TL_SIGNAL_CLOSED);
+}
+
 static int cb_client(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len)
 {
@@ -561,7 +603,15 @@ static int cb_client(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return write_one(c, wsi);
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        note_cert_error(c, user, (int)len);
+        return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c->cert_err[0]) {
+            cert_refused(c);
+            return 0;
+        }
+        /* fall through */
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (c->wsi == wsi || reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR) {
             c->wsi = NULL;
@@ -641,6 +691,7 @@ static void connect_now(tl_signal_client *c)
     if (slash)
         *slash = '\0'; /* the code's location has no path */
     set_state(c, c->peer[0] ? TL_SIGNAL_RECONNECTING : TL_SIGNAL_CONNECTING);
+    c->cert_err[0] = '\0';
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
     ci.context = c->ctx;

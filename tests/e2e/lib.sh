@@ -81,7 +81,9 @@ e2e_now_ms() { date +%s%3N; }
 
 # e2e_init TALLOW_BINARY: checks the binary, creates the temp dir, installs the
 # trap, and points XDG_STATE_HOME into the temp dir so a sender's session file
-# (docs/CLI.md "Running the same send again") never touches the user's state.
+# (docs/CLI.md "Running the same send again") never touches the user's state;
+# likewise XDG_CONFIG_HOME (an empty folder) and no TALLOW_SIGNAL, so the
+# user's client defaults (docs/CLI.md "Defaults") never change a test.
 e2e_init()
 {
     E2E_NAME=$(basename "$0" .sh)${E2E_VARIANT:+-$E2E_VARIANT}
@@ -94,8 +96,10 @@ e2e_init()
     e2e_need jq sha256sum
     E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tallow-e2e.XXXXXX")
     E2E_LOG=$E2E_TMP/log
-    mkdir -p "$E2E_LOG" "$E2E_TMP/state"
+    mkdir -p "$E2E_LOG" "$E2E_TMP/state" "$E2E_TMP/config"
     export XDG_STATE_HOME=$E2E_TMP/state
+    export XDG_CONFIG_HOME=$E2E_TMP/config
+    unset TALLOW_SIGNAL
     # Namespace names are unique per test run so tests may run in parallel.
     E2E_NS_PREFIX="tle2e$$"
     trap e2e_cleanup EXIT
@@ -427,7 +431,8 @@ e2e_read_code()
 # background, then waits for its code (E2E_CODE). In the root namespace ("-")
 # without --listen or --signal, the embedded server is kept on loopback
 # (--listen 127.0.0.1:0): tests send nothing to this machine's real
-# interfaces. Tests of the LAN default run in namespaces of their own.
+# interfaces (unless TALLOW_SIGNAL or a config file gives a default server).
+# Tests of the LAN default run in namespaces of their own.
 e2e_start_send()
 {
     local name=$1 ns=$2 a local_only=1
@@ -435,6 +440,8 @@ e2e_start_send()
     for a in "$@"; do
         [[ $a == --listen || $a == --listen=* || $a == --signal || $a == --signal=* ]] && local_only=0
     done
+    # A default server from the environment or a config file is the test's.
+    [[ -n ${TALLOW_SIGNAL:-} || -e ${XDG_CONFIG_HOME:-/nonexistent}/tallow/config ]] && local_only=0
     [[ $ns == - && $local_only == 1 ]] && set -- "$@" --listen 127.0.0.1:0
     e2e_spawn "$name" "$ns" "$E2E_TALLOW" send "$@" --json
     e2e_read_code "$name"

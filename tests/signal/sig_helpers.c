@@ -132,6 +132,11 @@ const tl_signal_callbacks rec_callbacks = {
 
 rec *rec_new(tl_loop *loop, const char *const *urls, const char *name)
 {
+    return rec_new_ca(loop, urls, name, NULL);
+}
+
+rec *rec_new_ca(tl_loop *loop, const char *const *urls, const char *name, const char *ca_pem)
+{
     rec *r = calloc(1, sizeof(*r));
     r->ev = g_ptr_array_new_with_free_func(g_free);
     size_t n = 0;
@@ -141,7 +146,7 @@ rec *rec_new(tl_loop *loop, const char *const *urls, const char *name)
     cfg.urls = urls;
     cfg.n_urls = n;
     cfg.name = name;
-    cfg.insecure = 1;
+    cfg.ca_pem = ca_pem;
     cfg.backoff_min_ms = 100;
     cfg.backoff_max_ms = 500;
     if (tl_signal_client_new(&r->c, loop, &cfg, &rec_callbacks, r) != TL_OK) {

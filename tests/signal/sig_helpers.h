@@ -22,8 +22,11 @@ typedef struct rec {
 
 extern const tl_signal_callbacks rec_callbacks;
 
-/* Creates a recording client for urls (NULL-terminated). */
+/* Creates a recording client for urls (NULL-terminated). A wss server's
+ * certificate is verified against the system store. */
 rec *rec_new(tl_loop *loop, const char *const *urls, const char *name);
+/* The same, trusting only the certificates in ca_pem (NULL: system store). */
+rec *rec_new_ca(tl_loop *loop, const char *const *urls, const char *name, const char *ca_pem);
 void rec_free(rec *r);
 /* Index of the first event starting with prefix at or after from, or -1. */
 int rec_find(const rec *r, const char *prefix, int from);

@@ -305,7 +305,8 @@ static void test_wss(void **state)
     snprintf(key, sizeof(key), "%s/key.pem", f->dir);
     snprintf(cmd, sizeof(cmd),
              "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
-             "-subj /CN=localhost -keyout '%s' -out '%s' 2>/dev/null",
+             "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+             "-keyout '%s' -out '%s' 2>/dev/null",
              key, cert);
     assert_int_equal(system(cmd), 0);
     pid_t pid;
@@ -313,7 +314,15 @@ static void test_wss(void **state)
     char url[64];
     snprintf(url, sizeof(url), "wss://127.0.0.1:%d", port);
     const char *urls[] = {url, NULL};
-    rec *a = rec_new(f->loop, urls, "alice"), *b = rec_new(f->loop, urls, "bob");
+    /* Not trusted (only the system store): refused at once, no retry. */
+    rec *x = rec_new(f->loop, urls, "mallory");
+    wait_ok(f, x, "error certificate connect certificate verify failed: self-signed certificate");
+    wait_ok(f, x, "state 3");
+    assert_int_equal(tl_signal_client_state(x->c), TL_SIGNAL_CLOSED);
+    assert_int_equal(rec_find(x, "registered", 0), -1);
+    rec_free(x);
+    /* Trusted with the certificate as CA; 127.0.0.1 is in its subjectAltName. */
+    rec *a = rec_new_ca(f->loop, urls, "alice", cert), *b = rec_new_ca(f->loop, urls, "bob", cert);
     wait_ok(f, a, "registered ");
     wait_ok(f, b, "registered ");
     tl_signal_client_create_group(a->c, NULL);
