@@ -44,14 +44,6 @@ else()
   foreach(_offerer chromium tallow)
     foreach(_variant offers ice_restart)
       set(_name interop_chromium_${_offerer}_${_variant})
-      # Known defect, not registered: after an ICE restart started by
-      # Chromium, libtallow sometimes (about 1 run in 6 under ASan) never
-      # selects a new pair and the connection dies (peer-reflexive pairs in
-      # the one-namespace setup; docs/INTEROP.md). Run it by hand with
-      # netns_run.sh ... --offerer chromium --ice-restart.
-      if(_offerer STREQUAL "chromium" AND _variant STREQUAL "ice_restart")
-        continue()
-      endif()
       set(_extra)
       if(_variant STREQUAL "ice_restart")
         set(_extra --ice-restart)
