@@ -133,9 +133,13 @@ static int on_writeable(tl_sig_conn *c)
     if (c->kill)
         return -1;
     if (c->ping_due) {
+        /* A payload: lws 4.1 drops an empty pong before
+         * LWS_CALLBACK_RECEIVE_PONG, so a client answering empty pings
+         * would still be hung up as idle. */
         unsigned char buf[LWS_PRE + 4];
+        memcpy(buf + LWS_PRE, "tlka", 4);
         c->ping_due = 0;
-        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+        if (lws_write(c->wsi, buf + LWS_PRE, 4, LWS_WRITE_PING) < 0)
             return -1;
         if (c->out_head)
             lws_callback_on_writable(c->wsi);

@@ -383,6 +383,31 @@ static void test_reconnect_after_restart(void **state)
     rec_free(b);
 }
 
+static int setup_idle(void **state)
+{
+    tl_signal_server_config cfg = {0};
+    cfg.listen = "127.0.0.1:0";
+    cfg.idle_timeout_s = 2;
+    return setup_with(state, &cfg);
+}
+
+/* A client that sends nothing but answers the server's WebSocket pings stays
+ * connected past the idle timeout (lws 4.1 drops empty pongs before the
+ * callback, so the server's pings must carry a payload). */
+static void test_quiet_client_kept(void **state)
+{
+    fx *f = *state;
+    rec *a = client(f, "quiet");
+    int from = (int)a->ev->len;
+    run_for(f->loop, 5000); /* 2.5 idle timeouts */
+    if (rec_find(a, "state", from) >= 0) {
+        rec_dump(a);
+        fail_msg("the quiet client was dropped");
+    }
+    assert_int_equal(tl_signal_server_conn_count(f->srv), 1);
+    rec_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +417,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_full_and_unregistered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_group_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_after_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_client_kept, setup_idle, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
