@@ -11,11 +11,29 @@ cd "$root"
 jobs=$(nproc)
 FUZZ_RUNS=${FUZZ_RUNS:-20000}
 
+# The tests must leave the work tree as they found it: everything they write
+# goes to the build trees or to temporary directories (.gitignore covers the
+# build trees). Compared before and after every stage.
+tree_state() { git -C "$root" status --porcelain=v1 --untracked-files=all 2>/dev/null || true; }
+tree_before=$(tree_state)
+check_tree() {
+  local now
+  now=$(tree_state)
+  if [ "$now" != "$tree_before" ]; then
+    echo "test.sh: $1 left the work tree dirty:" >&2
+    diff <(echo "$tree_before") <(echo "$now") >&2 || true
+    exit 1
+  fi
+}
+
+# Tests are enabled explicitly: a build tree configured with -DTALLOW_TESTS=OFF
+# (scripts/demo.sh) is reconfigured, and ctest fails when it finds no test.
 build_and_test() {
   local dir=$1; shift
-  cmake -S . -B "$dir" -DTALLOW_WERROR=ON "$@"
+  cmake -S . -B "$dir" -DTALLOW_WERROR=ON -DTALLOW_TESTS=ON -DBUILD_TESTING=ON -DTALLOW_E2E=ON "$@"
   cmake --build "$dir" -j "$jobs"
-  (cd "$dir" && ctest --output-on-failure -j "${CTEST_JOBS:-1}")
+  (cd "$dir" && ctest --output-on-failure --no-tests=error -j "${CTEST_JOBS:-1}")
+  check_tree "the tests in $dir"
 }
 
 echo "== build 1/3: normal, -Werror"
@@ -39,4 +57,5 @@ for f in build-fuzz/fuzzers/*; do
   [ -d "$corpus" ] && args+=("$corpus")
   "$f" -runs="$FUZZ_RUNS" -max_len=65536 "${args[@]}"
 done
+check_tree "the fuzzers"
 echo "== all tests passed"
