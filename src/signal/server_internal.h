@@ -70,6 +70,8 @@ struct tl_signal_server {
     GHashTable *grace; /* peer id -> expiry ms, peers this server will expire */
     int port;
     int freeing;
+    char *cert_path, *key_path; /* wss: re-read by tl_signal_server_reload_cert() */
+    struct ssl_ctx_st *ssl_ctx; /* the vhost's SSL_CTX (owned by lws) */
 };
 
 /* server.c */
