@@ -39,6 +39,19 @@ build_and_test() {
 echo "== build 1/3: normal, -Werror"
 build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
+echo "== packages: dpkg-buildpackage, lintian, apt-get install, transfer, purge"
+# Its own build (in a temporary copy of the tree), after the tests of build 1
+# so that nothing else competes for the two cores meanwhile.
+deb_rc=0
+"$root/scripts/deb-test.sh" || deb_rc=$?
+if [ $deb_rc -eq 77 ]; then
+  echo "-- packages: install test skipped (needs root; see the message above)"
+elif [ $deb_rc -ne 0 ]; then
+  echo "test.sh: the Debian package test failed" >&2
+  exit 1
+fi
+check_tree "the Debian package test"
+
 echo "== build 2/3: AddressSanitizer + UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   build_and_test build-asan -DCMAKE_BUILD_TYPE=Debug -DTALLOW_SANITIZE=ON
