@@ -21,7 +21,7 @@ e2e_init /bin/true # the tallow under test is installed below
 e2e_need_root
 e2e_need apt-get dpkg-query systemd-analyze setpriv man pkg-config make cmake cc ss
 for p in "${pkgs[@]}"; do
-    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null; then
         e2e_skip "$p is already installed on this machine; not touching it"
     fi
 done
@@ -52,9 +52,9 @@ trap _on_exit EXIT
 
 debs=()
 for p in "${pkgs[@]}"; do
-    f=$(ls "$debdir/${p}_"*.deb 2>/dev/null | head -1)
-    [[ -n $f ]] || e2e_fail "no ${p}_*.deb in $debdir"
-    debs+=("$f")
+    f=("$debdir/${p}_"*.deb)
+    [[ -f ${f[0]} ]] || e2e_fail "no ${p}_*.deb in $debdir"
+    debs+=("${f[0]}")
 done
 installed=1
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${debs[@]}" \
@@ -69,7 +69,7 @@ version=$(dpkg-query -W -f='${Version}' tallow)
 for page in tallow tallow-send tallow-receive tallow-signal tallow-bench; do
     man -w "$page" >/dev/null 2>&1 || e2e_fail "man $page: not found"
 done
-man tallow-signal 2>/dev/null | grep -q "CONFIGURATION" || e2e_fail "man tallow-signal does not render"
+man tallow-signal 2>/dev/null | grep "CONFIGURATION" >/dev/null || e2e_fail "man tallow-signal does not render"
 cmp -s <(/usr/bin/tallow help send) <(/usr/bin/tallow send --help) || e2e_fail "tallow help send"
 complete_out=$(bash -c 'source /usr/share/bash-completion/bash_completion
     _completion_loader tallow; COMP_WORDS=(tallow send --expe); COMP_CWORD=2
@@ -83,7 +83,7 @@ complete_out=$(bash -c 'source /usr/share/bash-completion/bash_completion
 [[ $(pkg-config --modversion tallow) == "${version%%-*}" ]] || e2e_fail "pkg-config --modversion tallow"
 cp -r /usr/share/doc/libtallow-dev/examples "$E2E_TMP/ex"
 make -C "$E2E_TMP/ex" >"$E2E_LOG/make.out" 2>&1 || e2e_fail "examples (pkg-config): $(tail -20 "$E2E_LOG/make.out")"
-ldd "$E2E_TMP/ex/dc_echo" | grep -q 'libtallow.so.0 => /lib/\|libtallow.so.0 => /usr/lib/' ||
+ldd "$E2E_TMP/ex/dc_echo" | grep 'libtallow.so.0 => /lib/\|libtallow.so.0 => /usr/lib/' >/dev/null ||
     e2e_fail "dc_echo does not use the installed libtallow.so.0"
 { cmake -S "$E2E_TMP/ex" -B "$E2E_TMP/ex-cm" && cmake --build "$E2E_TMP/ex-cm"; } >"$E2E_LOG/cmake.out" 2>&1 ||
     e2e_fail "examples (find_package): $(tail -20 "$E2E_LOG/cmake.out")"

@@ -17,8 +17,10 @@ e2e_need pkg-config make cmake cc
 stage=$E2E_TMP/stage
 cmake --install "$build" --prefix "$stage" >"$E2E_LOG/install.out" 2>&1 ||
     e2e_fail "cmake --install failed: $(tail -5 "$E2E_LOG/install.out")"
-libdir=$(sed -n 's/^libdir=\${prefix}\///p' "$stage"/lib*/pkgconfig/tallow.pc "$stage"/lib/*/pkgconfig/tallow.pc 2>/dev/null | head -1)
-[[ -n $libdir ]] || e2e_fail "no tallow.pc installed"
+pc=$(find "$stage" -path '*/pkgconfig/tallow.pc' -print -quit)
+[[ -n $pc ]] || e2e_fail "no tallow.pc installed"
+libdir=${pc#"$stage"/}
+libdir=${libdir%/pkgconfig/tallow.pc}
 for f in bin/tallow "$libdir/libtallow.so.0" "$libdir/libtallow.so" "$libdir/libtallow.a" \
     "$libdir/pkgconfig/tallow.pc" "$libdir/cmake/tallow/tallowConfig.cmake" \
     include/tallow/group.h include/tallow/rtc.h include/tallow/version.h \
@@ -52,7 +54,7 @@ cp -r "$srcdir/examples" "$E2E_TMP/ex-cm"
 export LD_LIBRARY_PATH=$stage/$libdir
 # Both builds link the shared library from the stage, not the static one.
 for b in "$E2E_TMP/ex-pc/group_send" "$E2E_TMP/ex-cm/build/group_recv"; do
-    ldd "$b" | grep -q "libtallow.so.0 => $stage/" || e2e_fail "$b does not use $stage's libtallow.so.0"
+    ldd "$b" | grep "libtallow.so.0 => $stage/" >/dev/null || e2e_fail "$b does not use $stage's libtallow.so.0"
 done
 
 e2e_spawn dc - "$E2E_TMP/ex-pc/dc_echo"

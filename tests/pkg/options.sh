@@ -59,6 +59,6 @@ compare tallow "$tmp/top.help" "tallow --help" "$tmp/top.man" "tallow.1.scd OPTI
 while read -r o; do
     grep -q -- "tallow $o" "$src/docs/CLI.md" || { echo "FAIL: docs/CLI.md does not show 'tallow $o'"; status=1; }
 done <"$tmp/top.help"
-"$tallow" --version | grep -qE '^tallow [0-9]+\.[0-9]+\.[0-9]+$' || { echo "FAIL: tallow --version"; status=1; }
+"$tallow" --version | grep -E '^tallow [0-9]+\.[0-9]+\.[0-9]+$' >/dev/null || { echo "FAIL: tallow --version"; status=1; }
 [ $status -eq 0 ] && echo "ok: man pages, --help and docs/CLI.md agree"
 exit $status
