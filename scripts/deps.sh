@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libcjson-dev libhiredis-dev libcmocka-dev libuv1-dev
       coturn redis-server chromium nftables iproute2 iperf3 valgrind jq
       # install, man pages, completions, Debian packages, systemd unit checks
-      scdoc dpkg-dev debhelper lintian fakeroot systemd man-db openssl
+      scdoc dpkg-dev debhelper lintian fakeroot systemd man-db openssl strace
       bash-completion zsh fish)
 
 SUDO=""
