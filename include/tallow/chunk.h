@@ -30,6 +30,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 #define TL_CHUNK_HDR_LEN 14
 #define TL_CHUNK_TAG_LEN 16
 #define TL_CHUNK_OVERHEAD (TL_CHUNK_HDR_LEN + TL_CHUNK_TAG_LEN)
@@ -78,6 +81,8 @@ int tl_chunk_open(tl_chunk_opener *o, uint64_t expected_index, const uint8_t *fr
 /* Current epoch (for tests and stats). */
 uint32_t tl_chunk_sealer_epoch(const tl_chunk_sealer *s);
 uint32_t tl_chunk_opener_epoch(const tl_chunk_opener *o);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

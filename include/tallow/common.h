@@ -13,6 +13,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 enum {
     TL_OK = 0,
     TL_ERR_INVALID_ARG = -1,  /* a parameter is out of its documented range */
@@ -64,6 +67,8 @@ typedef struct tl_logger {
 
 /* Frees memory the library returned to the caller (SDP strings and similar). */
 void tl_free(void *p);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

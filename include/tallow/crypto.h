@@ -19,6 +19,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 #define TL_X25519_LEN 32
 #define TL_SHA256_LEN 32
 #define TL_HKDF_MAX_OKM (255u * TL_SHA256_LEN)
@@ -132,6 +135,8 @@ int tl_aead_seal(tl_aead *a, const uint8_t *nonce, size_t nonce_len, const uint8
 int tl_aead_open(tl_aead *a, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
                  size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
                  const uint8_t tag[TL_AEAD_TAG_LEN]);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

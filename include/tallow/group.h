@@ -18,6 +18,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 /* Progress and state reports, shared by sender and receiver. peer is the
  * remote peer id (the receiver reports about its sender). */
 typedef struct tl_group_callbacks {
@@ -108,6 +111,8 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
                           const tl_group_receiver_config *cfg, const tl_group_callbacks *cb,
                           void *ud);
 void tl_group_receiver_free(tl_group_receiver *r);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

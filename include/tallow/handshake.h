@@ -36,6 +36,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 #define TL_HS_MAX_MSG_LEN 4096 /* every handshake message fits */
 #define TL_HS_SAS_LEN 8        /* "123 456" plus NUL */
 #define TL_SESSION_KEY_LEN 32
@@ -121,6 +124,8 @@ int tl_hs_sas(const tl_hs *hs, char out[TL_HS_SAS_LEN]);
 int tl_hs_session_keys(const tl_hs *hs, tl_session_keys *out);
 
 void tl_session_keys_wipe(tl_session_keys *keys);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

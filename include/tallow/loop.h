@@ -21,6 +21,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 typedef struct tl_loop tl_loop;
 typedef struct tl_timer tl_timer;
 typedef void (*tl_task_fn)(void *arg);
@@ -61,6 +64,8 @@ void tl_timer_stop(tl_timer *timer);
 /* Logs through the loop's logger (printf-style). subject may be NULL. */
 void tl_loop_log(const tl_loop *loop, tl_log_level level, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

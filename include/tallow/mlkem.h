@@ -15,6 +15,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 #define TL_MLKEM768_EK_LEN 1184
 #define TL_MLKEM768_DK_LEN 2400
 #define TL_MLKEM768_CT_LEN 1088
@@ -52,6 +55,8 @@ int tl_mlkem768_encaps(uint8_t ct[TL_MLKEM768_CT_LEN], uint8_t ss[TL_MLKEM768_SS
 /* Same as tl_mlkem768_decaps_internal. */
 int tl_mlkem768_decaps(uint8_t ss[TL_MLKEM768_SS_LEN], const uint8_t ct[TL_MLKEM768_CT_LEN],
                        const uint8_t dk[TL_MLKEM768_DK_LEN]);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 typedef struct tl_pc tl_pc;
 typedef struct tl_dc tl_dc;
 typedef struct tl_cert tl_cert;
@@ -218,6 +221,8 @@ const char *tl_dc_label(const tl_dc *dc);
 const char *tl_dc_protocol(const tl_dc *dc);
 uint16_t tl_dc_id(const tl_dc *dc);
 tl_pc *tl_dc_pc(const tl_dc *dc);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

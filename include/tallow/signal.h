@@ -26,6 +26,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 /* ---------------------------------------------------------------- join codes */
 
 #define TL_JOINCODE_SECRET_LEN 32
@@ -95,6 +98,13 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
 
 /* The TCP port actually bound (useful with port 0). */
 int tl_signal_server_port(const tl_signal_server *s);
+
+/* wss only: re-reads the certificate chain and key from the files given as
+ * cert_pem/key_pem and serves them on new connections; open connections are
+ * kept. On any error (unreadable file, key not matching the certificate) the
+ * old certificate stays in use. Returns TL_OK, TL_ERR_STATE (not wss),
+ * TL_ERR_IO, TL_ERR_AUTH (mismatch), TL_ERR_CRYPTO or TL_ERR_NOMEM. */
+int tl_signal_server_reload_cert(tl_signal_server *s);
 
 /* Number of open client connections. */
 size_t tl_signal_server_conn_count(const tl_signal_server *s);
@@ -234,6 +244,8 @@ int tl_signal_client_send_ice_restart(tl_signal_client *c, const char *group, co
 
 /* Sends one raw text frame as is (tests and tools; bypasses validation). */
 int tl_signal_client_send_raw(tl_signal_client *c, const char *text, size_t len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,9 @@
 extern "C" {
 #endif
 
+/* Exported from libtallow.so (built with -fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 #define TL_XFER_VERSION 1            /* highest protocol version spoken */
 #define TL_XFER_MIN_VERSION 1        /* lowest protocol version spoken */
 #define TL_XFER_DEFAULT_CHUNK 65536u /* default chunk size (bytes) */
@@ -491,6 +494,8 @@ int tl_keepalive_due(tl_keepalive *k, uint64_t now);
 /* 1 when nothing was received for timeout_ms (peer presumed gone). */
 int tl_keepalive_expired(const tl_keepalive *k, uint64_t now);
 uint64_t tl_keepalive_next(const tl_keepalive *k); /* next time to check */
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

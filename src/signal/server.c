@@ -7,7 +7,11 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include "common/loop_internal.h"
@@ -230,6 +234,13 @@ static int cb_signal(struct lws *wsi, enum lws_callback_reasons reason, void *us
                      size_t len)
 {
     tl_signal_server *s = lws_context_user(lws_get_context(wsi));
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+        /* The vhost's server SSL_CTX: tl_signal_server_reload_cert() swaps
+         * the certificate in it. */
+        if (s)
+            s->ssl_ctx = user;
+        return 0;
+    }
     tl_sig_conn **pc = user;
     tl_sig_conn *c = pc ? *pc : NULL;
 
@@ -524,8 +535,16 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
         rc = uv_backend_start(s);
     if (rc == TL_OK && c.redis_url)
         rc = tl_sig_bus_new(&s->bus, s, c.redis_url);
+    if (rc == TL_OK && c.cert_pem) {
+        s->cert_path = strdup(c.cert_pem);
+        s->key_path = strdup(c.key_pem);
+        if (!s->cert_path || !s->key_path)
+            rc = TL_ERR_NOMEM;
+    }
     if (rc == TL_OK)
         rc = create_context(s, host, port);
+    if (rc == TL_OK && c.cert_pem && !s->ssl_ctx)
+        rc = TL_ERR_INTERNAL; /* lws did not show us its SSL_CTX */
     if (rc != TL_OK) {
         s->cfg.cert_pem = s->cfg.key_pem = s->cfg.redis_url = NULL;
         tl_signal_server_free(s);
@@ -539,6 +558,53 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
                 cfg && cfg->cert_pem ? " (wss)" : "", s->bus ? " with redis" : "");
     *out = s;
     return TL_OK;
+}
+
+/* Reads the certificate chain (leaf first) and the key, checks that they
+ * belong together, and only then installs them in the vhost's SSL_CTX.
+ * Connections already open keep the TLS session they have. */
+int tl_signal_server_reload_cert(tl_signal_server *s)
+{
+    if (!s)
+        return TL_ERR_INVALID_ARG;
+    if (!s->cert_path || !s->ssl_ctx)
+        return TL_ERR_STATE;
+    int rc = TL_ERR_IO;
+    X509 *leaf = NULL;
+    EVP_PKEY *key = NULL;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    BIO *bc = BIO_new_file(s->cert_path, "r");
+    BIO *bk = BIO_new_file(s->key_path, "r");
+    if (!chain || !bc || !bk)
+        goto out;
+    leaf = PEM_read_bio_X509_AUX(bc, NULL, NULL, NULL);
+    key = PEM_read_bio_PrivateKey(bk, NULL, NULL, NULL);
+    if (!leaf || !key)
+        goto out;
+    X509 *ca;
+    while ((ca = PEM_read_bio_X509(bc, NULL, NULL, NULL)))
+        if (!sk_X509_push(chain, ca)) {
+            X509_free(ca);
+            rc = TL_ERR_NOMEM;
+            goto out;
+        }
+    rc = TL_ERR_AUTH;
+    if (X509_check_private_key(leaf, key) != 1)
+        goto out;
+    rc = TL_ERR_CRYPTO;
+    if (SSL_CTX_use_cert_and_key(s->ssl_ctx, leaf, key, chain, 1) != 1)
+        goto out;
+    rc = TL_OK;
+out:
+    ERR_clear_error();
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(chain, X509_free);
+    BIO_free(bc);
+    BIO_free(bk);
+    tl_loop_log(s->loop, rc == TL_OK ? TL_LOG_INFO : TL_LOG_ERROR, "signal",
+                "certificate reload: %s", rc == TL_OK ? "ok" : tl_strerror(rc));
+    return rc;
 }
 
 int tl_signal_server_port(const tl_signal_server *s)
@@ -581,5 +647,7 @@ void tl_signal_server_free(tl_signal_server *s)
         tl_wipe(s->turn_secret, strlen(s->turn_secret));
         free(s->turn_secret);
     }
+    free(s->cert_path);
+    free(s->key_path);
     free(s);
 }

@@ -72,7 +72,9 @@ struct tl_signal_server {
     int freeing;
     char *ice_urls[TL_SIGNAL_MAX_ICE]; /* handed out in "registered" */
     size_t n_ice;
-    char *turn_secret; /* wiped on free */
+    char *turn_secret;          /* wiped on free */
+    char *cert_path, *key_path; /* wss: re-read by tl_signal_server_reload_cert() */
+    struct ssl_ctx_st *ssl_ctx; /* the vhost's SSL_CTX (owned by lws) */
 };
 
 /* server.c */
