@@ -218,7 +218,7 @@ static void machine(const uint8_t *d, size_t n, const tl_xfer_crypto *c, int sen
                 memcpy(buf, a.data, a.len); /* the data must be readable */
                 tl_xfer_receiver_write_done(r, now, TL_OK);
             } else if (a.type == TL_XFER_ACT_VERIFY) {
-                tl_xfer_receiver_verify_done(r, now, TL_OK);
+                tl_xfer_receiver_verify_done(r, now, TL_OK, NULL);
             } else if (a.type == TL_XFER_ACT_EVENT && a.event.type == TL_XFER_EV_MANIFEST) {
                 const tl_xfer_manifest *rm = tl_xfer_receiver_manifest(r);
                 tl_xfer_have *have = calloc(rm->count ? rm->count : 1, sizeof(*have));

@@ -15,6 +15,7 @@ typedef struct tl_cli_net {
     char *turn_user, *turn_pass;
     int relay_only;
     unsigned timeout_s;
+    unsigned stall_s; /* --stall-timeout (0: the session idle timeout) */
 } tl_cli_net;
 
 /* The shared set's getopt_long entries (val 'n': pass them to
@@ -27,7 +28,8 @@ typedef struct tl_cli_net {
     {"turn-pass", required_argument, 0, 'n'},        \
     {"stun", required_argument, 0, 'n'},             \
     {"bind", required_argument, 0, 'n'},             \
-    {"timeout", required_argument, 0, 'n'}
+    {"timeout", required_argument, 0, 'n'},          \
+    {"stall-timeout", required_argument, 0, 'n'}
 /* clang-format on */
 
 /* Handles one option of the shared set. Returns 1 if it was one, 0 if not,

@@ -265,7 +265,9 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
     case TL_XFER_EV_DONE:
         if (s->cb.on_progress)
             s->cb.on_progress(s->ud, r->peer, r->prog.total, r->prog.total, r->prog.rate);
-        recipient_result(r, ev->error == 0, ev->error ? tl_strerror(ev->error) : NULL);
+        recipient_result(r, ev->error == 0,
+                         ev->error ? (ev->message[0] ? ev->message : tl_strerror(ev->error))
+                                   : NULL);
         break;
     case TL_XFER_EV_ERROR: {
         char msg[200];
@@ -368,6 +370,7 @@ static void link_open(tl_link *l, void *ud)
     memset(&xc, 0, sizeof(xc));
     xc.crypto = tl_xfer_crypto_default();
     xc.idle_timeout_ms = TL_LINK_SESSION_IDLE_MS;
+    xc.stall_timeout_ms = s->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
