@@ -23,3 +23,11 @@ target_include_directories(tallow_hostile PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(tallow_hostile PRIVATE TALLOW_HOSTILE=1)
 target_link_libraries(tallow_hostile PRIVATE tallow)
 tl_apply_warnings(tallow_hostile)
+
+# The attacks of docs/SECURITY.md, each against the unmodified tallow.
+if(TALLOW_E2E)
+  foreach(v sigerr errtext-send errtext-recv noeor-send noeor-recv pingflood-send
+            pingflood-recv stall silent fakeresult)
+    tl_add_e2e(hostile_${v} hostile_peer.sh ${v})
+  endforeach()
+endif()
