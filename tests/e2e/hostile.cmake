@@ -31,3 +31,9 @@ if(TALLOW_E2E)
     tl_add_e2e(hostile_${v} hostile_peer.sh ${v})
   endforeach()
 endif()
+
+# Privacy by packet capture: relay-only talks to the TURN server alone, no
+# link-local candidate is signalled (needs root, tcpdump, coturn).
+if(TALLOW_E2E)
+  tl_add_e2e(relay_privacy relay_privacy.sh 4)
+endif()
