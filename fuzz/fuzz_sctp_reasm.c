@@ -38,13 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (room == 0 || room > want || r.len + room > max + 1 || r.cap > max + 1)
             abort();
         size_t n = room / 2 + 1; /* the stack may return less than asked */
-        for (size_t i = 0; i < n; i++)
-            at[i] = (uint8_t)(fill + i);
+        memset(at, fill, n);     /* each piece its own byte value */
         if (slen + n <= max + 1)
-            for (size_t i = 0; i < n; i++)
-                shadow[slen + i] = (uint8_t)(fill + i);
+            memset(shadow + slen, fill, n);
         slen += n;
-        fill = (uint8_t)(fill + n);
+        fill++;
         tl_reasm_result rr = tl_reasm_commit(&r, n, eor);
         if (r.len > max + 1)
             abort();

@@ -127,6 +127,8 @@ static void on_manifest(hx *h)
         if (have[i].status == TL_XFER_REFUSE)
             snprintf(h->sink_err, sizeof(h->sink_err), "%s", tl_sink_last_error(h->sinks[i]));
     }
+    for (uint32_t i = 0; h->bad_receipt && i < rm->count; i++)
+        have[i].receipt[0] ^= 1;
     (void)tl_xfer_receiver_accept(h->r, h->now, have, rm->count);
     free(have);
 }
@@ -183,6 +185,7 @@ static int pump_receiver(hx *h)
             uint8_t receipt[32] = {0};
             if (err == TL_OK)
                 (void)tl_sink_receipt(h->sinks[a.file], receipt);
+            receipt[0] ^= (uint8_t)(h->bad_receipt != 0);
             tl_xfer_receiver_verify_done(h->r, h->now, err, receipt);
         } else if (a.type == TL_XFER_ACT_EVENT) {
             on_event(&h->R, &a.event);
