@@ -62,6 +62,7 @@ struct tl_xfer_sender {
     uint32_t window;
     uint32_t files_ok, files_failed;
     uint32_t receipts_failed; /* files whose proof of receipt did not match */
+    uint32_t claims;          /* receipts waiting for a proof read */
     int first_err;
 };
 
@@ -187,6 +188,8 @@ static void file_result(tl_xfer_sender *x, uint32_t i, int err)
 static void prove(tl_xfer_sender *x, uint32_t i, const uint8_t *claim, const uint8_t *ours)
 {
     int ok = CRYPTO_memcmp(claim, ours, TL_FR_RECEIPT_LEN) == 0;
+    if (x->f[i].claimed)
+        x->claims--;
     x->f[i].claimed = 0;
     x->receipts_failed += !ok;
     file_result(x, i, ok ? 0 : TL_ERR_AUTH);
@@ -237,6 +240,7 @@ static int got_resume(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
     } else if (f->status == TL_XFER_COMPLETE && e->kind == TL_XFER_FILE) {
         memcpy(f->claim, fr->u.resume.receipt, TL_FR_RECEIPT_LEN); /* proved in poll */
         f->claimed = 1;
+        x->claims++;
     } else if (f->status == TL_XFER_COMPLETE) {
         file_result(x, i, 0); /* a folder holds no bytes to prove */
     }
@@ -303,6 +307,7 @@ static int got_result(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
     } else { /* resumed: our receipt needs the whole file read again (poll) */
         memcpy(f->claim, fr->u.file_result.receipt, TL_FR_RECEIPT_LEN);
         f->claimed = 1;
+        x->claims++;
     }
     return check_done(x, now);
 }
@@ -559,6 +564,8 @@ int tl_xfer_sender_cancel(tl_xfer_sender *x, uint64_t now)
 
 uint64_t tl_xfer_sender_next_timeout(const tl_xfer_sender *x)
 {
+    if (x && x->s.state == TL_SS_KEYED && x->claims && !x->read_pending)
+        return 0; /* proof reads to do: poll again at once */
     return x ? tl_xsess_next_timeout(&x->s) : UINT64_MAX;
 }
 
