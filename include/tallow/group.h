@@ -45,7 +45,7 @@ typedef struct tl_group_net {
     const tl_ice_server *ice_servers;
     size_t n_ice_servers;
     int relay_only;
-    uint32_t stall_timeout_ms; /* transfer.h stall_timeout_ms (0: the session idle timeout) */
+    uint32_t stall_timeout_ms; /* transfer.h stall_timeout_ms (0: twice the session idle timeout) */
 } tl_group_net;
 
 typedef struct tl_group_sender tl_group_sender;

@@ -36,7 +36,7 @@ typedef struct snd_file {
      * sending the whole file in order (have_expect), and the receiver's
      * claim waiting for us to compute ours by reading the file again. */
     uint8_t have_expect, claimed;
-    uint8_t expect[TL_FR_RECEIPT_LEN], claim[TL_FR_RECEIPT_LEN];
+    uint8_t *receipt; /* 32 bytes while needed: ours, or the claim; else NULL */
 } snd_file;
 
 struct tl_xfer_sender {
@@ -101,8 +101,10 @@ void tl_xfer_sender_free(tl_xfer_sender *x)
     if (!x)
         return;
     if (x->f)
-        for (uint32_t i = 0; i < x->m->count; i++)
+        for (uint32_t i = 0; i < x->m->count; i++) {
             free(x->f[i].bitmap);
+            free(x->f[i].receipt);
+        }
     free(x->f);
     free(x->rbuf);
     tl_hmac_sha256_free(x->mac);
@@ -191,6 +193,9 @@ static void prove(tl_xfer_sender *x, uint32_t i, const uint8_t *claim, const uin
     if (x->f[i].claimed)
         x->claims--;
     x->f[i].claimed = 0;
+    x->f[i].have_expect = 0;
+    free(x->f[i].receipt); /* claim or ours may point here: compared above */
+    x->f[i].receipt = NULL;
     x->receipts_failed += !ok;
     file_result(x, i, ok ? 0 : TL_ERR_AUTH);
 }
@@ -238,7 +243,10 @@ static int got_resume(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
     if (f->status == TL_XFER_REFUSE) {
         file_result(x, i, tl_xsess_from_wire(fr->u.resume.error));
     } else if (f->status == TL_XFER_COMPLETE && e->kind == TL_XFER_FILE) {
-        memcpy(f->claim, fr->u.resume.receipt, TL_FR_RECEIPT_LEN); /* proved in poll */
+        f->receipt = malloc(TL_FR_RECEIPT_LEN); /* proved in poll */
+        if (!f->receipt)
+            return tl_xsess_fail(&x->s, now, TL_ERR_NOMEM, 0, NULL);
+        memcpy(f->receipt, fr->u.resume.receipt, TL_FR_RECEIPT_LEN);
         f->claimed = 1;
         x->claims++;
     } else if (f->status == TL_XFER_COMPLETE) {
@@ -303,9 +311,12 @@ static int got_result(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
     if (fr->u.file_result.error) {
         file_result(x, i, tl_xsess_from_wire(fr->u.file_result.error));
     } else if (f->have_expect) {
-        prove(x, i, fr->u.file_result.receipt, f->expect);
+        prove(x, i, fr->u.file_result.receipt, f->receipt);
     } else { /* resumed: our receipt needs the whole file read again (poll) */
-        memcpy(f->claim, fr->u.file_result.receipt, TL_FR_RECEIPT_LEN);
+        f->receipt = malloc(TL_FR_RECEIPT_LEN);
+        if (!f->receipt)
+            return tl_xsess_fail(&x->s, now, TL_ERR_NOMEM, 0, NULL);
+        memcpy(f->receipt, fr->u.file_result.receipt, TL_FR_RECEIPT_LEN);
         f->claimed = 1;
         x->claims++;
     }
@@ -358,8 +369,14 @@ static int advance(tl_xfer_sender *x, uint64_t now)
                 return rc;
             f->ended = 1;
             if (x->mac && x->mac_next == e->nchunks &&
-                tl_hmac_sha256_final(x->mac, f->expect) == TL_OK)
-                f->have_expect = 1;
+                (f->receipt = malloc(TL_FR_RECEIPT_LEN)) != NULL) {
+                if (tl_hmac_sha256_final(x->mac, f->receipt) == TL_OK) {
+                    f->have_expect = 1;
+                } else { /* falls back to a proof read */
+                    free(f->receipt);
+                    f->receipt = NULL;
+                }
+            }
             tl_hmac_sha256_free(x->mac);
             x->mac = NULL;
         }
@@ -427,7 +444,7 @@ static void proof_end(tl_xfer_sender *x, uint64_t now)
         tl_xsess_fail(&x->s, now, rc, 0, NULL);
         return;
     }
-    prove(x, i, x->f[i].claim, ours);
+    prove(x, i, x->f[i].receipt, ours);
     OPENSSL_cleanse(ours, sizeof(ours));
     (void)check_done(x, now);
 }
