@@ -24,6 +24,7 @@ typedef struct recipient {
     tl_xfer_sender *xs;
     int bucket;
     int done;
+    uint64_t done_at; /* when it was decided: reaped GROUP_LINGER_MS later */
     int pumping;
     tl_timer *timer;
     uint64_t timer_at;
@@ -116,6 +117,7 @@ static void recipient_result(recipient *r, int ok, const char *error)
     if (r->done)
         return;
     r->done = 1;
+    r->done_at = tl_loop_now_ms(s->loop);
     uint64_t sent = r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0;
     if (ok)
         s->n_ok++;
@@ -159,10 +161,17 @@ static void reap(void *arg)
     s->reap_timer = NULL;
     /* Finished recipients lingered GROUP_LINGER_MS so their last frames
      * were delivered; now release them. */
+    /* Each one lingers its own GROUP_LINGER_MS: one decided just before
+     * an earlier recipient's timer fires must still get its DONE out. */
+    uint64_t now = tl_loop_now_ms(s->loop), next = UINT64_MAX;
     recipient **pp = &s->recipients;
     while (*pp) {
         recipient *r = *pp;
-        if (r->done && !r->pumping) {
+        if (r->done && now - r->done_at < GROUP_LINGER_MS) {
+            if (r->done_at + GROUP_LINGER_MS < next)
+                next = r->done_at + GROUP_LINGER_MS;
+            pp = &r->next;
+        } else if (r->done && !r->pumping) {
             *pp = r->next;
             if (s->tamper_target == r)
                 s->tamper_target = NULL;
@@ -171,6 +180,8 @@ static void reap(void *arg)
             pp = &r->next;
         }
     }
+    if (next != UINT64_MAX)
+        s->reap_timer = tl_timer_start(s->loop, (uint32_t)(next - now), reap, s);
 }
 
 /* ---- driving one recipient's transfer ---- */
