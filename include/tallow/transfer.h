@@ -212,10 +212,10 @@ typedef struct tl_xfer_config {
     uint32_t ack_every;           /* receiver: ACK after this many frames (0: 8) */
     uint32_t ping_interval_ms;    /* 0: 5000 */
     uint32_t idle_timeout_ms;     /* 0: 30000; no frame for this long = TIMEOUT */
-    uint32_t stall_timeout_ms;    /* 0: 2 x idle_timeout_ms; no progress this long =
-                                     TL_ERR_STALLED "peer stalled" (receiver: no verified byte, manifest
-                                     part or file result; sender: no ACK, RESUME or
-                                     FILE_RESULT), however many PINGs still arrive */
+    /* 0: 2 x idle_timeout_ms. No progress this long = TL_ERR_STALLED "peer
+     * stalled" (receiver: no verified byte, manifest part or file result;
+     * sender: no ACK, RESUME or FILE_RESULT), however many PINGs arrive. */
+    uint32_t stall_timeout_ms;
 } tl_xfer_config;
 
 /* ------------------------------------------------------------------ */

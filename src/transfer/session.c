@@ -40,9 +40,8 @@ int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role)
     /* Twice the idle timeout: room for the sender's proof reads of a large
      * resumed file (docs/PROTOCOL.md §4.1), during which it sends no DATA. */
     if (!s->cfg.stall_timeout_ms)
-        s->cfg.stall_timeout_ms = s->cfg.idle_timeout_ms > UINT32_MAX / 2
-                                      ? UINT32_MAX
-                                      : 2 * s->cfg.idle_timeout_ms;
+        s->cfg.stall_timeout_ms =
+            s->cfg.idle_timeout_ms > UINT32_MAX / 2 ? UINT32_MAX : 2 * s->cfg.idle_timeout_ms;
     s->plain = malloc(TL_XFER_MAX_PLAIN);
     if (!s->plain)
         return TL_ERR_NOMEM;
