@@ -7,8 +7,13 @@
  *      HELLO and handshake parsing.
  *   3: a receiver, 4: a sender, with a pass-through "crypto" whose handshake
  *      completes at once and whose records are header(14) | frame | tag(16)
- *      unchecked, so the fuzzer reaches every post-handshake state. */
+ *      unchecked, so the fuzzer reaches every post-handshake state.
+ *   5: the session's control queue (docs/SECURITY.md): a keyed session fed
+ *      PINGs and other records while the channel is or is not writable;
+ *      the queue never exceeds TL_XSESS_MAX_QUEUE, at most one PONG is
+ *      owed, and a flood fails the session instead of growing it. */
 #include "transfer/frames.h"
+#include "transfer/session.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +223,7 @@ static void machine(const uint8_t *d, size_t n, const tl_xfer_crypto *c, int sen
                 memcpy(buf, a.data, a.len); /* the data must be readable */
                 tl_xfer_receiver_write_done(r, now, TL_OK);
             } else if (a.type == TL_XFER_ACT_VERIFY) {
-                tl_xfer_receiver_verify_done(r, now, TL_OK);
+                tl_xfer_receiver_verify_done(r, now, TL_OK, NULL);
             } else if (a.type == TL_XFER_ACT_EVENT && a.event.type == TL_XFER_EV_MANIFEST) {
                 const tl_xfer_manifest *rm = tl_xfer_receiver_manifest(r);
                 tl_xfer_have *have = calloc(rm->count ? rm->count : 1, sizeof(*have));
@@ -236,21 +241,96 @@ static void machine(const uint8_t *d, size_t n, const tl_xfer_crypto *c, int sen
     tl_xfer_manifest_free(m);
 }
 
+/* A record as the pass-through crypto seals it. */
+static size_t pass_record(uint8_t *out, const tl_frame *f, int final)
+{
+    size_t n = 0;
+    memset(out, 0, 14);
+    out[1] = final ? 1 : 0;
+    if (tl_frame_encode(f, out + 14, 512, &n) != TL_OK)
+        return 0;
+    memset(out + 14 + n, 0, 16);
+    return n + 30;
+}
+
+static void ctlq(const uint8_t *d, size_t n)
+{
+    static const uint8_t gid[] = "fuzz";
+    tl_xfer_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.crypto = &pass;
+    cfg.hs.group_id = gid;
+    cfg.hs.group_id_len = 4;
+    tl_xsess s;
+    tl_frame f;
+    if (tl_xsess_init(&s, &cfg, TL_FR_ROLE_RECEIVER) != TL_OK) {
+        tl_xsess_cleanup(&s);
+        return;
+    }
+    uint64_t now = 1;
+    tl_xsess_start(&s, now);
+    uint8_t msg[600];
+    tl_frame h = {.type = TL_FR_HELLO};
+    h.u.hello.min_version = h.u.hello.max_version = 1;
+    h.u.hello.role = TL_FR_ROLE_SENDER;
+    h.u.hello.max_message = 262144;
+    size_t len = 0;
+    tl_frame_encode(&h, msg, sizeof(msg), &len);
+    tl_xsess_recv(&s, now, msg, len, &f);
+    uint8_t one = 1;
+    tl_frame hs = {.type = TL_FR_HS};
+    hs.u.hs.msg = &one;
+    hs.u.hs.len = 1;
+    tl_frame_encode(&hs, msg, sizeof(msg), &len);
+    tl_xsess_recv(&s, now, msg, len, &f);
+    uint64_t id = 0;
+    for (size_t i = 0; i < n && s.state == TL_SS_KEYED; i++) {
+        uint8_t b = d[i];
+        now += (b >> 5) * 50u; /* 0..350 ms between events */
+        tl_frame p = {.type = (b & 3) == 3 ? TL_FR_PONG : TL_FR_PING};
+        p.u.ping.id = ++id;
+        p.u.ping.stamp = now;
+        if (b & 4) {
+            len = pass_record(msg, &p, 0);
+            if (len)
+                tl_xsess_recv(&s, now, msg, len, &f);
+        }
+        (void)tl_xsess_timers(&s, now);
+        tl_xfer_action a;
+        while (tl_xsess_poll(&s, now, (b & 8) != 0, &a))
+            ;
+        if (s.q_len > TL_XSESS_MAX_QUEUE || (s.pong_due != 0 && s.pong_due != 1))
+            abort();
+        if (s.pings_seen > TL_XSESS_MAX_PINGS && s.state == TL_SS_KEYED)
+            abort(); /* a flood must have failed the session */
+    }
+    tl_xsess_cleanup(&s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 6) {
     case 0:
         frames(data + 1, size - 1);
         break;
     case 1:
         manifest(data + 1, size - 1);
         break;
-    default:
+    case 2:
         receiver(data + 1, size - 1);
+        break;
+    case 3:
+        machine(data + 1, size - 1, &pass, 0);
+        break;
+    case 4:
+        machine(data + 1, size - 1, &pass, 1);
+        break;
+    default:
+        ctlq(data + 1, size - 1);
         break;
     }
     return 0;

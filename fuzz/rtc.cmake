@@ -12,3 +12,6 @@ target_sources(fuzz_sdp PRIVATE ${PROJECT_SOURCE_DIR}/src/rtc/sdp.c
 target_sources(fuzz_candidate PRIVATE ${PROJECT_SOURCE_DIR}/src/rtc/sdp.c
                ${PROJECT_SOURCE_DIR}/src/rtc/fingerprint.c)
 target_sources(fuzz_dcep PRIVATE ${PROJECT_SOURCE_DIR}/src/rtc/dcep.c)
+# Bounded reassembly of SCTP messages (an endless message must cost max + 1).
+tl_add_fuzzer(fuzz_sctp_reasm ${CMAKE_CURRENT_LIST_DIR}/fuzz_sctp_reasm.c)
+target_sources(fuzz_sctp_reasm PRIVATE ${PROJECT_SOURCE_DIR}/src/rtc/reasm.c)

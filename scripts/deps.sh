@@ -9,7 +9,9 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       coturn redis-server chromium nftables iproute2 iperf3 valgrind jq
       # install, man pages, completions, Debian packages, systemd unit checks
       scdoc dpkg-dev debhelper lintian fakeroot systemd man-db openssl strace
-      bash-completion zsh fish)
+      bash-completion zsh fish
+      # hostile-peer tests: packet capture, CPU contention
+      tcpdump stress-ng)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

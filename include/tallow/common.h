@@ -39,6 +39,7 @@ enum {
     TL_ERR_EXISTS = -19,      /* target exists and overwriting was not asked for */
     TL_ERR_CANCELED = -20,    /* the operation was cancelled by the peer or user */
     TL_ERR_INTERNAL = -21,    /* a bug: an invariant did not hold */
+    TL_ERR_STALLED = -22,     /* the peer made no progress for the stall timeout */
 };
 
 /* Returns a static, never-NULL string describing err. */
@@ -64,6 +65,21 @@ typedef struct tl_logger {
     void *user_data;
     tl_log_level level; /* lines below this level are dropped before formatting */
 } tl_logger;
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes): 1..4, or 0
+ * when it is invalid (truncated, overlong, a surrogate, above U+10FFFF). */
+size_t tl_utf8_seq(const uint8_t *s, size_t n);
+
+/* The one sanitiser for text from the network (a peer's ERROR text, a
+ * signaling server's error, peer ids, device and file names) before it
+ * reaches a terminal or a log line: C0 controls, ESC, DEL, the C1 controls
+ * U+0080..U+009F and bytes that are not valid UTF-8 are written as the four
+ * characters \xHH; valid UTF-8 is kept. Writes at most cap-1 bytes and a NUL
+ * (truncating only between whole characters or escapes); returns the length
+ * written. Idempotent: its output contains nothing it would change. The
+ * library's events and log lines carry peer text raw; whoever prints them
+ * (the CLI's report.c and loggers) passes them through this. */
+size_t tl_text_sanitize(char *out, size_t cap, const char *in, size_t len);
 
 /* Frees memory the library returned to the caller (SDP strings and similar). */
 void tl_free(void *p);

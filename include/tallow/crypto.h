@@ -96,6 +96,14 @@ int tl_hmac_sha256(uint8_t out[TL_SHA256_LEN], const uint8_t *key, size_t key_le
  * tallow's own security rests on it. Returns TL_OK or TL_ERR_CRYPTO. */
 int tl_hmac_sha1(uint8_t out[20], const uint8_t *key, size_t key_len, const void *data, size_t len);
 
+/* Incremental HMAC-SHA256: new(key) -> update* -> final, then free (which
+ * wipes the key schedule). Return TL_OK, TL_ERR_NOMEM, TL_ERR_CRYPTO. */
+typedef struct tl_hmac_ctx tl_hmac_ctx;
+int tl_hmac_sha256_new(tl_hmac_ctx **out, const uint8_t *key, size_t key_len);
+int tl_hmac_sha256_update(tl_hmac_ctx *c, const void *data, size_t len);
+int tl_hmac_sha256_final(tl_hmac_ctx *c, uint8_t out[TL_SHA256_LEN]);
+void tl_hmac_sha256_free(tl_hmac_ctx *c);
+
 /* HKDF-Extract(salt, ikm) -> prk (RFC 5869 §2.2). salt may be NULL/0 (then a
  * string of 32 zero bytes). Returns TL_OK or TL_ERR_CRYPTO. */
 int tl_hkdf_extract(uint8_t prk[TL_SHA256_LEN], const uint8_t *salt, size_t salt_len,

@@ -50,6 +50,7 @@ typedef struct tl_group_net {
     int relay_only;
     const char *ca_file; /* wss signaling: trust this PEM file instead of the system store */
     int insecure;        /* wss signaling: do not verify the server's certificate */
+    uint32_t stall_timeout_ms; /* transfer.h stall_timeout_ms (0: twice the session idle timeout) */
 } tl_group_net;
 
 typedef struct tl_group_sender tl_group_sender;

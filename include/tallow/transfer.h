@@ -215,6 +215,10 @@ typedef struct tl_xfer_config {
     uint32_t ack_every;           /* receiver: ACK after this many frames (0: 8) */
     uint32_t ping_interval_ms;    /* 0: 5000 */
     uint32_t idle_timeout_ms;     /* 0: 30000; no frame for this long = TIMEOUT */
+    /* 0: 2 x idle_timeout_ms. No progress this long = TL_ERR_STALLED "peer
+     * stalled" (receiver: no verified byte, manifest part or file result;
+     * sender: no ACK, RESUME or FILE_RESULT), however many PINGs arrive. */
+    uint32_t stall_timeout_ms;
 } tl_xfer_config;
 
 /* ------------------------------------------------------------------ */
@@ -276,6 +280,7 @@ typedef struct tl_xfer_have {
     uint64_t prefix;       /* chunks [0, prefix) verified */
     const uint8_t *bitmap; /* bit i (LSB first) = chunk prefix+i verified */
     size_t bitmap_len;     /* bytes (may be 0) */
+    uint8_t receipt[32];   /* COMPLETE: proof of receipt (tl_sink_open fills it) */
 } tl_xfer_have;
 
 int tl_xfer_receiver_new(tl_xfer_receiver **out, const tl_xfer_config *cfg);
@@ -298,9 +303,17 @@ int tl_xfer_receiver_accept(tl_xfer_receiver *r, uint64_t now, const tl_xfer_hav
  * the session with it. */
 int tl_xfer_receiver_write_done(tl_xfer_receiver *r, uint64_t now, int err);
 
-/* VERIFY completion: TL_OK (whole-file hash matched, file in place) or the
- * sink's error (TL_ERR_AUTH, ...): the file is reported failed. */
-int tl_xfer_receiver_verify_done(tl_xfer_receiver *r, uint64_t now, int err);
+/* VERIFY completion: TL_OK (whole-file hash matched, file in place) with
+ * the file's proof of receipt (tl_sink_receipt; the sender counts the file
+ * verified only if it matches), or the sink's error (TL_ERR_AUTH, ...): the
+ * file is reported failed (receipt may then be NULL). */
+int tl_xfer_receiver_verify_done(tl_xfer_receiver *r, uint64_t now, int err,
+                                 const uint8_t receipt[32]);
+
+/* The proof-of-receipt key of this session (32 bytes, docs/PROTOCOL.md §4
+ * FILE_RESULT), valid while keyed and until the receiver is freed; NULL
+ * before the handshake. Give it to tl_sink_config.receipt_key. */
+const uint8_t *tl_xfer_receiver_receipt_key(const tl_xfer_receiver *r);
 
 int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now);
 uint64_t tl_xfer_receiver_next_timeout(const tl_xfer_receiver *r);
@@ -356,9 +369,10 @@ const char *tl_source_last_error(const tl_source *src);
 typedef struct tl_sink tl_sink;
 
 typedef struct tl_sink_config {
-    int out_dir_fd;      /* the output folder (borrowed) */
-    int overwrite;       /* replace an existing different file */
-    uint32_t sync_every; /* fsync data+state every N chunks (0: 64) */
+    int out_dir_fd;             /* the output folder (borrowed) */
+    int overwrite;              /* replace an existing different file */
+    uint32_t sync_every;        /* fsync data+state every N chunks (0: 64) */
+    const uint8_t *receipt_key; /* 32 bytes (borrowed) or NULL: no receipts */
 } tl_sink_config;
 
 /* Opens (or resumes) the sink for entry `index` of m (borrowed; must
@@ -392,6 +406,12 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
  * TL_ERR_AUTH (whole-file hash mismatch: part and state are discarded),
  * TL_ERR_EXISTS, TL_ERR_PERM, TL_ERR_NOSPACE, TL_ERR_IO. */
 int tl_sink_finish(tl_sink *k);
+
+/* The proof of receipt of a file that is in place (COMPLETE at open, or
+ * after a successful tl_sink_finish): HMAC-SHA256(receipt_key, u32 index ||
+ * file content), computed from the bytes on disk. Returns TL_OK or
+ * TL_ERR_STATE (not in place, or no receipt_key). */
+int tl_sink_receipt(const tl_sink *k, uint8_t out[32]);
 
 const char *tl_sink_last_error(const tl_sink *k);
 uint64_t tl_sink_verified_chunks(const tl_sink *k);

@@ -102,6 +102,15 @@ int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value)
         n->timeout_s = (unsigned)v;
         return 1;
     }
+    if (!strcmp(name, "stall-timeout")) {
+        uint32_t v;
+        if (tl_parse_u32(value, &v) || !v || v > 86400) {
+            fprintf(stderr, "tallow: bad --stall-timeout (1..86400 seconds)\n");
+            return -1;
+        }
+        n->stall_s = v;
+        return 1;
+    }
     return 0;
 }
 
@@ -124,6 +133,7 @@ void tl_cli_net_apply(tl_cli_net *n, tl_group_net *out)
     if (n->insecure)
         fprintf(stderr, "tallow: warning: --insecure: the wss signaling server's certificate is "
                         "not verified (anyone on the path can stand in for it)\n");
+    out->stall_timeout_ms = n->stall_s * 1000u;
 }
 
 void tl_cli_net_free(tl_cli_net *n)

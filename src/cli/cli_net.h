@@ -18,6 +18,7 @@ typedef struct tl_cli_net {
     unsigned timeout_s;
     char *ca;     /* --ca FILE: trust these certificates for wss signaling */
     int insecure; /* --insecure: do not verify the wss server's certificate */
+    unsigned stall_s; /* --stall-timeout (0: the session idle timeout) */
 } tl_cli_net;
 
 /* The shared set's getopt_long entries (val 'n': pass them to
@@ -32,7 +33,8 @@ typedef struct tl_cli_net {
     {"bind", required_argument, 0, 'n'},             \
     {"timeout", required_argument, 0, 'n'},          \
     {"ca", required_argument, 0, 'n'},               \
-    {"insecure", no_argument, 0, 'n'}
+    {"insecure", no_argument, 0, 'n'},           \
+    {"stall-timeout", required_argument, 0, 'n'}
 /* clang-format on */
 
 /* Handles one option of the shared set. Returns 1 if it was one, 0 if not,

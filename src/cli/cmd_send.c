@@ -65,7 +65,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
                "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
                "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
-               "         [--bind ADDR,...] [--timeout SECONDS] [--session FILE]\n"
+               "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+               "         [--session FILE]\n"
                "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
                "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--json]\n");
 }

@@ -73,7 +73,10 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
 {
     (void)ud;
     static const char *const names[] = {"debug", "info", "warn", "error"};
-    fprintf(stderr, "tallow signal: %s: %s: %s\n", names[level < 4 ? level : 3], subject, msg);
+    char subject_s[512], msg_s[1024]; /* clients' strings reach this log */
+    tl_text_sanitize(subject_s, sizeof(subject_s), subject, strlen(subject));
+    tl_text_sanitize(msg_s, sizeof(msg_s), msg, strlen(msg));
+    fprintf(stderr, "tallow signal: %s: %s: %s\n", names[level < 4 ? level : 3], subject_s, msg_s);
 }
 
 /* One option by its long name (no leading "--"). value is NULL for a flag.

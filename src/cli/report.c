@@ -51,6 +51,18 @@ static void emit(cJSON *o)
     cJSON_Delete(o);
 }
 
+/* Every string that came from the network (peer ids, device and file
+ * names, a peer's or the signaling server's error text) goes through the one
+ * sanitiser before it is printed, as JSON too (docs/SECURITY.md). */
+#define SAFE_CAP 1024
+static const char *safe(char buf[SAFE_CAP], const char *str)
+{
+    if (!str)
+        return NULL;
+    tl_text_sanitize(buf, SAFE_CAP, str, strlen(str));
+    return buf;
+}
+
 static cJSON *event(const char *name)
 {
     cJSON *o = cJSON_CreateObject();
@@ -122,6 +134,8 @@ void tl_report_set_interface(tl_report *rp, const char *iface)
 
 static void on_code(void *ud, const char *code)
 {
+    char code_s[SAFE_CAP];
+    code = safe(code_s, code);
     tl_report *rp = ud;
     /* The address recipients dial: after '@', without the port. */
     char addr[300] = "";
@@ -155,12 +169,20 @@ static void on_code(void *ud, const char *code)
 static void on_peer(void *ud, const char *peer, const char *state, const char *quality,
                     const char *sas)
 {
+    char peer_s[SAFE_CAP];
+    peer = safe(peer_s, peer);
+    char state_s[SAFE_CAP];
+    state = safe(state_s, state);
+    char quality_s[SAFE_CAP];
+    quality = safe(quality_s, quality);
+    char sas_s[SAFE_CAP];
+    sas = safe(sas_s, sas);
     tl_report *rp = ud;
     row *r = find_row(rp, peer);
-    snprintf(r->state, sizeof(r->state), "%s", state);
-    snprintf(r->quality, sizeof(r->quality), "%s", quality);
+    snprintf(r->state, sizeof(r->state), "%.*s", (int)sizeof(r->state) - 1, state);
+    snprintf(r->quality, sizeof(r->quality), "%.*s", (int)sizeof(r->quality) - 1, quality);
     if (sas)
-        snprintf(r->sas, sizeof(r->sas), "SAS %s", sas);
+        snprintf(r->sas, sizeof(r->sas), "SAS %.*s", (int)sizeof(r->sas) - 5, sas);
     if (rp->json) {
         cJSON *o = event("peer");
         cJSON_AddStringToObject(o, "peer", peer);
@@ -178,6 +200,8 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
 
 static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t total, double rate)
 {
+    char peer_s[SAFE_CAP];
+    peer = safe(peer_s, peer);
     tl_report *rp = ud;
     row *r = find_row(rp, peer);
     r->bytes = bytes;
@@ -199,10 +223,15 @@ static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t tot
 
 static void on_result(void *ud, const char *peer, int ok, const char *error, uint64_t sent)
 {
+    char peer_s[SAFE_CAP];
+    peer = safe(peer_s, peer);
+    char error_s[SAFE_CAP];
+    error = safe(error_s, error);
     tl_report *rp = ud;
     row *r = find_row(rp, peer);
-    snprintf(r->result, sizeof(r->result), "%s%s",
-             ok ? "verified" : "FAILED: ", ok ? "" : (error ? error : "unknown error"));
+    snprintf(r->result, sizeof(r->result), "%s%.*s",
+             ok ? "verified" : "FAILED: ", (int)sizeof(r->result) - 9,
+             ok ? "" : (error ? error : "unknown error"));
     if (rp->json) {
         cJSON *o = event("result");
         cJSON_AddStringToObject(o, "peer", peer);
@@ -219,6 +248,8 @@ static void on_result(void *ud, const char *peer, int ok, const char *error, uin
 
 static void on_file(void *ud, const char *path, uint64_t size, const uint8_t sha[32])
 {
+    char path_s[SAFE_CAP];
+    path = safe(path_s, path);
     tl_report *rp = ud;
     char hex[65];
     for (int i = 0; i < 32; i++)
@@ -234,6 +265,8 @@ static void on_file(void *ud, const char *path, uint64_t size, const uint8_t sha
 
 void tl_report_finish(tl_report *rp, int status, const char *msg)
 {
+    char msg_s[SAFE_CAP];
+    msg = safe(msg_s, msg);
     if (rp->finished)
         return;
     rp->finished = 1;
@@ -303,6 +336,10 @@ int tl_report_status(const tl_report *rp)
 
 static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
+    char subject_s[SAFE_CAP];
+    subject = safe(subject_s, subject);
+    char msg_s[SAFE_CAP];
+    msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
     (void)ud;
     fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);

@@ -50,6 +50,8 @@ const char *tl_strerror(int err)
         return "cancelled";
     case TL_ERR_INTERNAL:
         return "internal error";
+    case TL_ERR_STALLED:
+        return "peer stalled";
     default:
         return "unknown error";
     }

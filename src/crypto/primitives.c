@@ -245,6 +245,52 @@ int tl_hmac_sha256(uint8_t out[TL_SHA256_LEN], const uint8_t *key, size_t key_le
     return TL_OK;
 }
 
+struct tl_hmac_ctx {
+    EVP_MAC_CTX *mac;
+};
+
+int tl_hmac_sha256_new(tl_hmac_ctx **out, const uint8_t *key, size_t key_len)
+{
+    *out = NULL;
+    tl_hmac_ctx *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return TL_ERR_NOMEM;
+    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    c->mac = m ? EVP_MAC_CTX_new(m) : NULL;
+    EVP_MAC_free(m);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    if (c->mac == NULL || EVP_MAC_init(c->mac, key, key_len, params) != 1) {
+        tl_hmac_sha256_free(c);
+        return TL_ERR_CRYPTO;
+    }
+    *out = c;
+    return TL_OK;
+}
+
+int tl_hmac_sha256_update(tl_hmac_ctx *c, const void *data, size_t len)
+{
+    if (len == 0)
+        return TL_OK;
+    return EVP_MAC_update(c->mac, data, len) == 1 ? TL_OK : TL_ERR_CRYPTO;
+}
+
+int tl_hmac_sha256_final(tl_hmac_ctx *c, uint8_t out[TL_SHA256_LEN])
+{
+    size_t n = 0;
+    if (EVP_MAC_final(c->mac, out, &n, TL_SHA256_LEN) != 1 || n != TL_SHA256_LEN)
+        return TL_ERR_CRYPTO;
+    return TL_OK;
+}
+
+void tl_hmac_sha256_free(tl_hmac_ctx *c)
+{
+    if (c == NULL)
+        return;
+    EVP_MAC_CTX_free(c->mac); /* OpenSSL cleanses the key schedule */
+    free(c);
+}
+
 int tl_hmac_sha1(uint8_t out[20], const uint8_t *key, size_t key_len, const void *data, size_t len)
 {
     size_t n = 0;

@@ -40,9 +40,11 @@ struct tl_group_receiver {
     tl_gprogress prog;
     tl_timer *join_timer;
     unsigned join_retries;
+    tl_timer *gone_timer; /* no session: the sender is gone when this fires */
 };
 
 static void pump(tl_group_receiver *r);
+static void sender_gone(void *arg);
 
 /* The job is decided. A failure is reported after a short linger so the
  * ERROR frame queued for the sender is delivered first. */
@@ -89,6 +91,21 @@ static void drop_session(tl_group_receiver *r, const char *why)
     r->gc_timer = tl_timer_start(r->loop, 0, gc, r);
     if (r->cb.on_peer)
         r->cb.on_peer(r->ud, r->sender, "disconnected", "disconnected", NULL);
+    if (!r->gone_timer)
+        r->gone_timer = tl_timer_start(r->loop, TL_LINK_RECONNECT_WINDOW_MS, sender_gone, r);
+}
+
+/* No new offer within the reconnection window after a session ended: the
+ * sender is gone (crashed, frozen, or it gave us up), say so and stop. */
+static void sender_gone(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->gone_timer = NULL;
+    if (r->link || r->job.decided)
+        return;
+    if (r->cb.on_peer)
+        r->cb.on_peer(r->ud, r->sender, "gone", "disconnected", NULL);
+    finish(r, 1, "the sender is gone (no reconnection within the window)");
 }
 
 static void timer_fire(void *arg)
@@ -108,7 +125,9 @@ static int open_sinks(tl_group_receiver *r)
         free(have);
         return TL_ERR_NOMEM;
     }
-    tl_sink_config sc = {.out_dir_fd = r->out_fd, .overwrite = r->cfg.overwrite};
+    tl_sink_config sc = {.out_dir_fd = r->out_fd,
+                         .overwrite = r->cfg.overwrite,
+                         .receipt_key = tl_xfer_receiver_receipt_key(r->xr)};
     int rc = TL_OK;
     for (uint32_t i = 0; i < m->count && rc == TL_OK; i++) {
         rc = tl_sink_open(&r->sinks[i], &sc, m, i, &have[i]);
@@ -211,7 +230,10 @@ static void pump(tl_group_receiver *r)
             if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
                 tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
                             tl_sink_last_error(r->sinks[act.file]));
-            tl_xfer_receiver_verify_done(xr, now, err);
+            uint8_t receipt[32] = {0};
+            if (err == TL_OK)
+                (void)tl_sink_receipt(r->sinks[act.file], receipt);
+            tl_xfer_receiver_verify_done(xr, now, err, receipt);
         } else if (act.type == TL_XFER_ACT_EVENT) {
             on_event(r, &act.event, now);
         }
@@ -237,6 +259,7 @@ static void link_open(tl_link *l, void *ud)
     memset(&xc, 0, sizeof(xc));
     xc.crypto = tl_xfer_crypto_default();
     xc.idle_timeout_ms = TL_LINK_SESSION_IDLE_MS;
+    xc.stall_timeout_ms = r->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)r->group;
     xc.hs.group_id_len = strlen(r->group);
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
@@ -348,6 +371,9 @@ static void sig_offer(void *ud, const char *group, const char *from, const char 
      * ice-restart): the sender replaces a connection it lost, and the new
      * session resumes from what the sinks have verified. */
     drop_session(r, "a new offer arrived");
+    if (r->gone_timer)
+        tl_timer_stop(r->gone_timer);
+    r->gone_timer = NULL;
     snprintf(r->sender, sizeof(r->sender), "%s", from);
     snprintf(r->group, sizeof(r->group), "%s", group);
     memset(&r->prog, 0, sizeof(r->prog));
@@ -491,6 +517,8 @@ void tl_group_receiver_free(tl_group_receiver *r)
     tl_gjob_cancel(&r->job);
     if (r->join_timer)
         tl_timer_stop(r->join_timer);
+    if (r->gone_timer)
+        tl_timer_stop(r->gone_timer);
     gc(r);
     tl_xfer_receiver_free(r->xr);
     tl_link_free(r->link);

@@ -24,6 +24,7 @@ typedef struct recipient {
     tl_xfer_sender *xs;
     int bucket;
     int done;
+    uint64_t done_at; /* when it was decided: reaped GROUP_LINGER_MS later */
     int pumping;
     tl_timer *timer;
     uint64_t timer_at;
@@ -117,6 +118,7 @@ static void recipient_result(recipient *r, int ok, const char *error)
     if (r->done)
         return;
     r->done = 1;
+    r->done_at = tl_loop_now_ms(s->loop);
     uint64_t sent = r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0;
     if (ok)
         s->n_ok++;
@@ -160,10 +162,17 @@ static void reap(void *arg)
     s->reap_timer = NULL;
     /* Finished recipients lingered GROUP_LINGER_MS so their last frames
      * were delivered; now release them. */
+    /* Each one lingers its own GROUP_LINGER_MS: one decided just before
+     * an earlier recipient's timer fires must still get its DONE out. */
+    uint64_t now = tl_loop_now_ms(s->loop), next = UINT64_MAX;
     recipient **pp = &s->recipients;
     while (*pp) {
         recipient *r = *pp;
-        if (r->done && !r->pumping) {
+        if (r->done && now - r->done_at < GROUP_LINGER_MS) {
+            if (r->done_at + GROUP_LINGER_MS < next)
+                next = r->done_at + GROUP_LINGER_MS;
+            pp = &r->next;
+        } else if (r->done && !r->pumping) {
             *pp = r->next;
             if (s->tamper_target == r)
                 s->tamper_target = NULL;
@@ -172,6 +181,8 @@ static void reap(void *arg)
             pp = &r->next;
         }
     }
+    if (next != UINT64_MAX)
+        s->reap_timer = tl_timer_start(s->loop, (uint32_t)(next - now), reap, s);
 }
 
 /* ---- driving one recipient's transfer ---- */
@@ -266,7 +277,9 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
     case TL_XFER_EV_DONE:
         if (s->cb.on_progress)
             s->cb.on_progress(s->ud, r->peer, r->prog.total, r->prog.total, r->prog.rate);
-        recipient_result(r, ev->error == 0, ev->error ? tl_strerror(ev->error) : NULL);
+        recipient_result(r, ev->error == 0,
+                         ev->error ? (ev->message[0] ? ev->message : tl_strerror(ev->error))
+                                   : NULL);
         break;
     case TL_XFER_EV_ERROR: {
         char msg[200];
@@ -369,6 +382,7 @@ static void link_open(tl_link *l, void *ud)
     memset(&xc, 0, sizeof(xc));
     xc.crypto = tl_xfer_crypto_default();
     xc.idle_timeout_ms = TL_LINK_SESSION_IDLE_MS;
+    xc.stall_timeout_ms = s->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {

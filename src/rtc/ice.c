@@ -4,7 +4,10 @@
  * Policy lives here: in relay-only mode the agent runs with "force-relay",
  * and every local candidate that is not a relay candidate is dropped before
  * it can reach the SDP or the on_candidate callback; remote non-relay
- * candidates are dropped too. Log lines at INFO never contain an address. */
+ * candidates are dropped too, and a STUN server is not even configured, so a
+ * relay-only agent talks to the TURN server alone (docs/SECURITY.md). IPv6
+ * link-local addresses are never gathered: their EUI-64 form carries the
+ * interface's MAC address. Log lines at INFO never contain an address. */
 #define _DEFAULT_SOURCE /* getaddrinfo, strdup, struct timeval */
 #include <netdb.h>
 #include <sys/socket.h>
@@ -93,9 +96,20 @@ static int to_sdp_candidate(const NiceCandidate *nc, tl_sdp_candidate *out)
     return TL_OK;
 }
 
+/* fe80::/10 */
+static int is_link_local(const NiceAddress *a)
+{
+    if (nice_address_ip_version(a) != 6)
+        return 0;
+    const uint8_t *b = a->s.ip6.sin6_addr.s6_addr;
+    return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+}
+
 static int allowed_local(const tl_ice *ice, const NiceCandidate *nc)
 {
     if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+        return 0;
+    if (is_link_local(&nc->addr) || is_link_local(&nc->base_addr))
         return 0;
     return !ice->relay_only || nc->type == NICE_CANDIDATE_TYPE_RELAYED;
 }
@@ -312,7 +326,8 @@ static int add_servers(tl_ice *ice, const tl_pc_config *cfg)
         if (!s->url || parse_url(s->url, scheme, sizeof(scheme), ip, &port, &tcp) != TL_OK)
             return TL_ERR_INVALID_ARG;
         if (!strcmp(scheme, "stun")) {
-            g_object_set(ice->agent, "stun-server", ip, "stun-server-port", port, NULL);
+            if (!ice->relay_only) /* relay-only: nobody but the TURN server */
+                g_object_set(ice->agent, "stun-server", ip, "stun-server-port", port, NULL);
         } else if (!strcmp(scheme, "turn")) {
             if (!nice_agent_set_relay_info(
                     ice->agent, ice->stream, 1, ip, port, s->username ? s->username : "",
@@ -326,8 +341,28 @@ static int add_servers(tl_ice *ice, const tl_pc_config *cfg)
     return TL_OK;
 }
 
+/* Every interface (no --bind): the local addresses libnice would use, less
+ * IPv6 link-local ones, given explicitly so those are never gathered. */
+static int add_all_but_link_local(tl_ice *ice)
+{
+    GList *ips = nice_interfaces_get_local_ips(FALSE);
+    int rc = TL_OK;
+    for (GList *l = ips; l; l = l->next) {
+        NiceAddress addr;
+        nice_address_init(&addr);
+        if (!nice_address_set_from_string(&addr, l->data) || is_link_local(&addr))
+            continue;
+        if (!nice_agent_add_local_address(ice->agent, &addr))
+            rc = TL_ERR_INVALID_ARG;
+    }
+    g_list_free_full(ips, g_free);
+    return rc;
+}
+
 static int add_allowed(tl_ice *ice, const tl_pc_config *cfg)
 {
+    if (cfg->n_allowed == 0)
+        return add_all_but_link_local(ice);
     for (size_t i = 0; i < cfg->n_allowed; i++) {
         const char *a = cfg->allowed[i];
         NiceAddress addr;

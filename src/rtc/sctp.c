@@ -24,7 +24,9 @@
 
 #include <usrsctp.h>
 
+#include "common/hostile.h"
 #include "common/loop_internal.h"
+#include "rtc/reasm.h"
 #include "rtc/rtc_internal.h"
 
 #define TL_SCTP_MTU 1191 /* SCTP packet; + DTLS (37) + UDP/IPv6 (48) <= 1280 */
@@ -49,9 +51,8 @@ struct tl_sctp {
     uint16_t ostreams;
     GSource *proc;
     struct xpacket *xq_head, *xq_tail; /* under g_lock */
-    uint8_t *rbuf;                     /* reassembly of the message being received */
-    size_t rlen, rcap, max_recv;
-    int rdrop; /* the current message exceeded max_recv: discard to its end */
+    tl_reasm rx;                       /* the message being received, at most max_recv + 1 bytes */
+    uint64_t hostile_msgs, hostile_sent; /* TALLOW_HOSTILE noread / noeor */
     tl_sctp_cb cb;
     void *ud;
 };
@@ -322,27 +323,11 @@ static void handle_notification(tl_sctp *s, const union sctp_notification *n, si
         tl_loop_log(s->loop, TL_LOG_WARN, s->subject, "sctp: remote error");
         break;
     case SCTP_PARTIAL_DELIVERY_EVENT:
-        s->rlen = 0;
-        s->rdrop = 0;
+        tl_reasm_reset(&s->rx);
         break;
     default:
         break;
     }
-}
-
-static int ensure_rbuf(tl_sctp *s, size_t room)
-{
-    if (s->rcap - s->rlen >= room)
-        return 0;
-    size_t cap = s->rcap ? s->rcap : 65536;
-    while (cap - s->rlen < room)
-        cap *= 2;
-    uint8_t *nb = realloc(s->rbuf, cap);
-    if (!nb)
-        return -1;
-    s->rbuf = nb;
-    s->rcap = cap;
-    return 0;
 }
 
 static void flush_xq(tl_sctp *s)
@@ -360,19 +345,57 @@ static void flush_xq(tl_sctp *s)
     }
 }
 
+/* A message longer than we advertised: the peer ignores the limit (or
+ * sends a message without end), so the association ends here, with an
+ * ABORT, instead of our memory growing (docs/SECURITY.md). */
+static void abort_oversize(tl_sctp *s)
+{
+    tl_loop_log(s->loop, TL_LOG_WARN, s->subject,
+                "sctp: message longer than %zu bytes, association aborted", s->rx.max);
+    tl_reasm_reset(&s->rx);
+    struct sctp_sndinfo si;
+    memset(&si, 0, sizeof(si));
+    si.snd_flags = SCTP_ABORT;
+    (void)usrsctp_sendv(s->sock, NULL, 0, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+    s->closed = 1;
+    s->cb.on_closed(s->ud);
+}
+
+/* Test-only (tallow-hostile, TALLOW_HOSTILE=noeor): one data-channel
+ * message that never ends, as fast as the association takes it. */
+static void hostile_flood(tl_sctp *s)
+{
+    static uint8_t junk[65536];
+    while (s->connected && !s->closed && s->hostile_sent < ((uint64_t)1 << 30)) {
+        struct sctp_sndinfo si;
+        memset(&si, 0, sizeof(si));
+        si.snd_sid = 0;
+        si.snd_ppid = htonl(53); /* binary, never EOR */
+        ssize_t n = usrsctp_sendv(s->sock, junk, sizeof(junk), NULL, 0, &si, sizeof(si),
+                                  SCTP_SENDV_SNDINFO, 0);
+        if (n <= 0)
+            break;
+        s->hostile_sent += (uint64_t)n;
+    }
+}
+
 /* Reads until usrsctp has nothing more; returns after delivering at most a
  * bounded number of messages so one busy association cannot starve the
  * loop (the source stays ready). */
 static void process(tl_sctp *s)
 {
     flush_xq(s);
+    if (tl_hostile("noeor"))
+        hostile_flood(s);
+    if (tl_hostile("noread") && s->hostile_msgs >= 100)
+        return; /* test-only: stops reading once the transfer is under way */
     for (int budget = 256; budget > 0 && !s->closed; budget--) {
-        const size_t chunk = 65536;
-        if (ensure_rbuf(s, chunk) != 0) {
-            s->rlen = 0;
-            s->rdrop = 1;
-            if (ensure_rbuf(s, chunk) != 0)
-                return;
+        size_t room = 0;
+        uint8_t *at = tl_reasm_space(&s->rx, 65536, &room);
+        if (!at) {
+            tl_loop_log(s->loop, TL_LOG_WARN, s->subject, "sctp: out of memory, message dropped");
+            tl_reasm_reset(&s->rx);
+            return;
         }
         struct sctp_rcvinfo info;
         socklen_t infolen = sizeof(info);
@@ -380,8 +403,8 @@ static void process(tl_sctp *s)
         int flags = 0;
         struct sockaddr_conn from;
         socklen_t fromlen = sizeof(from);
-        ssize_t n = usrsctp_recvv(s->sock, s->rbuf + s->rlen, chunk, (struct sockaddr *)&from,
-                                  &fromlen, &info, &infolen, &infotype, &flags);
+        ssize_t n = usrsctp_recvv(s->sock, at, room, (struct sockaddr *)&from, &fromlen, &info,
+                                  &infolen, &infotype, &flags);
         if (n < 0) {
             if (errno != EWOULDBLOCK && errno != EAGAIN)
                 tl_loop_log(s->loop, TL_LOG_DEBUG, s->subject, "sctp: recv errno %d", errno);
@@ -389,18 +412,20 @@ static void process(tl_sctp *s)
         }
         if (n == 0)
             break;
-        s->rlen += (size_t)n;
-        if (!(flags & MSG_EOR))
+        tl_reasm_result rr = tl_reasm_commit(&s->rx, (size_t)n, (flags & MSG_EOR) != 0);
+        if (rr == TL_REASM_OVERSIZE) {
+            abort_oversize(s);
+            return;
+        }
+        if (rr != TL_REASM_MESSAGE)
             continue;
         if (flags & MSG_NOTIFICATION) {
-            handle_notification(s, (const union sctp_notification *)s->rbuf, s->rlen);
-        } else if (s->rdrop || s->rlen > s->max_recv) {
-            tl_loop_log(s->loop, TL_LOG_WARN, s->subject, "sctp: dropped an oversized message");
+            handle_notification(s, (const union sctp_notification *)s->rx.buf, s->rx.len);
         } else if (infotype == SCTP_RECVV_RCVINFO) {
-            s->cb.on_message(s->ud, info.rcv_sid, ntohl(info.rcv_ppid), s->rbuf, s->rlen);
+            s->hostile_msgs++;
+            s->cb.on_message(s->ud, info.rcv_sid, ntohl(info.rcv_ppid), s->rx.buf, s->rx.len);
         }
-        s->rlen = 0;
-        s->rdrop = 0;
+        tl_reasm_reset(&s->rx);
         if (budget == 1)
             g_source_set_ready_time(s->proc, 0); /* more may be waiting */
     }
@@ -476,7 +501,7 @@ int tl_sctp_new(tl_sctp **out, tl_loop *loop, uint16_t local_port, uint16_t remo
     s->subject = subject;
     s->lport = local_port;
     s->rport = remote_port;
-    s->max_recv = TL_DEFAULT_MAX_MESSAGE_SIZE;
+    tl_reasm_init(&s->rx, TL_DEFAULT_MAX_MESSAGE_SIZE);
     s->cb = *cb;
     s->ud = ud;
     s->proc = g_source_new(&proc_funcs, sizeof(GSource) + sizeof(tl_sctp *));
@@ -516,7 +541,8 @@ int tl_sctp_new(tl_sctp **out, tl_loop *loop, uint16_t local_port, uint16_t remo
 
 void tl_sctp_set_max_message(tl_sctp *s, size_t max_recv)
 {
-    s->max_recv = max_recv;
+    tl_reasm_free(&s->rx);
+    tl_reasm_init(&s->rx, max_recv);
 }
 
 void tl_sctp_detach(tl_sctp *s)
@@ -553,7 +579,7 @@ void tl_sctp_free(tl_sctp *s)
     g_source_unref(s->proc);
     s->closed = 1;
     flush_xq(s);
-    free(s->rbuf);
+    tl_reasm_free(&s->rx);
 
     g_mutex_lock(&g_lock);
     driver_unref_locked(s->ctx);

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/hostile.h"
 #include "signal/server_internal.h"
 #include "tallow/crypto.h"
 #include "signal/snapshot.h"
@@ -298,6 +299,10 @@ static void h_join(tl_sig_conn *c, tl_sig_msg *m)
     tl_signal_server *s = c->srv;
     uint64_t now = tl_sig_now(s);
     cJSON *ev;
+    if (tl_hostile("sigerr")) { /* test-only: a server whose words attack the terminal */
+        reply_err(c, TL_SIGE_BAD_CODE, m, TL_HOSTILE_TEXT);
+        return;
+    }
     if (m->invite[0]) {
         tl_sig_invite *inv = tl_sig_invite_find(&s->st, m->invite, now);
         if (!inv || strcmp(inv->to, c->peer->id) != 0) {

@@ -52,7 +52,7 @@ static size_t fixed_len(uint8_t type)
     case TL_FR_MANIFEST:
         return TL_FR_MANIFEST_HDR;
     case TL_FR_RESUME:
-        return 20;
+        return 52;
     case TL_FR_RESUME_END:
         return 5;
     case TL_FR_HASHES:
@@ -62,7 +62,7 @@ static size_t fixed_len(uint8_t type)
     case TL_FR_FILE_END:
         return 5;
     case TL_FR_FILE_RESULT:
-        return 7;
+        return 39;
     case TL_FR_ACK:
         return 17;
     case TL_FR_PING:
@@ -122,8 +122,9 @@ static int decode_var(const uint8_t *b, size_t len, tl_frame *f)
         f->u.resume.status = b[5];
         f->u.resume.error = tl_get16(b + 6);
         f->u.resume.prefix = tl_get64(b + 8);
-        f->u.resume.bitmap_len = tl_get32(b + 16);
-        f->u.resume.bitmap = b + 20;
+        memcpy(f->u.resume.receipt, b + 16, TL_FR_RECEIPT_LEN);
+        f->u.resume.bitmap_len = tl_get32(b + 48);
+        f->u.resume.bitmap = b + 52;
         if (f->u.resume.status > TL_XFER_REFUSE || f->u.resume.bitmap_len > TL_FR_MAX_BITMAP ||
             f->u.resume.bitmap_len != rest)
             return TL_ERR_PARSE;
@@ -196,6 +197,7 @@ int tl_frame_decode(const uint8_t *b, size_t len, tl_frame *f)
     case TL_FR_FILE_RESULT:
         f->u.file_result.file = tl_get32(b + 1);
         f->u.file_result.error = tl_get16(b + 5);
+        memcpy(f->u.file_result.receipt, b + 7, TL_FR_RECEIPT_LEN);
         break;
     case TL_FR_ACK:
         f->u.ack.frames = tl_get64(b + 1);
@@ -278,9 +280,10 @@ static void encode_body(const tl_frame *f, uint8_t *o)
         o[5] = f->u.resume.status;
         tl_put16(o + 6, f->u.resume.error);
         tl_put64(o + 8, f->u.resume.prefix);
-        tl_put32(o + 16, (uint32_t)f->u.resume.bitmap_len);
+        memcpy(o + 16, f->u.resume.receipt, TL_FR_RECEIPT_LEN);
+        tl_put32(o + 48, (uint32_t)f->u.resume.bitmap_len);
         if (f->u.resume.bitmap_len)
-            memcpy(o + 20, f->u.resume.bitmap, f->u.resume.bitmap_len);
+            memcpy(o + 52, f->u.resume.bitmap, f->u.resume.bitmap_len);
         break;
     case TL_FR_RESUME_END:
         tl_put32(o + 1, f->u.resume_end.count);
@@ -303,6 +306,7 @@ static void encode_body(const tl_frame *f, uint8_t *o)
     case TL_FR_FILE_RESULT:
         tl_put32(o + 1, f->u.file_result.file);
         tl_put16(o + 5, f->u.file_result.error);
+        memcpy(o + 7, f->u.file_result.receipt, TL_FR_RECEIPT_LEN);
         break;
     case TL_FR_ACK:
         tl_put64(o + 1, f->u.ack.frames);

@@ -34,6 +34,7 @@ enum {
 #define TL_FR_MANIFEST_PART 65536u /* max bytes of manifest per frame */
 #define TL_FR_MAX_BITMAP 65536u    /* max bitmap bytes in RESUME */
 #define TL_FR_MAX_TEXT 256u        /* max ERROR text bytes */
+#define TL_FR_RECEIPT_LEN 32       /* proof of receipt in RESUME / FILE_RESULT */
 #define TL_FR_ROLE_RECEIVER 0
 #define TL_FR_ROLE_SENDER 1
 
@@ -60,6 +61,7 @@ typedef struct tl_frame {
             uint8_t status;
             uint16_t error; /* -TL_ERR_* */
             uint64_t prefix;
+            uint8_t receipt[TL_FR_RECEIPT_LEN]; /* COMPLETE: proof of receipt */
             const uint8_t *bitmap;
             size_t bitmap_len;
         } resume;
@@ -82,7 +84,8 @@ typedef struct tl_frame {
         } file_end;
         struct {
             uint32_t file;
-            uint16_t error; /* 0 = verified */
+            uint16_t error;                     /* 0 = verified */
+            uint8_t receipt[TL_FR_RECEIPT_LEN]; /* error 0: proof of receipt */
         } file_result;
         struct {
             uint64_t frames, bytes;

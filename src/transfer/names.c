@@ -38,42 +38,6 @@ int tl_xfer_errno(int e)
     }
 }
 
-/* Length of the UTF-8 sequence at s (at most n bytes), 0 if invalid
- * (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 static int ieq(const char *a, size_t n, const char *b)
 {
     if (strlen(b) != n)
@@ -125,7 +89,7 @@ static int check_component(const char *c, size_t n)
         unsigned char ch = (unsigned char)c[i];
         if (ch < 0x20 || ch == 0x7f || ch == '\\' || ch == ':')
             return TL_ERR_INVALID_ARG;
-        size_t k = utf8_seq((const unsigned char *)c + i, n - i);
+        size_t k = tl_utf8_seq((const uint8_t *)c + i, n - i);
         if (k == 0)
             return TL_ERR_INVALID_ARG;
         /* C1 controls U+0080..U+009F */

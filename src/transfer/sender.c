@@ -8,6 +8,11 @@
 #include "transfer/internal.h"
 #include "transfer/session.h"
 
+#include "common/hostile.h"
+#include "tallow/crypto.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +32,11 @@ typedef struct snd_file {
     size_t bitmap_len;
     int ended;  /* FILE_END sent */
     int result; /* 0 unknown, 1 verified, -1 failed */
+    /* Proof of receipt (PROTOCOL.md §4): the receipt we computed while
+     * sending the whole file in order (have_expect), and the receiver's
+     * claim waiting for us to compute ours by reading the file again. */
+    uint8_t have_expect, claimed;
+    uint8_t *receipt; /* 32 bytes while needed: ours, or the claim; else NULL */
 } snd_file;
 
 struct tl_xfer_sender {
@@ -39,12 +49,20 @@ struct tl_xfer_sender {
     uint64_t cur_chunk;
     int64_t cur_block;
     int read_pending, read_given;
+    int read_proof;       /* the pending READ is for a proof, not DATA */
+    tl_hmac_ctx *mac;     /* receipt of cur_file while its chunks go out in order */
+    uint64_t mac_next;    /* next chunk mac needs */
+    int64_t proof_file;   /* file whose receipt we are computing, -1 none */
+    uint64_t proof_chunk; /* next chunk to read for it */
+    tl_hmac_ctx *proof_mac;
     uint8_t *rbuf;
     size_t read_len;
     uint64_t data_sent, data_acked, bytes_sent, bytes_acked;
     uint64_t base_bytes, total_bytes;
     uint32_t window;
     uint32_t files_ok, files_failed;
+    uint32_t receipts_failed; /* files whose proof of receipt did not match */
+    uint32_t claims;          /* receipts waiting for a proof read */
     int first_err;
 };
 
@@ -73,6 +91,7 @@ int tl_xfer_sender_new(tl_xfer_sender **out, const tl_xfer_manifest *m, const tl
     for (uint32_t i = 0; i < m->count; i++)
         x->total_bytes += m->entries[i].size;
     x->cur_block = -1;
+    x->proof_file = -1;
     *out = x;
     return TL_OK;
 }
@@ -82,10 +101,14 @@ void tl_xfer_sender_free(tl_xfer_sender *x)
     if (!x)
         return;
     if (x->f)
-        for (uint32_t i = 0; i < x->m->count; i++)
+        for (uint32_t i = 0; i < x->m->count; i++) {
             free(x->f[i].bitmap);
+            free(x->f[i].receipt);
+        }
     free(x->f);
     free(x->rbuf);
+    tl_hmac_sha256_free(x->mac);
+    tl_hmac_sha256_free(x->proof_mac);
     tl_xsess_cleanup(&x->s);
     free(x);
 }
@@ -163,6 +186,30 @@ static void file_result(tl_xfer_sender *x, uint32_t i, int err)
     tl_xsess_event(&x->s, &ev);
 }
 
+/* The receiver's receipt against ours: only a match counts as verified. */
+static void prove(tl_xfer_sender *x, uint32_t i, const uint8_t *claim, const uint8_t *ours)
+{
+    int ok = CRYPTO_memcmp(claim, ours, TL_FR_RECEIPT_LEN) == 0;
+    if (x->f[i].claimed)
+        x->claims--;
+    x->f[i].claimed = 0;
+    x->f[i].have_expect = 0;
+    free(x->f[i].receipt); /* claim or ours may point here: compared above */
+    x->f[i].receipt = NULL;
+    x->receipts_failed += !ok;
+    file_result(x, i, ok ? 0 : TL_ERR_AUTH);
+}
+
+static int receipt_start(const tl_xfer_sender *x, uint32_t i, tl_hmac_ctx **mac)
+{
+    uint8_t idx[4];
+    tl_put32(idx, i);
+    int rc = tl_hmac_sha256_new(mac, x->s.receipt_key, sizeof(x->s.receipt_key));
+    if (rc == TL_OK)
+        rc = tl_hmac_sha256_update(*mac, idx, sizeof(idx));
+    return rc;
+}
+
 static void progress(tl_xfer_sender *x)
 {
     tl_xfer_event ev = {.type = TL_XFER_EV_PROGRESS};
@@ -192,10 +239,19 @@ static int got_resume(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
         f->bitmap_len = fr->u.resume.bitmap_len;
     }
     x->resume_next++;
-    if (f->status == TL_XFER_REFUSE)
+    tl_xsess_progress(&x->s, now);
+    if (f->status == TL_XFER_REFUSE) {
         file_result(x, i, tl_xsess_from_wire(fr->u.resume.error));
-    else if (f->status == TL_XFER_COMPLETE)
-        file_result(x, i, 0);
+    } else if (f->status == TL_XFER_COMPLETE && e->kind == TL_XFER_FILE) {
+        f->receipt = malloc(TL_FR_RECEIPT_LEN); /* proved in poll */
+        if (!f->receipt)
+            return tl_xsess_fail(&x->s, now, TL_ERR_NOMEM, 0, NULL);
+        memcpy(f->receipt, fr->u.resume.receipt, TL_FR_RECEIPT_LEN);
+        f->claimed = 1;
+        x->claims++;
+    } else if (f->status == TL_XFER_COMPLETE) {
+        file_result(x, i, 0); /* a folder holds no bytes to prove */
+    }
     return TL_OK;
 }
 
@@ -216,6 +272,8 @@ static int got_ack(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
     if (fr->u.ack.frames < x->data_acked || fr->u.ack.frames > x->data_sent ||
         fr->u.ack.bytes < x->bytes_acked || fr->u.ack.bytes > x->bytes_sent)
         return tl_xsess_fail(&x->s, now, TL_ERR_PROTO, 0, "ACK out of range");
+    if (fr->u.ack.frames > x->data_acked)
+        tl_xsess_progress(&x->s, now);
     x->data_acked = fr->u.ack.frames;
     x->bytes_acked = fr->u.ack.bytes;
     progress(x);
@@ -235,6 +293,10 @@ static int check_done(tl_xfer_sender *x, uint64_t now)
     x->phase = SND_FINISHED;
     x->s.state = TL_SS_DONE;
     tl_xfer_event ev = {.type = TL_XFER_EV_DONE, .error = x->first_err};
+    if (x->receipts_failed)
+        snprintf(ev.message, sizeof(ev.message),
+                 "%u file(s) not proven received (the recipient's receipt did not match)",
+                 x->receipts_failed);
     tl_xsess_event(&x->s, &ev);
     return TL_OK;
 }
@@ -242,9 +304,22 @@ static int check_done(tl_xfer_sender *x, uint64_t now)
 static int got_result(tl_xfer_sender *x, uint64_t now, const tl_frame *fr)
 {
     uint32_t i = fr->u.file_result.file;
-    if (i >= x->m->count || !x->f[i].ended || x->f[i].result)
+    if (i >= x->m->count || !x->f[i].ended || x->f[i].result || x->f[i].claimed)
         return tl_xsess_fail(&x->s, now, TL_ERR_PROTO, 0, "unexpected FILE_RESULT");
-    file_result(x, i, fr->u.file_result.error ? tl_xsess_from_wire(fr->u.file_result.error) : 0);
+    tl_xsess_progress(&x->s, now);
+    snd_file *f = &x->f[i];
+    if (fr->u.file_result.error) {
+        file_result(x, i, tl_xsess_from_wire(fr->u.file_result.error));
+    } else if (f->have_expect) {
+        prove(x, i, fr->u.file_result.receipt, f->receipt);
+    } else { /* resumed: our receipt needs the whole file read again (poll) */
+        f->receipt = malloc(TL_FR_RECEIPT_LEN);
+        if (!f->receipt)
+            return tl_xsess_fail(&x->s, now, TL_ERR_NOMEM, 0, NULL);
+        memcpy(f->receipt, fr->u.file_result.receipt, TL_FR_RECEIPT_LEN);
+        f->claimed = 1;
+        x->claims++;
+    }
     return check_done(x, now);
 }
 
@@ -293,6 +368,17 @@ static int advance(tl_xfer_sender *x, uint64_t now)
             if (rc != TL_OK)
                 return rc;
             f->ended = 1;
+            if (x->mac && x->mac_next == e->nchunks &&
+                (f->receipt = malloc(TL_FR_RECEIPT_LEN)) != NULL) {
+                if (tl_hmac_sha256_final(x->mac, f->receipt) == TL_OK) {
+                    f->have_expect = 1;
+                } else { /* falls back to a proof read */
+                    free(f->receipt);
+                    f->receipt = NULL;
+                }
+            }
+            tl_hmac_sha256_free(x->mac);
+            x->mac = NULL;
         }
         x->cur_file++;
         x->cur_chunk = 0;
@@ -326,12 +412,15 @@ static int want_read(tl_xfer_sender *x, uint64_t now, tl_xfer_action *act)
         return check_done(x, now);
     }
     const tl_xfer_entry *e = &x->m->entries[x->cur_file];
+    if (tl_hostile("stall") && x->cur_file + 1 == x->m->count && x->cur_chunk + 1 == e->nchunks)
+        return TL_OK; /* keeps the last chunk back for ever */
     if ((int64_t)(x->cur_chunk / TL_XFER_HASH_BLOCK) != x->cur_block) {
         rc = send_hashes(x, now, e);
         if (rc != TL_OK)
             return tl_xsess_fail(&x->s, now, rc, 0, NULL);
     }
     x->read_pending = 1;
+    x->read_proof = 0;
     x->read_len = (size_t)tl_xfer_chunk_len(x->m, e, x->cur_chunk);
     act->type = TL_XFER_ACT_READ;
     act->buf = x->rbuf + TL_FR_DATA_HDR;
@@ -342,6 +431,73 @@ static int want_read(tl_xfer_sender *x, uint64_t now, tl_xfer_action *act)
     return TL_OK;
 }
 
+/* Ends the proof of file proof_file: compares and reports. */
+static void proof_end(tl_xfer_sender *x, uint64_t now)
+{
+    uint32_t i = (uint32_t)x->proof_file;
+    uint8_t ours[TL_FR_RECEIPT_LEN];
+    int rc = tl_hmac_sha256_final(x->proof_mac, ours);
+    tl_hmac_sha256_free(x->proof_mac);
+    x->proof_mac = NULL;
+    x->proof_file = -1;
+    if (rc != TL_OK) {
+        tl_xsess_fail(&x->s, now, rc, 0, NULL);
+        return;
+    }
+    prove(x, i, x->f[i].receipt, ours);
+    OPENSSL_cleanse(ours, sizeof(ours));
+    (void)check_done(x, now);
+}
+
+/* A claimed receipt we must compute by reading the file (a resumed or
+ * already-complete file): READ actions of one chunk at a time, before any
+ * new DATA. Returns 1 if act was filled. */
+static int want_proof_read(tl_xfer_sender *x, uint64_t now, tl_xfer_action *act)
+{
+    if (x->proof_file < 0) {
+        uint32_t i = 0;
+        while (i < x->m->count && !x->f[i].claimed)
+            i++;
+        if (i == x->m->count)
+            return 0;
+        if (receipt_start(x, i, &x->proof_mac) != TL_OK) {
+            tl_xsess_fail(&x->s, now, TL_ERR_CRYPTO, 0, NULL);
+            return 0;
+        }
+        x->proof_file = i;
+        x->proof_chunk = 0;
+    }
+    const tl_xfer_entry *e = &x->m->entries[x->proof_file];
+    if (x->proof_chunk >= e->nchunks) { /* empty file */
+        proof_end(x, now);
+        return 0;
+    }
+    x->read_pending = 1;
+    x->read_proof = 1;
+    x->read_len = (size_t)tl_xfer_chunk_len(x->m, e, x->proof_chunk);
+    act->type = TL_XFER_ACT_READ;
+    act->buf = x->rbuf + TL_FR_DATA_HDR;
+    act->len = x->read_len;
+    act->file = (uint32_t)x->proof_file;
+    act->chunk = x->proof_chunk;
+    act->offset = x->proof_chunk * x->m->chunk_size;
+    return 1;
+}
+
+static int proof_read_done(tl_xfer_sender *x, uint64_t now, int err)
+{
+    if (err)
+        return tl_xsess_fail(&x->s, now, err, 0,
+                             err == TL_ERR_NOT_FOUND ? "source file vanished"
+                                                     : "source file changed or unreadable");
+    if (tl_hmac_sha256_update(x->proof_mac, x->rbuf + TL_FR_DATA_HDR, x->read_len) != TL_OK)
+        return tl_xsess_fail(&x->s, now, TL_ERR_CRYPTO, 0, NULL);
+    tl_xsess_progress(&x->s, now);
+    if (++x->proof_chunk == x->m->entries[x->proof_file].nchunks)
+        proof_end(x, now);
+    return x->s.state == TL_SS_DEAD ? x->s.err : TL_OK;
+}
+
 int tl_xfer_sender_poll(tl_xfer_sender *x, uint64_t now, int writable, tl_xfer_action *act)
 {
     if (!x || !act)
@@ -350,6 +506,8 @@ int tl_xfer_sender_poll(tl_xfer_sender *x, uint64_t now, int writable, tl_xfer_a
     (void)tl_xsess_timers(&x->s, now);
     if (tl_xsess_poll(&x->s, now, writable, act))
         return TL_OK;
+    if (x->s.state == TL_SS_KEYED && !x->read_pending && want_proof_read(x, now, act))
+        return x->s.state == TL_SS_DEAD ? x->s.err : TL_OK;
     if (x->s.state == TL_SS_KEYED && x->phase == SND_SENDING && writable && !x->read_pending &&
         x->s.q_len == 0 && x->data_sent - x->data_acked < x->window) {
         int rc = want_read(x, now, act);
@@ -370,6 +528,8 @@ int tl_xfer_sender_read_done(tl_xfer_sender *x, uint64_t now, int err)
     x->read_pending = 0;
     if (x->s.state != TL_SS_KEYED)
         return x->s.err ? x->s.err : TL_ERR_STATE;
+    if (x->read_proof)
+        return proof_read_done(x, now, err);
     if (err)
         return tl_xsess_fail(&x->s, now, err, 0,
                              err == TL_ERR_NOT_FOUND ? "source file vanished"
@@ -385,6 +545,24 @@ int tl_xfer_sender_read_done(tl_xfer_sender *x, uint64_t now, int err)
         rc = tl_xsess_send_plain(&x->s, now, x->rbuf, n, 1);
     if (rc != TL_OK)
         return tl_xsess_fail(&x->s, now, rc, 0, NULL);
+    /* The receipt of a file sent whole, in order, from chunk 0 is computed
+     * on the way; any gap (a resume) leaves it to a proof read later. */
+    if (x->cur_chunk == 0) {
+        tl_hmac_sha256_free(x->mac);
+        x->mac = NULL;
+        x->mac_next = 0;
+        if (receipt_start(x, x->cur_file, &x->mac) != TL_OK) {
+            tl_hmac_sha256_free(x->mac);
+            x->mac = NULL;
+        }
+    }
+    if (x->mac && x->mac_next == x->cur_chunk &&
+        tl_hmac_sha256_update(x->mac, x->rbuf + TL_FR_DATA_HDR, x->read_len) == TL_OK) {
+        x->mac_next++;
+    } else if (x->mac) {
+        tl_hmac_sha256_free(x->mac);
+        x->mac = NULL;
+    }
     x->data_sent++;
     x->bytes_sent += x->read_len;
     x->cur_chunk++;
@@ -403,6 +581,8 @@ int tl_xfer_sender_cancel(tl_xfer_sender *x, uint64_t now)
 
 uint64_t tl_xfer_sender_next_timeout(const tl_xfer_sender *x)
 {
+    if (x && x->s.state == TL_SS_KEYED && x->claims && !x->read_pending)
+        return 0; /* proof reads to do: poll again at once */
     return x ? tl_xsess_next_timeout(&x->s) : UINT64_MAX;
 }
 

@@ -1,6 +1,9 @@
 /* tallow — transfer session core shared by sender and receiver. */
 #include "transfer/session.h"
 
+#include "common/hostile.h"
+#include "tallow/crypto.h"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -9,14 +12,14 @@
 
 uint16_t tl_xsess_wire_code(int err)
 {
-    if (err >= 0 || err < -1000)
+    if (err >= 0 || err < TL_ERR_STALLED)
         return (uint16_t)(-TL_ERR_INTERNAL);
     return (uint16_t)(-err);
 }
 
 int tl_xsess_from_wire(uint16_t code)
 {
-    if (code == 0 || code > (uint16_t)(-TL_ERR_INTERNAL))
+    if (code == 0 || code > (uint16_t)(-TL_ERR_STALLED))
         return TL_ERR_PROTO; /* unknown codes from a newer peer */
     return -(int)code;
 }
@@ -34,6 +37,11 @@ int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role)
         s->cfg.ping_interval_ms = 5000;
     if (!s->cfg.idle_timeout_ms)
         s->cfg.idle_timeout_ms = 30000;
+    /* Twice the idle timeout: room for the sender's proof reads of a large
+     * resumed file (docs/PROTOCOL.md §4.1), during which it sends no DATA. */
+    if (!s->cfg.stall_timeout_ms)
+        s->cfg.stall_timeout_ms =
+            s->cfg.idle_timeout_ms > UINT32_MAX / 2 ? UINT32_MAX : 2 * s->cfg.idle_timeout_ms;
     s->plain = malloc(TL_XFER_MAX_PLAIN);
     if (!s->plain)
         return TL_ERR_NOMEM;
@@ -63,6 +71,7 @@ void tl_xsess_cleanup(tl_xsess *s)
     if (s->opener)
         s->c->opener_free(s->opener);
     free_queue(s);
+    OPENSSL_cleanse(s->receipt_key, sizeof(s->receipt_key));
     free(s->last_out);
     free(s->ev);
     if (s->plain) {
@@ -70,6 +79,11 @@ void tl_xsess_cleanup(tl_xsess *s)
         free(s->plain);
     }
     memset(s, 0, sizeof(*s));
+}
+
+void tl_xsess_progress(tl_xsess *s, uint64_t now)
+{
+    s->progress_at = now;
 }
 
 void tl_xsess_event(tl_xsess *s, const tl_xfer_event *ev)
@@ -89,6 +103,8 @@ void tl_xsess_event(tl_xsess *s, const tl_xfer_event *ev)
 
 static int enqueue(tl_xsess *s, const uint8_t *buf, size_t len, int is_data, uint8_t **slot)
 {
+    if (s->q_len >= TL_XSESS_MAX_QUEUE)
+        return TL_ERR_LIMIT; /* the peer sends but does not read */
     tl_outmsg *m = malloc(sizeof(*m) + len);
     if (!m)
         return TL_ERR_NOMEM;
@@ -246,13 +262,28 @@ static int keys_ready(tl_xsess *s, uint64_t now)
     rc = s->c->sealer_new(&s->sealer, keys.send, s->session_id, now);
     if (rc == TL_OK)
         rc = s->c->opener_new(&s->opener, keys.recv, s->session_id);
+    /* Proof-of-receipt key (PROTOCOL.md §4 FILE_RESULT): from the
+     * sender-to-receiver traffic secret, which both sides hold. */
+    uint8_t prk[32];
+    if (rc == TL_OK)
+        rc = tl_hkdf_extract(prk, s->session_id, TL_TRANSFER_ID_LEN,
+                             s->role == TL_FR_ROLE_SENDER ? keys.send : keys.recv,
+                             sizeof(keys.send));
+    if (rc == TL_OK)
+        rc = tl_hkdf_expand(s->receipt_key, sizeof(s->receipt_key), prk, sizeof(prk),
+                            (const uint8_t *)"tallow-v1 receipt", 17);
+    OPENSSL_cleanse(prk, sizeof(prk));
     OPENSSL_cleanse(&keys, sizeof(keys));
     s->c->hs_free(s->hs);
     s->hs = NULL;
     if (rc != TL_OK)
         return tl_xsess_fail(s, now, rc, 0, "record keys failed");
     s->state = TL_SS_KEYED;
+    s->progress_at = now;
+    s->pings_since = now;
     tl_xsess_event(s, &ev);
+    if (tl_hostile("errtext"))
+        return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, TL_HOSTILE_TEXT);
     return TL_OK;
 }
 
@@ -281,13 +312,10 @@ static int got_hs(tl_xsess *s, uint64_t now, const tl_frame *f)
 
 static int remote_error(tl_xsess *s, uint64_t now, const tl_frame *f)
 {
-    char text[TL_FR_MAX_TEXT + 1];
-    size_t n = f->u.error.text_len;
-    for (size_t i = 0; i < n; i++) {
-        char ch = f->u.error.text[i];
-        text[i] = (ch < 0x20 || ch == 0x7f) ? '?' : ch;
-    }
-    text[n] = '\0';
+    /* The peer's text reaches the user: escaped by the one sanitiser
+     * (common.h), so no control sequence reaches a terminal or a log. */
+    char text[sizeof(((tl_xfer_event *)0)->message)];
+    size_t n = tl_text_sanitize(text, sizeof(text), f->u.error.text, f->u.error.text_len);
     int err = f->type == TL_FR_CANCEL ? TL_ERR_CANCELED : tl_xsess_from_wire(f->u.error.code);
     return tl_xsess_fail(s, now, err, 1, n ? text : NULL);
 }
@@ -331,12 +359,21 @@ static int recv_record(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len
     if (closing != (final != 0))
         return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "final flag mismatch");
     switch (f->type) {
-    case TL_FR_PING: {
-        tl_frame p = *f;
-        p.type = TL_FR_PONG;
-        rc = tl_xsess_send(s, now, &p);
-        return rc == TL_OK ? 0 : tl_xsess_fail(s, now, rc, 0, NULL);
-    }
+    case TL_FR_PING:
+        /* A correct peer PINGs once per interval; a flood fails the
+         * session. The PONG is owed, not queued: only the latest PING is
+         * answered, sealed when the queue is empty (tl_xsess_poll), so a
+         * peer that PINGs and stops reading costs us nothing. */
+        if (now - s->pings_since >= s->cfg.ping_interval_ms) {
+            s->pings_since = now;
+            s->pings_seen = 0;
+        }
+        if (++s->pings_seen > TL_XSESS_MAX_PINGS)
+            return tl_xsess_fail(s, now, TL_ERR_LIMIT, 0, "peer floods PINGs");
+        s->pong_due = 1;
+        s->pong_due_id = f->u.ping.id;
+        s->pong_due_stamp = f->u.ping.stamp;
+        return 0;
     case TL_FR_PONG:
         /* PINGs queue behind data, so a PONG may answer an older PING; its
          * echoed stamp still gives that PING's round trip. */
@@ -380,6 +417,17 @@ int tl_xsess_timers(tl_xsess *s, uint64_t now)
         return TL_OK;
     if (tl_keepalive_expired(&s->ka, now))
         return tl_xsess_fail(s, now, TL_ERR_TIMEOUT, 0, "peer silent too long");
+    if (s->state == TL_SS_KEYED && now - s->progress_at >= s->cfg.stall_timeout_ms)
+        return tl_xsess_fail(s, now, TL_ERR_STALLED, 0, "peer stalled");
+    if (s->state == TL_SS_KEYED && tl_hostile("pingflood")) {
+        while (s->q_len < 64) { /* as many PINGs as the queue takes */
+            tl_frame p = {.type = TL_FR_PING};
+            p.u.ping.id = ++s->ping_id;
+            p.u.ping.stamp = now;
+            if (tl_xsess_send(s, now, &p) != TL_OK)
+                break;
+        }
+    }
     if (s->state == TL_SS_KEYED && tl_keepalive_due(&s->ka, now)) {
         tl_frame p = {.type = TL_FR_PING};
         p.u.ping.id = ++s->ping_id;
@@ -397,18 +445,30 @@ uint64_t tl_xsess_next_timeout(const tl_xsess *s)
         return s->ka.last_rx + s->ka.timeout_ms;
     if (s->state != TL_SS_KEYED)
         return UINT64_MAX;
-    return tl_keepalive_next(&s->ka);
+    if (tl_hostile("pingflood"))
+        return s->progress_at; /* flood: poll again at once */
+    uint64_t t = tl_keepalive_next(&s->ka);
+    uint64_t stall = s->progress_at + s->cfg.stall_timeout_ms;
+    return stall < t ? stall : t;
 }
 
 int tl_xsess_poll(tl_xsess *s, uint64_t now, int writable, tl_xfer_action *act)
 {
-    (void)now;
     free(s->last_out);
     s->last_out = NULL;
     if (s->ev_pos < s->ev_len) {
         act->type = TL_XFER_ACT_EVENT;
         act->event = s->ev[s->ev_pos++];
         return 1;
+    }
+    if (writable && !s->q_head && s->pong_due && s->state == TL_SS_KEYED) {
+        tl_frame p = {.type = TL_FR_PONG};
+        p.u.ping.id = s->pong_due_id;
+        p.u.ping.stamp = s->pong_due_stamp;
+        s->pong_due = 0;
+        int rc = tl_xsess_send(s, now, &p);
+        if (rc != TL_OK)
+            tl_xsess_fail(s, now, rc, 0, NULL);
     }
     if (writable && s->q_head) {
         tl_outmsg *m = s->q_head;

@@ -10,6 +10,16 @@
 #define TL_XFER_MAX_MESSAGE 262144u /* what we accept (advertised in HELLO) */
 #define TL_XFER_MIN_MESSAGE 65664u  /* smallest max_message a peer may announce */
 #define TL_XFER_MAX_PLAIN (TL_FR_DATA_HDR + TL_XFER_MAX_CHUNK)
+/* Bounds on what a peer can make us hold (docs/SECURITY.md). Every record
+ * we queue is either our own data (one DATA, the manifest parts, one HASHES
+ * block) or a reply to the peer; replies are bounded: PONGs coalesce into
+ * one pending slot, ACKs are cumulative. A queue longer than this means the
+ * peer sends but does not read: the session fails (TL_ERR_LIMIT) instead of
+ * growing. 8 MiB of manifest is at most 128 parts. */
+#define TL_XSESS_MAX_QUEUE 512u
+/* A PING flood: more than this many PINGs in one ping interval (a correct
+ * peer sends one) fails the session with TL_ERR_LIMIT. */
+#define TL_XSESS_MAX_PINGS 32u
 
 typedef enum {
     TL_SS_NEW = 0,
@@ -45,7 +55,13 @@ typedef struct tl_xsess {
     tl_keepalive ka;
     uint64_t ping_id; /* last PING sent */
     uint64_t pong_id; /* last PING answered */
-    uint8_t *plain;   /* opened record (TL_XFER_MAX_PLAIN) */
+    int pong_due;     /* a PONG is owed: sealed when the queue is empty */
+    uint64_t pong_due_id, pong_due_stamp;
+    uint64_t pings_since;    /* start of the current PING-counting interval */
+    uint32_t pings_seen;     /* PINGs received in it */
+    uint64_t progress_at;    /* last progress (tl_xsess_progress) */
+    uint8_t receipt_key[32]; /* proof-of-receipt MAC key (PROTOCOL.md §4) */
+    uint8_t *plain;          /* opened record (TL_XFER_MAX_PLAIN) */
 } tl_xsess;
 
 int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role);
@@ -71,6 +87,9 @@ int tl_xsess_send_plain(tl_xsess *s, uint64_t now, const uint8_t *plain, size_t 
 int tl_xsess_fail(tl_xsess *s, uint64_t now, int err, int remote, const char *text);
 
 void tl_xsess_event(tl_xsess *s, const tl_xfer_event *ev);
+
+/* The role saw progress (see tl_xfer_config.stall_timeout_ms). */
+void tl_xsess_progress(tl_xsess *s, uint64_t now);
 
 /* Events, then queued messages (when writable), then timers. Returns 1 if
  * act was filled, 0 if nothing is pending here. */

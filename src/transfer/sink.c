@@ -11,9 +11,11 @@
 #define _GNU_SOURCE
 #include "transfer/frames.h"
 #include "transfer/internal.h"
+#include "tallow/crypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,8 +43,12 @@ struct tl_sink {
     uint64_t verified;
     uint32_t unsynced;
     int finished;
-    EVP_MD_CTX *run;   /* whole-file hash while chunks arrive in order from 0 */
-    uint64_t run_next; /* next chunk the running hash needs */
+    EVP_MD_CTX *run;      /* whole-file hash while chunks arrive in order from 0 */
+    tl_hmac_ctx *run_mac; /* and the proof of receipt beside it */
+    uint64_t run_next;    /* next chunk the running hash needs */
+    uint32_t index;       /* manifest index (bound into the receipt) */
+    uint8_t receipt[32];
+    int have_receipt;
     char err[200];
 };
 
@@ -160,14 +166,43 @@ static int load_state(tl_sink *k)
     return ok;
 }
 
-/* SHA-256 of fd's first size bytes. */
-static int hash_fd(int fd, uint64_t size, uint8_t out[32])
+/* The proof of receipt (tl_sink_receipt) starts with the file's index. */
+static int receipt_start(const tl_sink *k, tl_hmac_ctx **mac)
+{
+    *mac = NULL;
+    if (!k->cfg.receipt_key)
+        return TL_OK;
+    uint8_t idx[4] = {(uint8_t)(k->index >> 24), (uint8_t)(k->index >> 16),
+                      (uint8_t)(k->index >> 8), (uint8_t)k->index};
+    int rc = tl_hmac_sha256_new(mac, k->cfg.receipt_key, 32);
+    if (rc == TL_OK)
+        rc = tl_hmac_sha256_update(*mac, idx, sizeof(idx));
+    return rc;
+}
+
+/* Sets k->receipt from mac (freed); no-op without one. */
+static int receipt_end(tl_sink *k, tl_hmac_ctx *mac)
+{
+    int rc = TL_OK;
+    if (mac) {
+        rc = tl_hmac_sha256_final(mac, k->receipt);
+        k->have_receipt = rc == TL_OK;
+    }
+    tl_hmac_sha256_free(mac);
+    return rc;
+}
+
+/* SHA-256 of fd's first size bytes, and the receipt beside it. */
+static int hash_fd(tl_sink *k, int fd, uint64_t size, uint8_t out[32])
 {
     uint8_t *buf = malloc(HASH_BUF);
     EVP_MD_CTX *c = EVP_MD_CTX_new();
+    tl_hmac_ctx *mac = NULL;
     int rc = (buf && c) ? TL_OK : TL_ERR_NOMEM;
     if (rc == TL_OK && EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
         rc = TL_ERR_CRYPTO;
+    if (rc == TL_OK)
+        rc = receipt_start(k, &mac);
     for (uint64_t off = 0; rc == TL_OK && off < size;) {
         size_t want = size - off < HASH_BUF ? (size_t)(size - off) : HASH_BUF;
         ssize_t r = pread(fd, buf, want, (off_t)off);
@@ -177,13 +212,18 @@ static int hash_fd(int fd, uint64_t size, uint8_t out[32])
             rc = r < 0 ? tl_xfer_errno(errno) : TL_ERR_IO;
             break;
         }
-        if (EVP_DigestUpdate(c, buf, (size_t)r) != 1)
+        if (EVP_DigestUpdate(c, buf, (size_t)r) != 1 ||
+            (mac && tl_hmac_sha256_update(mac, buf, (size_t)r) != TL_OK))
             rc = TL_ERR_CRYPTO;
         off += (uint64_t)r;
     }
     unsigned n = 0;
     if (rc == TL_OK && EVP_DigestFinal_ex(c, out, &n) != 1)
         rc = TL_ERR_CRYPTO;
+    if (rc == TL_OK)
+        rc = receipt_end(k, mac);
+    else
+        tl_hmac_sha256_free(mac);
     EVP_MD_CTX_free(c);
     free(buf);
     return rc;
@@ -198,11 +238,12 @@ static int check_existing(tl_sink *k, tl_xfer_have *have)
     if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == k->e->size) {
         int fd = openat(k->parent_fd, k->leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         uint8_t h[32];
-        int rc = fd < 0 ? tl_xfer_errno(errno) : hash_fd(fd, k->e->size, h);
+        int rc = fd < 0 ? tl_xfer_errno(errno) : hash_fd(k, fd, k->e->size, h);
         if (fd >= 0)
             close(fd);
         if (rc == TL_OK && memcmp(h, k->e->sha256, 32) == 0) {
             have->status = TL_XFER_COMPLETE;
+            memcpy(have->receipt, k->receipt, sizeof(have->receipt));
             k->finished = 1;
             char *part = join(k->leaf, ".tallow-part"), *state = join(k->leaf, ".tallow-state");
             if (part) /* leftovers of an earlier run that completed elsewhere */
@@ -264,7 +305,8 @@ static int open_file_entry(tl_sink *k, tl_xfer_have *have)
     }
     if (k->verified == 0) { /* fresh file: hash while writing, skip the re-read */
         k->run = EVP_MD_CTX_new();
-        if (k->run && EVP_DigestInit_ex(k->run, EVP_sha256(), NULL) != 1) {
+        if (k->run && (EVP_DigestInit_ex(k->run, EVP_sha256(), NULL) != 1 ||
+                       receipt_start(k, &k->run_mac) != TL_OK)) {
             EVP_MD_CTX_free(k->run);
             k->run = NULL;
         }
@@ -328,6 +370,7 @@ int tl_sink_open(tl_sink **out, const tl_sink_config *cfg, const tl_xfer_manifes
         k->cfg.sync_every = 64;
     k->m = m;
     k->e = &m->entries[index];
+    k->index = index;
     k->part_fd = -1;
     const char *leaf = NULL;
     k->parent_fd = tl_name_open_parent(cfg->out_dir_fd, k->e->path, 1, &leaf);
@@ -385,11 +428,14 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
         k->verified++;
     }
     if (k->run) {
-        if (chunk == k->run_next && EVP_DigestUpdate(k->run, data, len) == 1) {
+        if (chunk == k->run_next && EVP_DigestUpdate(k->run, data, len) == 1 &&
+            (!k->run_mac || tl_hmac_sha256_update(k->run_mac, data, len) == TL_OK)) {
             k->run_next++;
         } else { /* out of order: finish() re-reads the part file instead */
             EVP_MD_CTX_free(k->run);
             k->run = NULL;
+            tl_hmac_sha256_free(k->run_mac);
+            k->run_mac = NULL;
         }
     }
     if (++k->unsynced >= k->cfg.sync_every)
@@ -434,12 +480,20 @@ int tl_sink_finish(tl_sink *k)
         return rc;
     rc = ftruncate(k->part_fd, (off_t)k->e->size) == 0 ? TL_OK : tl_xfer_errno(errno);
     unsigned hn = 0;
-    if (rc == TL_OK && k->run && k->run_next == k->e->nchunks)
+    if (rc == TL_OK && k->run && k->run_next == k->e->nchunks) {
         rc = EVP_DigestFinal_ex(k->run, h, &hn) == 1 ? TL_OK : TL_ERR_CRYPTO;
-    else if (rc == TL_OK)
-        rc = hash_fd(k->part_fd, k->e->size, h);
+        if (rc == TL_OK)
+            rc = receipt_end(k, k->run_mac);
+        else
+            tl_hmac_sha256_free(k->run_mac);
+        k->run_mac = NULL;
+    } else if (rc == TL_OK) {
+        rc = hash_fd(k, k->part_fd, k->e->size, h);
+    }
     EVP_MD_CTX_free(k->run);
     k->run = NULL;
+    tl_hmac_sha256_free(k->run_mac);
+    k->run_mac = NULL;
     if (rc == TL_OK && memcmp(h, k->e->sha256, 32) != 0) {
         set_err(k, "%s failed its whole-file SHA-256 check; discarded", k->e->path);
         unlinkat(k->parent_fd, k->part_name, 0);
@@ -462,9 +516,20 @@ int tl_sink_finish(tl_sink *k)
     return TL_OK;
 }
 
+int tl_sink_receipt(const tl_sink *k, uint8_t out[32])
+{
+    if (!k || !k->have_receipt || !k->finished)
+        return TL_ERR_STATE;
+    memcpy(out, k->receipt, 32);
+    return TL_OK;
+}
+
 static void release(tl_sink *k)
 {
     EVP_MD_CTX_free(k->run);
+    tl_hmac_sha256_free(k->run_mac);
+    k->run_mac = NULL;
+    OPENSSL_cleanse(k->receipt, sizeof(k->receipt));
     close_fds(k);
     free(k->leaf);
     free(k->part_name);

@@ -744,23 +744,33 @@ _e2e_turn_listening()
     if [[ -z $E2E_TURN_PID ]] || ! kill -0 "$E2E_TURN_PID" 2>/dev/null; then
         e2e_fail "turnserver exited during start-up"
     fi
-    [[ -n $(ss -H -lun "sport = :$E2E_TURN_PORT" 2>/dev/null) ]]
+    if [[ -n $E2E_TURN_NS ]]; then
+        [[ -n $(ip netns exec "$E2E_TURN_NS" ss -H -lun "sport = :$E2E_TURN_PORT" 2>/dev/null) ]]
+    else
+        [[ -n $(ss -H -lun "sport = :$E2E_TURN_PORT" 2>/dev/null) ]]
+    fi
 }
 
-# e2e_start_turn: a real coturn on 127.0.0.1 with a temporary config:
+# e2e_start_turn [NETNS ADDR]: a real coturn on 127.0.0.1 (or on ADDR inside
+# the namespace NETNS) with a temporary config:
 # long-term credentials (static user), a realm, no TLS/DTLS, loopback peers
 # allowed, relay ports in a private range. Sets E2E_TURN_PORT/USER/PASS/REALM
-# and E2E_TURN_URL (turn:127.0.0.1:PORT?transport=udp). Stopped by the trap.
+# and E2E_TURN_URL (turn:ADDR:PORT?transport=udp). Stopped by the trap.
+E2E_TURN_NS=""
 e2e_start_turn()
 {
     e2e_need turnserver ss
+    E2E_TURN_NS=${1:-}
+    local addr=${2:-127.0.0.1}
     local conf=$E2E_TMP/turnserver.conf base
+    local -a in_ns=()
+    [[ -n $E2E_TURN_NS ]] && in_ns=(ip netns exec "$E2E_TURN_NS")
     E2E_TURN_PORT=$(e2e_free_port udp)
     E2E_TURN_PASS=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
     base=$((40000 + (RANDOM % 200) * 100))
     cat >"$conf" <<EOF
-listening-ip=127.0.0.1
-relay-ip=127.0.0.1
+listening-ip=$addr
+relay-ip=$addr
 listening-port=$E2E_TURN_PORT
 min-port=$base
 max-port=$((base + 99))
@@ -781,11 +791,11 @@ pidfile=$E2E_TMP/turnserver.pid
 userdb=$E2E_TMP/turndb
 verbose
 EOF
-    turnserver -c "$conf" >"$E2E_LOG/turnserver.out" 2>&1 </dev/null &
+    "${in_ns[@]}" turnserver -c "$conf" >"$E2E_LOG/turnserver.out" 2>&1 </dev/null &
     E2E_TURN_PID=$!
     e2e_wait_until 10 _e2e_turn_listening || e2e_fail "turnserver not listening on $E2E_TURN_PORT"
-    E2E_TURN_URL="turn:127.0.0.1:$E2E_TURN_PORT?transport=udp"
-    e2e_log "coturn pid $E2E_TURN_PID on 127.0.0.1:$E2E_TURN_PORT"
+    E2E_TURN_URL="turn:$addr:$E2E_TURN_PORT?transport=udp"
+    e2e_log "coturn pid $E2E_TURN_PID on $addr:$E2E_TURN_PORT"
 }
 
 # e2e_stop_turn: stops coturn now (the trap does it otherwise).

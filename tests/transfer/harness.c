@@ -107,6 +107,7 @@ static tl_xfer_config make_cfg(hx *h, const char *code, int sender)
     cfg.hs.code_secret = (const uint8_t *)code;
     cfg.hs.code_secret_len = code ? strlen(code) : 0;
     cfg.window = h->window;
+    cfg.stall_timeout_ms = h->stall_ms;
     /* DTLS fingerprints as each side would see them */
     memset(sender ? cfg.hs.local_fp : cfg.hs.remote_fp, 0xa5, 32);
     memset(sender ? cfg.hs.remote_fp : cfg.hs.local_fp, 0x5a, 32);
@@ -119,12 +120,15 @@ static void on_manifest(hx *h)
     tl_xfer_have *have = calloc(rm->count ? rm->count : 1, sizeof(*have));
     h->sinks = calloc(rm->count ? rm->count : 1, sizeof(*h->sinks));
     h->nsinks = rm->count;
+    h->scfg.receipt_key = tl_xfer_receiver_receipt_key(h->r);
     for (uint32_t i = 0; i < rm->count; i++) {
         if (tl_sink_open(&h->sinks[i], &h->scfg, rm, i, &have[i]) != TL_OK)
             abort();
         if (have[i].status == TL_XFER_REFUSE)
             snprintf(h->sink_err, sizeof(h->sink_err), "%s", tl_sink_last_error(h->sinks[i]));
     }
+    for (uint32_t i = 0; h->bad_receipt && i < rm->count; i++)
+        have[i].receipt[0] ^= 1;
     (void)tl_xfer_receiver_accept(h->r, h->now, have, rm->count);
     free(have);
 }
@@ -178,7 +182,11 @@ static int pump_receiver(hx *h)
             if (err)
                 snprintf(h->sink_err, sizeof(h->sink_err), "%s",
                          tl_sink_last_error(h->sinks[a.file]));
-            tl_xfer_receiver_verify_done(h->r, h->now, err);
+            uint8_t receipt[32] = {0};
+            if (err == TL_OK)
+                (void)tl_sink_receipt(h->sinks[a.file], receipt);
+            receipt[0] ^= (uint8_t)(h->bad_receipt != 0);
+            tl_xfer_receiver_verify_done(h->r, h->now, err, receipt);
         } else if (a.type == TL_XFER_ACT_EVENT) {
             on_event(&h->R, &a.event);
             if (a.event.type == TL_XFER_EV_MANIFEST)

@@ -46,6 +46,8 @@ typedef struct hx {
     int interrupted;
     uint32_t window;
     uint64_t step_ms;          /* clock advance per step (0: 1 ms) */
+    uint32_t stall_ms;         /* both sides' stall_timeout_ms (0: the default) */
+    int bad_receipt;           /* the receiver lies: every receipt it sends is wrong */
     int drop_r2s;              /* black-hole everything the receiver sends */
     uint32_t max_epoch;        /* highest chunk.h epoch seen on s2r records */
     uint32_t deliver_per_step; /* s2r messages delivered per step (0: 4) */

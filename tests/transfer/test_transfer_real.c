@@ -136,7 +136,8 @@ static void test_real_key_rotation(void **state)
     fx *f = *state;
     hx h;
     hx_init(&h, tl_xfer_crypto_default(), hx_manifest(f->src, 16384, names, 3), f->out_fd);
-    h.step_ms = 20000; /* below the 30 s idle timeout; ~200 DATA records */
+    h.step_ms = 20000;   /* below the 30 s idle timeout; ~200 DATA records */
+    h.stall_ms = 600000; /* one record per 20 s step: an ACK every few minutes */
     assert_int_equal(hx_run(&h), 0);
     assert_true(h.max_epoch >= 2);
     hx_teardown(&h, 0);
