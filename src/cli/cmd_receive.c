@@ -13,10 +13,11 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--overwrite]\n"
-               "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
-               "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-               "         [--ca FILE | --insecure] [--json]\n");
+    fprintf(
+        f, "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--overwrite]\n"
+           "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
+           "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+           "         [--ca FILE | --insecure] [--json]\n");
 }
 
 typedef struct recv_args {
