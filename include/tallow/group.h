@@ -48,8 +48,8 @@ typedef struct tl_group_net {
     const tl_ice_server *ice_servers;
     size_t n_ice_servers;
     int relay_only;
-    const char *ca_file; /* wss signaling: trust this PEM file instead of the system store */
-    int insecure;        /* wss signaling: do not verify the server's certificate */
+    const char *ca_file;       /* wss signaling: trust this PEM file instead of the system store */
+    int insecure;              /* wss signaling: do not verify the server's certificate */
     uint32_t stall_timeout_ms; /* transfer.h stall_timeout_ms (0: twice the session idle timeout) */
 } tl_group_net;
 

@@ -16,8 +16,8 @@ typedef struct tl_cli_net {
     char *turn_user, *turn_pass;
     int relay_only;
     unsigned timeout_s;
-    char *ca;     /* --ca FILE: trust these certificates for wss signaling */
-    int insecure; /* --insecure: do not verify the wss server's certificate */
+    char *ca;         /* --ca FILE: trust these certificates for wss signaling */
+    int insecure;     /* --insecure: do not verify the wss server's certificate */
     unsigned stall_s; /* --stall-timeout (0: the session idle timeout) */
 } tl_cli_net;
 
