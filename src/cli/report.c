@@ -36,6 +36,7 @@ struct tl_report {
     size_t drawn;
     uint64_t last_draw;
     cJSON *files;   /* receiver: files written */
+    char sender[64]; /* the group fingerprint (sender) / the verified sender's (receiver) */
     char iface[64]; /* sender: interface whose address the code carries */
 };
 
@@ -166,6 +167,30 @@ static void on_code(void *ud, const char *code)
     }
 }
 
+/* The group fingerprint: the sender shows its own once, every recipient the
+ * one of the sender it verified (docs/CRYPTO.md §3). One glance for the
+ * whole group. */
+static void on_sender(void *ud, const char *fingerprint)
+{
+    char fp_s[SAFE_CAP];
+    fingerprint = safe(fp_s, fingerprint);
+    tl_report *rp = ud;
+    snprintf(rp->sender, sizeof(rp->sender), "%.*s", (int)sizeof(rp->sender) - 1, fingerprint);
+    if (rp->json) {
+        cJSON *o = event("sender");
+        cJSON_AddStringToObject(o, "fingerprint", fingerprint);
+        emit(o);
+    } else if (rp->is_sender) {
+        printf("Group fingerprint: %s\n  every recipient must show these six words; or, on the "
+               "recipients:\n  tallow receive CODE --sender-fingerprint \"%s\"\n",
+               fingerprint, fingerprint);
+        fflush(stdout);
+    } else {
+        printf("Sender fingerprint: %s\n  (the sender shows the same six words)\n", fingerprint);
+        fflush(stdout);
+    }
+}
+
 static void on_peer(void *ud, const char *peer, const char *state, const char *quality,
                     const char *sas)
 {
@@ -278,6 +303,8 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
             cJSON_AddBoolToObject(o, "ok", status == 0);
             if (status != 0)
                 cJSON_AddStringToObject(o, "error", msg);
+            if (rp->sender[0])
+                cJSON_AddStringToObject(o, "sender", rp->sender);
             cJSON_AddItemToObject(o, "files", rp->files);
             rp->files = NULL;
             emit(o);
@@ -305,6 +332,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_result = on_result,
     .on_file = on_file,
     .on_finished = on_finished,
+    .on_sender = on_sender,
 };
 
 tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)

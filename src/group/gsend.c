@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "group/group_internal.h"
+#include "signal/joincode.h"
 #include "group/link.h"
 #include "tallow/group.h"
 #include "tallow/signal.h"
@@ -52,6 +53,9 @@ struct tl_group_sender {
     char group[16];
     uint8_t secret[TL_JOINCODE_SECRET_LEN];
     int have_group;
+    tl_hs_identity *identity; /* the sender identity every recipient checks */
+    uint8_t identity_id[TL_HS_IDENTITY_LEN];
+    char fingerprint[64]; /* the group fingerprint: six words */
     tl_xfer_manifest *manifest;
     tl_source *source;
     tl_bucket_group *buckets;
@@ -385,6 +389,7 @@ static void link_open(tl_link *l, void *ud)
     xc.stall_timeout_ms = s->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
+    xc.hs.identity = s->identity;
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
         recipient_result(r, 0, "no DTLS fingerprint");
         return;
@@ -535,9 +540,19 @@ static void sig_group_created(void *ud, const char *group, const char *code,
     snprintf(s->group, sizeof(s->group), "%s", group);
     memcpy(s->secret, secret, sizeof(s->secret));
     s->have_group = 1;
-    tl_gsession_save(s->cfg.session_file, code);
+    uint8_t seed[TL_HS_IDENTITY_SEED_LEN];
+    tl_hs_identity_seed(s->identity, seed);
+    tl_gsession_save(s->cfg.session_file, code, seed);
+    OPENSSL_cleanse(seed, sizeof(seed));
+    /* A long code carries the commitment to our identity; the short one
+     * is checked against the group fingerprint by eye. */
+    char long_code[TL_JOINCODE_MAX_TEXT];
+    int use_long = s->cfg.long_code &&
+                   tl_joincode_long(code, s->identity_id, long_code, sizeof(long_code)) == TL_OK;
     if (s->cb.on_code)
-        s->cb.on_code(s->ud, code);
+        s->cb.on_code(s->ud, use_long ? long_code : code);
+    if (s->cb.on_sender)
+        s->cb.on_sender(s->ud, s->fingerprint);
     for (size_t i = 0; i < s->cfg.n_to; i++)
         tl_signal_client_invite(s->sig, s->group, s->to[i], NULL, 0);
 }
@@ -682,7 +697,21 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     s->to_joined = calloc(cfg->n_to + 1, sizeof(int));
     for (size_t i = 0; s->to && i < cfg->n_to; i++)
         s->to[i] = strdup(cfg->to[i]);
-    int rc = s->to && s->to_joined ? build_manifest(s) : TL_ERR_NOMEM;
+    int rc = s->to && s->to_joined ? TL_OK : TL_ERR_NOMEM;
+    /* The identity: the session file's (a resumed send: recipients that
+     * verified it before check the same), else a fresh one. */
+    if (rc == TL_OK) {
+        uint8_t seed[TL_HS_IDENTITY_SEED_LEN];
+        int have = tl_gsession_identity(cfg->session_file, seed) == TL_OK;
+        rc = tl_hs_identity_new(&s->identity, have ? seed : NULL);
+        OPENSSL_cleanse(seed, sizeof(seed));
+    }
+    if (rc == TL_OK) {
+        tl_hs_identity_id(s->identity, s->identity_id);
+        rc = tl_sender_fingerprint(s->identity_id, s->fingerprint, sizeof(s->fingerprint));
+    }
+    if (rc == TL_OK)
+        rc = build_manifest(s);
     if (rc == TL_OK && (cfg->limit || cfg->peer_limit))
         rc = tl_bucket_group_new(&s->buckets, cfg->limit, 0, tl_loop_now_ms(loop));
     static const tl_signal_callbacks scb = {
@@ -755,5 +784,11 @@ void tl_group_sender_free(tl_group_sender *s)
     free(s->to);
     free(s->to_joined);
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    tl_hs_identity_free(s->identity);
     free(s);
+}
+
+const char *tl_group_sender_fingerprint(const tl_group_sender *s)
+{
+    return s ? s->fingerprint : "";
 }

@@ -231,8 +231,11 @@ static void send_rejoin(tl_signal_client *c, const my_group *m, int as_join)
 }
 
 /* After a registration that did not keep our groups (the server lost its
- * state): the join proof is also the group's verifier, so whichever member
- * comes back first re-creates the group and the others join it. */
+ * state): the creator re-creates its group (same number and verifier) and
+ * the others join it. A joiner never re-creates a group, so the creator
+ * stays the creator (docs/SIGNALING.md §4); a join that comes before the
+ * creator is back fails and is reported ("rejoin-failed"), for the caller
+ * to try again. */
 static void rejoin_groups(tl_signal_client *c)
 {
     for (guint i = 0; i < c->groups->len; i++) {
@@ -244,7 +247,7 @@ static void rejoin_groups(tl_signal_client *c)
                 c->cb.on_error(c->ud, "rejoin-failed", "join", gs);
             continue;
         }
-        send_rejoin(c, m, 0);
+        send_rejoin(c, m, m->role != ROLE_CREATOR);
     }
 }
 
@@ -351,6 +354,7 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
         if (mem && peer && n < cap) {
             mem[n].peer = peer;
             mem[n].name = name ? name : "";
+            mem[n].creator = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "creator"));
             n++;
         }
     }
