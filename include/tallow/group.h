@@ -118,7 +118,7 @@ typedef struct tl_group_receiver_config {
      * another identity is refused (TL_ERR_IDENTITY). NULL: shown, not
      * checked, unless the code is a long one (its commitment is checked). */
     const char *sender_fingerprint;
-    const char *out_dir;             /* default "." */
+    const char *out_dir; /* default "." */
     int overwrite;
     tl_group_net net;
 } tl_group_receiver_config;

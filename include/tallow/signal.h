@@ -33,7 +33,7 @@ extern "C" {
 
 #define TL_JOINCODE_SECRET_LEN 32
 #define TL_JOINCODE_PROOF_LEN 32
-#define TL_JOINCODE_MAX_TEXT 360 /* including the NUL */
+#define TL_JOINCODE_MAX_TEXT 360  /* including the NUL */
 #define TL_JOINCODE_SENDER_LEN 20 /* a long code's commitment to the sender: 160 bits */
 
 /* A parsed join code. secret feeds the key schedule and never leaves the

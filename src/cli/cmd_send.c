@@ -62,14 +62,15 @@ static char *default_session_file(const char *listen, char **paths, int n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
-               "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
-               "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
-               "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-               "         [--session FILE]\n"
-               "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
-               "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--long-code]\n"
-               "         [--json]\n");
+    fprintf(f,
+            "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
+            "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
+            "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
+            "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+            "         [--session FILE]\n"
+            "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
+            "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--long-code]\n"
+            "         [--json]\n");
 }
 
 typedef struct send_args {

@@ -35,9 +35,9 @@ struct tl_report {
     size_t n_rows;
     size_t drawn;
     uint64_t last_draw;
-    cJSON *files;   /* receiver: files written */
+    cJSON *files;    /* receiver: files written */
     char sender[64]; /* the group fingerprint (sender) / the verified sender's (receiver) */
-    char iface[64]; /* sender: interface whose address the code carries */
+    char iface[64];  /* sender: interface whose address the code carries */
 };
 
 static void emit(cJSON *o)

@@ -48,7 +48,7 @@ struct tl_group_receiver {
     uint8_t expect_id[TL_HS_IDENTITY_LEN];
     unsigned expect_bits;
     int pinned;
-    int refused; /* a session failed the identity check */
+    int refused;      /* a session failed the identity check */
     char creator[64]; /* the group's creator as the server named it */
     /* An offer from another member while a session runs: kept (the latest
      * one only) until the running session ends. */

@@ -188,8 +188,7 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
         char derived[TL_SIG_ID_LEN + 1];
         peer_id_of_token(m->token, derived);
         sha256(m->token, th);
-        if (!strcmp(derived, m->peer) &&
-            (!old || CRYPTO_memcmp(old->token_hash, th, 32) == 0)) {
+        if (!strcmp(derived, m->peer) && (!old || CRYPTO_memcmp(old->token_hash, th, 32) == 0)) {
             memcpy(id, m->peer, sizeof(id));
             memcpy(token, m->token, sizeof(token));
             fresh = 0;

@@ -141,10 +141,9 @@ static int load_group(tl_sig_state *st, const cJSON *o, const char **why)
     const cJSON *mem = cJSON_GetObjectItemCaseSensitive(o, "mem");
     uint8_t v[TL_SIG_PROOF_LEN];
     if (gid < 0 || max < 2 || !ver ||
-        tl_sig_b64_decode(ver, strlen(ver), v, sizeof(v)) != TL_SIG_PROOF_LEN ||
-        !creator || !tl_sig_valid_hex(creator, TL_SIG_ID_LEN) || !cJSON_IsArray(mem) ||
-        cJSON_GetArraySize(mem) < 1 ||
-        (double)cJSON_GetArraySize(mem) > max) {
+        tl_sig_b64_decode(ver, strlen(ver), v, sizeof(v)) != TL_SIG_PROOF_LEN || !creator ||
+        !tl_sig_valid_hex(creator, TL_SIG_ID_LEN) || !cJSON_IsArray(mem) ||
+        cJSON_GetArraySize(mem) < 1 || (double)cJSON_GetArraySize(mem) > max) {
         *why = "bad group";
         return -1;
     }
