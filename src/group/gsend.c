@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hostile.h"
 #include "group/group_internal.h"
 #include "signal/joincode.h"
 #include "group/link.h"
@@ -522,12 +523,45 @@ static void add_recipient(tl_group_sender *s, const char *peer, const char *name
 
 /* ---- signaling ---- */
 
+/* Test-only (tallow-hostile, TALLOW_HOSTILE=poser): join the group of the
+ * code in TALLOW_POSER_CODE, as any recipient can, and act as its sender. */
+static int poser_join(tl_group_sender *s)
+{
+    const char *text = getenv("TALLOW_POSER_CODE");
+    tl_joincode jc;
+    if (!text || tl_joincode_parse(text, &jc) != TL_OK)
+        return TL_ERR_INVALID_ARG;
+    memcpy(s->secret, jc.secret, sizeof(s->secret));
+    snprintf(s->group, sizeof(s->group), "%06u", (unsigned)jc.group);
+    s->have_group = 1;
+    int rc = tl_signal_client_join_code(s->sig, &jc);
+    tl_joincode_wipe(&jc);
+    return rc;
+}
+
+static void sig_joined(void *ud, const char *group, const tl_signal_member *m, size_t n)
+{
+    tl_group_sender *s = ud;
+    (void)group;
+    if (!tl_hostile("poser"))
+        return;
+    /* The poser treats every member it finds as its recipient. */
+    for (size_t i = 0; i < n; i++)
+        if (!find(s, m[i].peer))
+            add_recipient(s, m[i].peer, m[i].name);
+}
+
 static void sig_registered(void *ud, const char *peer_id, int resumed)
 {
     tl_group_sender *s = ud;
     (void)peer_id;
     if (resumed || s->have_group)
         return;
+    if (tl_hostile("poser")) {
+        if (poser_join(s) != TL_OK)
+            finish_job(s, 3, "poser: no TALLOW_POSER_CODE");
+        return;
+    }
     int rc = tl_gsession_create_group(s->sig, s->cfg.session_file, s->location);
     if (rc != TL_OK)
         finish_job(s, 3, "cannot create the group");
@@ -718,6 +752,7 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         .on_state = sig_state,
         .on_registered = sig_registered,
         .on_group_created = sig_group_created,
+        .on_joined = sig_joined,
         .on_peer_joined = sig_peer_joined,
         .on_peer_left = sig_peer_left,
         .on_answer = sig_answer,

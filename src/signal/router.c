@@ -141,7 +141,7 @@ static cJSON *members_array(const tl_sig_group *g, const tl_sig_peer *skip)
         cJSON_AddStringToObject(o, "peer", p->id);
         cJSON_AddStringToObject(o, "name", p->name);
         cJSON_AddBoolToObject(o, "online", p->online);
-        if (!strcmp(p->id, g->creator))
+        if (!strcmp(p->id, g->creator) && !tl_hostile("anyoffer"))
             cJSON_AddBoolToObject(o, "creator", 1);
         cJSON_AddItemToArray(arr, o);
     }
