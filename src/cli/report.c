@@ -18,7 +18,6 @@ typedef struct row {
     char peer[64];
     char state[16];
     char quality[16];
-    char sas[16];
     uint64_t bytes, total;
     double rate;
     char result[160];
@@ -122,7 +121,7 @@ static void draw(tl_report *rp, int force)
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
         printf("\x1b[2K%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %s\n", r->peer, bar,
-               frac * 100, rate, eta, r->state, r->quality, r->result[0] ? r->result : r->sas);
+               frac * 100, rate, eta, r->state, r->quality, r->result);
     }
     rp->drawn = rp->n_rows;
     fflush(stdout);
@@ -206,8 +205,8 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     row *r = find_row(rp, peer);
     snprintf(r->state, sizeof(r->state), "%.*s", (int)sizeof(r->state) - 1, state);
     snprintf(r->quality, sizeof(r->quality), "%.*s", (int)sizeof(r->quality) - 1, quality);
-    if (sas)
-        snprintf(r->sas, sizeof(r->sas), "SAS %.*s", (int)sizeof(r->sas) - 5, sas);
+    /* The per-pair SAS stays in JSON; people compare the group fingerprint
+     * (on_sender), one for the whole group. */
     if (rp->json) {
         cJSON *o = event("peer");
         cJSON_AddStringToObject(o, "peer", peer);
@@ -217,7 +216,7 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
             cJSON_AddStringToObject(o, "sas", sas);
         emit(o);
     } else if (!rp->tty) {
-        printf("%s: %s (%s)%s%s\n", peer, state, quality, sas ? " SAS " : "", sas ? sas : "");
+        printf("%s: %s (%s)\n", peer, state, quality);
         fflush(stdout);
     }
     draw(rp, 1);

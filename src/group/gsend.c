@@ -33,6 +33,7 @@ typedef struct recipient {
     tl_gprogress prog;
     uint32_t sends_big; /* DATA-sized records sent (test tamper hook) */
     uint32_t relinks;   /* new connections made after one was lost */
+    uint64_t sent_before; /* payload bytes sent in earlier sessions (connections) */
     tl_timer *relink_timer;
     tl_link *dead_link; /* replaced link, freed outside its callbacks */
     int opened;         /* its data channel opened: a key exchange could start */
@@ -124,7 +125,7 @@ static void recipient_result(recipient *r, int ok, const char *error)
         return;
     r->done = 1;
     r->done_at = tl_loop_now_ms(s->loop);
-    uint64_t sent = r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0;
+    uint64_t sent = r->sent_before + (r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0);
     if (ok)
         s->n_ok++;
     else
@@ -441,6 +442,9 @@ static void relink(void *arg)
         return;
     tl_link_free(r->dead_link);
     r->dead_link = NULL;
+    /* bytes_sent counts every session of this recipient, not the last. */
+    if (r->xs)
+        r->sent_before += tl_xfer_sender_bytes_sent(r->xs);
     tl_xfer_sender_free(r->xs);
     r->xs = NULL;
     tl_link_config lc;
