@@ -55,11 +55,13 @@ struct tl_group_receiver {
     char pend_from[64], pend_group[16];
     char *pend_sdp;
     tl_timer *pend_timer;
+    tl_timer *refuse_timer; /* ends a refused session once its ERROR is out */
 };
 
 static void pump(tl_group_receiver *r);
 static void sender_gone(void *arg);
 static void pending_offer(void *arg);
+static void drop_refused(void *arg);
 
 /* The job is decided. A failure is reported after a short linger so the
  * ERROR frame queued for the sender is delivered first. */
@@ -90,6 +92,10 @@ static void gc(void *arg)
 /* Ends the current session (not the job): the sinks keep what is verified. */
 static void drop_session(tl_group_receiver *r, const char *why)
 {
+    if (r->refuse_timer) {
+        tl_timer_stop(r->refuse_timer);
+        r->refuse_timer = NULL;
+    }
     if (!r->link)
         return;
     tl_loop_log(r->loop, TL_LOG_INFO, "receive", "session ended (%s); waiting for the sender", why);
@@ -221,7 +227,10 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
             tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s%s%s%s", tl_strerror(ev->error),
                         fp[0] ? " (it is \"" : "", fp, fp[0] ? "\")" : "");
             r->refused = 1;
-            drop_session(r, "not the sender");
+            /* After a short linger, so the peer gets our ERROR (and does not
+             * retry a connection that will be refused again). */
+            if (!r->refuse_timer)
+                r->refuse_timer = tl_timer_start(r->loop, GROUP_LINGER_MS, drop_refused, r);
         } else if (is_transport_error(ev->error) && !ev->remote) {
             drop_session(r, ev->message[0] ? ev->message : tl_strerror(ev->error));
         } else {
@@ -405,6 +414,13 @@ static void sig_invite(void *ud, const char *invite, const char *group, const ch
         tl_signal_client_join_invite(r->sig, invite);
     else
         finish(r, 1, "invitation received but not accepted (use --accept)");
+}
+
+static void drop_refused(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->refuse_timer = NULL;
+    drop_session(r, "not the sender");
 }
 
 static void take_offer(tl_group_receiver *r, const char *group, const char *from, const char *sdp)
@@ -633,6 +649,8 @@ void tl_group_receiver_free(tl_group_receiver *r)
         tl_timer_stop(r->gone_timer);
     if (r->pend_timer)
         tl_timer_stop(r->pend_timer);
+    if (r->refuse_timer)
+        tl_timer_stop(r->refuse_timer);
     clear_pending(r);
     gc(r);
     tl_xfer_receiver_free(r->xr);

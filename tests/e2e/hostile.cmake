@@ -41,7 +41,7 @@ endif()
 
 # An insider posing as the sender (tests/e2e/poser.sh, docs/CRYPTO.md §3).
 if(TALLOW_E2E)
-  foreach(v honest nocheck link glance)
+  foreach(v honest nocheck link wrongfp glance)
     tl_add_e2e(poser_${v} poser.sh ${v})
   endforeach()
 endif()

@@ -21,6 +21,9 @@
 #             verifies S's real.bin
 #   link      the same with the long code (its 160-bit commitment), as a
 #             link carries it, instead of --sender-fingerprint
+#   wrongfp   no poser: V is given six words that are not S's group
+#             fingerprint; it refuses S itself, saves nothing, and S reports
+#             V's refusal as V's result
 #   glance    the same server, a short code and no fingerprint: nothing
 #             automatic can tell M from S, so V keys with M; the fingerprint
 #             V shows differs from the one S shows, which is the human check
@@ -43,12 +46,13 @@ e2e_random_file "$fake/real.bin" $((1 << 20))
 
 # The signaling server: honest, or one that lets any member offer.
 _sig_port() { grep -o 'listening on ws://127.0.0.1:[0-9]*' "$E2E_LOG/sig.err" 2>/dev/null | grep -o '[0-9]*$'; }
-if [[ $variant == honest ]]; then
+if [[ $variant == honest || $variant == wrongfp ]]; then
     e2e_spawn sig - "$E2E_TALLOW" signal --listen 127.0.0.1:0 -v
 else
     e2e_spawn sig - env TALLOW_HOSTILE=anyoffer "$HOSTILE" signal --listen 127.0.0.1:0 -v
 fi
-e2e_wait_until 10 _sig_port || e2e_fail "the signaling server did not start"
+_sig_up() { [[ -n $(_sig_port) ]]; }
+e2e_wait_until 10 _sig_up || e2e_fail "the signaling server did not start"
 url=ws://127.0.0.1:$(_sig_port)
 
 long=()
@@ -58,6 +62,23 @@ code=$E2E_CODE
 fp=$(e2e_events S 'select(.event=="sender") | .fingerprint' | head -n 1)
 [[ $fp =~ ^[a-z]+( [a-z]+){5}$ ]] || e2e_fail "S showed no group fingerprint (got '$fp')"
 e2e_log "S fingerprint: $fp"
+
+if [[ $variant == wrongfp ]]; then
+    # Six real code words that are not S's fingerprint (its first word moved
+    # to the end).
+    read -r w1 rest <<<"$fp"
+    wrong="$rest $w1"
+    [[ $wrong != "$fp" ]] || wrong="$rest $rest"
+    e2e_start_receive V - "$code" "$out" --signal "$url" --timeout 120 --sender-fingerprint "$wrong"
+    _v_refused() { grep -q 'the peer is not the sender this code belongs to' "$E2E_LOG/V.err"; }
+    e2e_wait_until 30 _v_refused || e2e_fail "V did not refuse a sender with another fingerprint"
+    _s_result() { [[ -n $(e2e_send_results S) ]]; }
+    e2e_wait_until 30 _s_result || e2e_fail "S reported no result for V"
+    e2e_send_results S | grep -q 'not the sender' ||
+        e2e_fail "S's result for V does not say why: $(e2e_send_results S)"
+    [[ -z $(find "$out" -type f) ]] || e2e_fail "V wrote files: $(find "$out" -type f)"
+    e2e_pass
+fi
 
 # M joins with the code and treats the members as its recipients.
 e2e_spawn M - env TALLOW_HOSTILE=poser TALLOW_POSER_CODE="$code" "$HOSTILE" send \
