@@ -27,6 +27,7 @@ typedef struct my_group {
     int role;
     uint32_t max;
     uint8_t proof[TL_SIG_PROOF_LEN]; /* verifier (creator) or join proof (code) */
+    int need_rejoin;                 /* a rejoin came before the creator re-created the group */
 } my_group;
 
 typedef struct pending {
@@ -64,6 +65,8 @@ struct tl_signal_client {
     GArray *pendings; /* pending */
     int64_t next_rid;
     tl_timer *retry;
+    tl_timer *rejoin_timer; /* joins again while the creator is not back */
+    unsigned rejoin_tries;
     SSL_CTX *ssl_ctx;   /* ours, lent to lws for wss (lws 4.1 leaks its own) */
     char cert_err[160]; /* why the server's certificate was refused ("" if not) */
     int doomed;
@@ -327,6 +330,26 @@ static void on_group_created(tl_signal_client *c, const cJSON *o, int64_t rid)
     OPENSSL_cleanse(&m, sizeof(m));
 }
 
+/* Rejoins that failed because the creator had not re-created its group yet
+ * (a server restart, SIGNALING.md §4): tried again every second, for a
+ * minute, before the caller hears "rejoin-failed". */
+#define REJOIN_TRIES 60
+static void rejoin_retry(void *arg)
+{
+    tl_signal_client *c = arg;
+    c->rejoin_timer = NULL;
+    int left = 0;
+    for (guint i = 0; i < c->groups->len; i++) {
+        my_group *m = &g_array_index(c->groups, my_group, i);
+        if (m->need_rejoin) {
+            send_rejoin(c, m, 1);
+            left = 1;
+        }
+    }
+    if (left)
+        c->rejoin_tries++;
+}
+
 static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
 {
     pending p;
@@ -334,6 +357,9 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
     if (!parse_group(jstr(o, "group"), &g))
         return;
     int had = take_pending(c, rid, &p);
+    my_group *mine = find_group(c, g);
+    if (mine)
+        mine->need_rejoin = 0;
     if (had && p.rejoin)
         return;
     if (!find_group(c, g)) {
@@ -390,6 +416,16 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
             my_group *m = find_group(c, p.group);
             if (m)
                 send_rejoin(c, m, 1);
+            OPENSSL_cleanse(&p, sizeof(p));
+            return;
+        }
+        if (p.rejoin && p.kind == TL_SIG_JOIN && code && !strcmp(code, "bad-code") &&
+            c->rejoin_tries < REJOIN_TRIES) {
+            my_group *m = find_group(c, p.group);
+            if (m)
+                m->need_rejoin = 1;
+            if (m && !c->rejoin_timer)
+                c->rejoin_timer = tl_timer_start(c->loop, 1000, rejoin_retry, c);
             OPENSSL_cleanse(&p, sizeof(p));
             return;
         }
@@ -798,6 +834,8 @@ static void client_destroy(void *arg)
     tl_signal_client *c = arg;
     if (c->retry)
         tl_timer_stop(c->retry);
+    if (c->rejoin_timer)
+        tl_timer_stop(c->rejoin_timer);
     if (c->ctx)
         lws_context_destroy(c->ctx);
     if (c->ssl_ctx)
