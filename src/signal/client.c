@@ -162,6 +162,15 @@ static int parse_group(const char *s, uint32_t *out)
     return 1;
 }
 
+/* What the server says about peers is checked before anyone sees it: a
+ * group number, a peer id, a device name in their documented formats
+ * (SIGNALING.md §2), else the message is dropped. */
+static int valid_peer_ref(const char *g, const char *peer)
+{
+    uint32_t n;
+    return g && peer && parse_group(g, &n) && tl_sig_valid_hex(peer, TL_SIG_ID_LEN);
+}
+
 static const char *jstr(const cJSON *o, const char *k)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -377,7 +386,9 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
     cJSON_ArrayForEach(it, arr)
     {
         const char *peer = jstr(it, "peer"), *name = jstr(it, "name");
-        if (mem && peer && n < cap) {
+        if (name && name[0] && !tl_sig_valid_name(name))
+            name = "";
+        if (mem && peer && tl_sig_valid_hex(peer, TL_SIG_ID_LEN) && n < cap) {
             mem[n].peer = peer;
             mem[n].name = name ? name : "";
             mem[n].creator = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "creator"));
@@ -393,8 +404,11 @@ static void on_invite(tl_signal_client *c, const cJSON *o)
 {
     const char *inv = jstr(o, "invite"), *g = jstr(o, "group"), *from = jstr(o, "from");
     const char *fname = jstr(o, "from_name"), *blob = jstr(o, "blob");
-    if (!inv || !g || !from || !c->cb.on_invite)
+    if (!valid_peer_ref(g, from) || !inv || !tl_sig_valid_hex(inv, TL_SIG_INVITE_LEN) ||
+        !c->cb.on_invite)
         return;
+    if (fname && fname[0] && !tl_sig_valid_name(fname))
+        fname = "";
     uint8_t buf[TL_SIG_BLOB_MAX];
     long n = blob ? tl_sig_b64_decode(blob, strlen(blob), buf, sizeof(buf)) : 0;
     c->cb.on_invite(c->ud, inv, g, from, fname ? fname : "", buf, n > 0 ? (size_t)n : 0);
@@ -448,7 +462,7 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
 static void on_relay(tl_signal_client *c, const char *type, const cJSON *o)
 {
     const char *g = jstr(o, "group"), *from = jstr(o, "from");
-    if (!g || !from)
+    if (!valid_peer_ref(g, from))
         return;
     const char *sdp = jstr(o, "sdp");
     if (!strcmp(type, "offer") && sdp && c->cb.on_offer)
@@ -466,10 +480,12 @@ static void on_relay(tl_signal_client *c, const char *type, const cJSON *o)
 static void on_member_event(tl_signal_client *c, const char *type, const cJSON *o)
 {
     const char *g = jstr(o, "group"), *peer = jstr(o, "peer");
-    if (!g || !peer)
+    if (!valid_peer_ref(g, peer))
         return;
     if (!strcmp(type, "group-joined") && c->cb.on_peer_joined) {
         const char *name = jstr(o, "name");
+        if (name && name[0] && !tl_sig_valid_name(name))
+            name = "";
         int rej = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "rejoined"));
         c->cb.on_peer_joined(c->ud, g, peer, name ? name : "", rej);
     } else if (!strcmp(type, "group-left") && c->cb.on_peer_left) {
