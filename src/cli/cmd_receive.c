@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cli/argv_scrub.h"
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
+#include "cli/prompt.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
@@ -84,6 +87,7 @@ int tl_cmd_receive(int argc, char **argv)
     const char **given = calloc((size_t)argc + 1, sizeof(char *));
     size_t n_given = 0;
     int c, idx, status = 2;
+    char *code = NULL; /* owned copy, wiped */
     optind = 1;
     while (given && (c = getopt_long(argc, argv, "h", recv_opts, &idx)) != -1) {
         if (c == 'h') {
@@ -93,14 +97,35 @@ int tl_cmd_receive(int argc, char **argv)
         }
         if (c == '?' || recv_option(&a, c, idx, optarg) < 0)
             goto usage_error;
+        if (tl_argv_is_secret(recv_opts[idx].name, optarg)) /* copied: scrub (argv_scrub.h) */
+            tl_argv_scrub(optarg);
         given[n_given++] = recv_opts[idx].name;
     }
     if (!given)
         goto usage_error;
-    if (optind < argc)
-        cfg->code = argv[optind++];
-    if (optind != argc || (!cfg->code && !cfg->name))
+    if (optind < argc) {
+        /* The code is the group's only secret: keep a copy, scrub the
+         * argument (argv_scrub.h); the prompt and TALLOW_CODE are better. */
+        code = strdup(argv[optind]);
+        tl_argv_scrub(argv[optind++]);
+        if (!code)
+            goto usage_error;
+        if (tl_prompt_check_code(code) < 0) {
+            status = 2;
+            goto out;
+        }
+    }
+    if (optind != argc)
         goto usage_error;
+    if (!code && !cfg->name) {
+        /* No code and no invitation name: TALLOW_CODE, the prompt, or stdin. */
+        code = tl_prompt_code(!a.json && isatty(STDIN_FILENO));
+        if (!code) {
+            status = 2;
+            goto out;
+        }
+    }
+    cfg->code = code;
     a.defaults = 1;
     status = tl_cli_defaults(&defaults, recv_opts, given, n_given, recv_option, &a);
     if (status)
@@ -131,6 +156,7 @@ usage_error:
     usage(stderr);
     status = 2;
 out:
+    tl_secret_free(code);
     free(given);
     tl_cli_net_free(&a.net);
     tl_cli_config_free(&defaults);

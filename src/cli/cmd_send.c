@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/argv_scrub.h"
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
@@ -162,6 +163,8 @@ int tl_cmd_send(int argc, char **argv)
         }
         if (c == '?' || send_option(&a, c, idx, optarg) < 0)
             goto usage_error;
+        if (tl_argv_is_secret(send_opts[idx].name, optarg)) /* copied: scrub (argv_scrub.h) */
+            tl_argv_scrub(optarg);
         given[n_given++] = send_opts[idx].name;
         if (c == 'l') /* an embedded server was asked for: no default --signal */
             given[n_given++] = "signal";
