@@ -293,6 +293,22 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
     tl_loop_stop(rp->loop);
 }
 
+/* Receiver: the offer does not fit (status 4 follows); the numbers for
+ * --json, the terminal gets the message of on_finished. */
+static void on_nospace(void *ud, uint64_t needed, uint64_t available, const char *path)
+{
+    tl_report *rp = ud;
+    char path_s[SAFE_CAP];
+    path = safe(path_s, path);
+    if (!rp->json)
+        return;
+    cJSON *o = event("nospace");
+    cJSON_AddNumberToObject(o, "needed", (double)needed);
+    cJSON_AddNumberToObject(o, "available", (double)available);
+    cJSON_AddStringToObject(o, "path", path);
+    emit(o);
+}
+
 static void on_finished(void *ud, int status, const char *msg)
 {
     tl_report_finish(ud, status, msg);
@@ -305,6 +321,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_result = on_result,
     .on_file = on_file,
     .on_finished = on_finished,
+    .on_nospace = on_nospace,
 };
 
 tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)

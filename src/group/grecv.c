@@ -6,9 +6,11 @@
  * offer and resumes from what its sinks have verified. Protocol and
  * integrity failures end the job. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "group/group_internal.h"
@@ -115,6 +117,56 @@ static void timer_fire(void *arg)
     pump(r);
 }
 
+/* "4.2 GB" (powers of 1000, as the CLI shows sizes). */
+static void human_size(uint64_t v, char *buf, size_t cap)
+{
+    static const char *unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double d = (double)v;
+    int i = 0;
+    while (d >= 1000 && i < 5) {
+        d /= 1000;
+        i++;
+    }
+    snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", d, unit[i]);
+}
+
+/* Free-space check before answering the offer (docs/CLI.md): what the
+ * offer still needs (less what a resume already has) against what the
+ * output folder's file system gives this user. When it does not fit, the
+ * offer is refused with both numbers, the sinks are discarded, the sender
+ * is told why, and the job ends with status 4. Returns 1 when it fits (or
+ * the free space cannot be known). */
+static int enough_space(tl_group_receiver *r, const tl_xfer_manifest *m, const tl_xfer_have *have)
+{
+    uint64_t need = tl_xfer_need_bytes(m, have, m->count);
+    struct statvfs vs;
+    if (!need || fstatvfs(r->out_fd, &vs) != 0)
+        return 1;
+    uint64_t avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+    if (need <= avail)
+        return 1;
+    const char *dir = r->cfg.out_dir ? r->cfg.out_dir : ".";
+    char real[PATH_MAX];
+    if (realpath(dir, real))
+        dir = real;
+    char n[32], a[32], msg[200];
+    human_size(need, n, sizeof(n));
+    human_size(avail, a, sizeof(a));
+    snprintf(msg, sizeof(msg), "not enough space: needs %s, %s free on %.70s", n, a, dir);
+    tl_loop_log(r->loop, TL_LOG_DEBUG, "receive", "%s (%llu > %llu bytes)", msg,
+                (unsigned long long)need, (unsigned long long)avail);
+    if (r->cb.on_nospace)
+        r->cb.on_nospace(r->ud, need, avail, dir);
+    finish(r, 4, msg);
+    for (uint32_t i = 0; i < r->n_sinks; i++) {
+        tl_sink_discard(r->sinks[i]);
+        r->sinks[i] = NULL;
+    }
+    close_sinks(r);
+    tl_xfer_receiver_refuse(r->xr, tl_loop_now_ms(r->loop), TL_ERR_NOSPACE, msg);
+    return 0;
+}
+
 static int open_sinks(tl_group_receiver *r)
 {
     const tl_xfer_manifest *m = tl_xfer_receiver_manifest(r->xr);
@@ -136,7 +188,9 @@ static int open_sinks(tl_group_receiver *r)
             tl_loop_log(r->loop, TL_LOG_WARN, "receive", "refusing %s: %s", m->entries[i].path,
                         r->sinks[i] ? tl_sink_last_error(r->sinks[i]) : tl_strerror(have[i].error));
     }
-    if (rc == TL_OK)
+    if (rc == TL_OK && !enough_space(r, m, have))
+        rc = TL_ERR_NOSPACE;
+    else if (rc == TL_OK)
         rc = tl_xfer_receiver_accept(r->xr, tl_loop_now_ms(r->loop), have, m->count);
     free(have);
     return rc;
@@ -158,7 +212,7 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
         break;
     case TL_XFER_EV_MANIFEST: {
         int rc = open_sinks(r);
-        if (rc != TL_OK)
+        if (rc != TL_OK && rc != TL_ERR_NOSPACE) /* NOSPACE: reported already */
             tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
         break;
     }
