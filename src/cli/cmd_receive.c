@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 /* tallow receive: join by code (or wait for an invitation) and receive. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/argv_scrub.h"
@@ -132,18 +134,31 @@ int tl_cmd_receive(int argc, char **argv)
         goto out;
     tl_cli_net_apply(&a.net, &cfg->net);
 
+    struct stat st;
+    int st_rc = cfg->out_dir ? stat(cfg->out_dir, &st) : 0;
+    if (cfg->out_dir && (st_rc != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "tallow receive: cannot use %s as the output folder: %s\n", cfg->out_dir,
+                st_rc ? strerror(errno) : "not a folder");
+        status = 3;
+        goto out;
+    }
+
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 0);
     tl_group_receiver *r = NULL;
+    unsigned logged = tl_report_errors_logged();
     int rc = tl_group_receiver_new(&r, loop, cfg, &tl_report_callbacks, rp);
+    int quiet = tl_report_errors_logged() != logged; /* the library said why */
     if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG) {
-        fprintf(stderr, "tallow receive: %s\n",
-                rc == TL_ERR_PARSE ? "that is not a valid join code" : tl_strerror(rc));
+        if (!quiet)
+            fprintf(stderr, "tallow receive: %s\n",
+                    rc == TL_ERR_PARSE ? "that is not a valid join code" : tl_strerror(rc));
         status = 2;
     } else if (rc != TL_OK) {
-        fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
+        if (!quiet)
+            fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
         status = 3;
     } else {
         status = tl_cli_run(loop, rp, a.net.timeout_s);

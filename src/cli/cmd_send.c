@@ -12,9 +12,11 @@
 #include "cli/report.h"
 #include "tallow/group.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
  * of the same send finds its group and join code there (docs/CLI.md). */
@@ -174,6 +176,15 @@ int tl_cmd_send(int argc, char **argv)
     status = tl_cli_defaults(&defaults, send_opts, given, n_given, send_option, &a);
     if (status)
         goto out;
+    for (int i = optind; i < argc; i++) {
+        /* A missing or unreadable source: named once, with the reason. */
+        struct stat st;
+        if (stat(argv[i], &st) != 0 || access(argv[i], R_OK) != 0) {
+            fprintf(stderr, "tallow send: cannot read %s: %s\n", argv[i], strerror(errno));
+            status = 3;
+            goto out;
+        }
+    }
     cfg->paths = (const char *const *)(argv + optind);
     cfg->n_paths = (size_t)(argc - optind);
     cfg->to = (const char *const *)a.to;
@@ -194,11 +205,13 @@ int tl_cmd_send(int argc, char **argv)
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 1);
     tl_group_sender *s = NULL;
+    unsigned logged = tl_report_errors_logged();
     int rc = tl_group_sender_new(&s, loop, cfg, &tl_report_callbacks, rp);
     if (rc == TL_OK)
         tl_report_set_interface(rp, tl_group_sender_interface(s));
     if (rc != TL_OK) {
-        fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
+        if (tl_report_errors_logged() == logged) /* else the library said why */
+            fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
     } else {
         status = tl_cli_run(loop, rp, a.net.timeout_s);

@@ -351,6 +351,8 @@ int tl_report_status(const tl_report *rp)
     return rp->status;
 }
 
+static unsigned errors_logged; /* error lines printed (tl_report_errors_logged) */
+
 static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
     char subject_s[SAFE_CAP];
@@ -359,7 +361,14 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
     (void)ud;
+    if (level >= TL_LOG_ERROR)
+        errors_logged++;
     fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);
+}
+
+unsigned tl_report_errors_logged(void)
+{
+    return errors_logged;
 }
 
 tl_logger tl_report_logger(void)

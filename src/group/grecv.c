@@ -43,6 +43,7 @@ struct tl_group_receiver {
     tl_timer *join_timer;
     unsigned join_retries;
     tl_timer *gone_timer; /* no session: the sender is gone when this fires */
+    char sink_err[200];   /* the last write/verify error, said once (keep_sink_error) */
 };
 
 static void pump(tl_group_receiver *r);
@@ -196,6 +197,14 @@ static int open_sinks(tl_group_receiver *r)
     return rc;
 }
 
+/* A sink's error (with the file's name) is said once: as the reason of the
+ * file's failure or of the job's end, not also as a log line of its own. */
+static void keep_sink_error(tl_group_receiver *r, const tl_sink *k)
+{
+    snprintf(r->sink_err, sizeof(r->sink_err), "%s", tl_sink_last_error(k));
+    tl_loop_log(r->loop, TL_LOG_DEBUG, "receive", "%s", r->sink_err);
+}
+
 static int is_transport_error(int err)
 {
     return err == TL_ERR_TIMEOUT || err == TL_ERR_CLOSED;
@@ -229,9 +238,13 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
                           m->entries[ev->file].sha256);
         break;
     case TL_XFER_EV_FILE_FAILED:
-        tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s failed: %s",
-                    m && ev->file < m->count ? m->entries[ev->file].path : "file",
-                    tl_strerror(ev->error));
+        if (r->sink_err[0])
+            tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s", r->sink_err);
+        else
+            tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s failed: %s",
+                        m && ev->file < m->count ? m->entries[ev->file].path : "file",
+                        tl_strerror(ev->error));
+        r->sink_err[0] = '\0';
         break;
     case TL_XFER_EV_DONE:
         if (r->cb.on_progress)
@@ -243,8 +256,11 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
             drop_session(r, ev->message[0] ? ev->message : tl_strerror(ev->error));
         } else {
             char msg[200];
-            snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
-                     ev->message[0] ? ev->message : tl_strerror(ev->error));
+            if (!ev->remote && r->sink_err[0]) /* our disk: the sink's words */
+                snprintf(msg, sizeof(msg), "%s", r->sink_err);
+            else
+                snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
+                         ev->message[0] ? ev->message : tl_strerror(ev->error));
             finish(r, 1, msg);
         }
         break;
@@ -274,16 +290,14 @@ static void pump(tl_group_receiver *r)
                                                 act.hash)
                           : TL_ERR_STATE;
             if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
-                tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
-                            tl_sink_last_error(r->sinks[act.file]));
+                keep_sink_error(r, r->sinks[act.file]);
             tl_xfer_receiver_write_done(xr, now, err);
         } else if (act.type == TL_XFER_ACT_VERIFY) {
             int err = act.file < r->n_sinks && r->sinks[act.file]
                           ? tl_sink_finish(r->sinks[act.file])
                           : TL_ERR_STATE;
             if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
-                tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
-                            tl_sink_last_error(r->sinks[act.file]));
+                keep_sink_error(r, r->sinks[act.file]);
             uint8_t receipt[32] = {0};
             if (err == TL_OK)
                 (void)tl_sink_receipt(r->sinks[act.file], receipt);
