@@ -119,21 +119,10 @@ int tl_cmd_receive(int argc, char **argv)
     }
     if (optind != argc)
         goto usage_error;
-    if (!code && !cfg->name) {
-        /* No code and no invitation name: TALLOW_CODE, the prompt, or stdin. */
-        code = tl_prompt_code(!a.json && isatty(STDIN_FILENO));
-        if (!code) {
-            status = 2;
-            goto out;
-        }
-    }
-    cfg->code = code;
     a.defaults = 1;
     status = tl_cli_defaults(&defaults, recv_opts, given, n_given, recv_option, &a);
     if (status)
         goto out;
-    tl_cli_net_apply(&a.net, &cfg->net);
-
     struct stat st;
     int st_rc = cfg->out_dir ? stat(cfg->out_dir, &st) : 0;
     if (cfg->out_dir && (st_rc != 0 || !S_ISDIR(st.st_mode))) {
@@ -142,6 +131,17 @@ int tl_cmd_receive(int argc, char **argv)
         status = 3;
         goto out;
     }
+    if (!code && !cfg->name) {
+        /* No code and no invitation name: TALLOW_CODE, the prompt, or stdin
+         * (asked only once everything else given is known to be usable). */
+        code = tl_prompt_code(!a.json && isatty(STDIN_FILENO));
+        if (!code) {
+            status = 2;
+            goto out;
+        }
+    }
+    cfg->code = code;
+    tl_cli_net_apply(&a.net, &cfg->net);
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;

@@ -55,14 +55,13 @@ e2e_spawn r2 - env "TALLOW_CODE=  ${spaced^^}@$loc " "$E2E_TALLOW" receive --jso
 printf '%s\n' "$code" >"$E2E_TMP/code.txt"
 E2E_STDIN=$E2E_TMP/code.txt e2e_spawn r3 - "$E2E_TALLOW" receive --json --out "$out/r3" --timeout 200
 
-# r4: the prompt in a terminal. The tmux server and the receive in its pane
-# are ours: both PIDs are recorded for the cleanup trap.
+# r4: the prompt in a terminal. The tmux server is ours (its PID is recorded
+# for the cleanup trap; closing its terminals ends the receive in the pane);
+# the shell in the pane writes the exit status of the receive to a file.
 sock=$E2E_TMP/tmux.sock
 tmux -S "$sock" -f /dev/null new-session -d -s code -x 150 -y 30 \
-    "exec $E2E_TALLOW receive --out $out/r4 --timeout 200"
-tmux -S "$sock" set-option -t code remain-on-exit on >/dev/null
+    "$E2E_TALLOW receive --out $out/r4 --timeout 200; echo \$? >$E2E_TMP/r4.rc; sleep 600"
 E2E_PIDS[tmux]=$(tmux -S "$sock" display-message -p -t code '#{pid}')
-E2E_PIDS[r4]=$(tmux -S "$sock" display-message -p -t code '#{pane_pid}')
 screen() { tmux -S "$sock" capture-pane -p -t code; }
 _screen_has() { screen | grep -qF -- "$1"; }
 e2e_wait_until 10 _screen_has "Enter the join code:" || e2e_fail "no prompt: $(screen)"
@@ -78,19 +77,27 @@ screen | grep -F "did you mean" | grep -qw -- "$last" || e2e_fail "'$last' not s
 [[ $(screen | grep -c "Enter the join code:") -eq 2 ]] || e2e_fail "not asked again: $(screen)"
 e2e_log "typo answered: $(screen | grep -F 'did you mean')"
 
-# Tab completes a partial word: type three letters, press Tab, read the screen.
-# (Three letters can begin several words; then a second Tab lists them and
-# the test types the fourth letter, unique in the list, and Tab again.)
-tmux -S "$sock" send-keys -t code -l "${parts[0]}-${parts[1]:0:3}"
+# Tab completes a partial word: type three letters of the first word of four
+# letters or more, press Tab, read the screen. (Three letters can begin
+# several words; then the test types the fourth letter, which no two words
+# share, and presses Tab again.)
+k=1
+while ((k < 5 && ${#parts[k]} < 4)); do k=$((k + 1)); done
+((${#parts[k]} >= 4)) || e2e_fail "no word of four letters or more in $code"
+typed=${parts[0]}
+for ((i = 1; i < k; i++)); do typed+=-${parts[i]}; done
+tmux -S "$sock" send-keys -t code -l "$typed-${parts[k]:0:3}"
 tmux -S "$sock" send-keys -t code Tab
-_completed() { screen | tail -n +3 | grep -qF -- "${parts[0]}-${parts[1]}-"; }
+_completed() { screen | tail -n +3 | grep -qF -- "$typed-${parts[k]}-"; }
 if ! e2e_wait_until 3 _completed; then
-    tmux -S "$sock" send-keys -t code -l "${parts[1]:3:1}"
+    tmux -S "$sock" send-keys -t code -l "${parts[k]:3:1}"
     tmux -S "$sock" send-keys -t code Tab
-    e2e_wait_until 10 _completed || e2e_fail "Tab did not complete '${parts[1]:0:4}': $(screen)"
+    e2e_wait_until 10 _completed || e2e_fail "Tab did not complete '${parts[k]:0:4}': $(screen)"
 fi
-e2e_log "after Tab: $(screen | grep -F "${parts[0]}-" | tail -n 1)"
-tmux -S "$sock" send-keys -t code -l "${parts[2]}-${parts[3]}-${parts[4]}-${parts[5]}@$loc"
+e2e_log "after Tab: $(screen | grep -F "$typed-" | tail -n 1)"
+rest=""
+for ((i = k + 1; i <= 5; i++)); do rest+=${parts[i]}-; done
+tmux -S "$sock" send-keys -t code -l "${rest%-}@$loc"
 tmux -S "$sock" send-keys -t code Enter
 
 e2e_wait_all_exit 200 r1 r2 r3 send
@@ -98,11 +105,10 @@ for r in r1 r2 r3; do
     e2e_assert_receive_ok "$r" "$out/$r"
     e2e_verify_received "$out/$r" "$src/f.bin"
 done
-_r4_done() { [[ $(tmux -S "$sock" display-message -p -t code '#{pane_dead}') == 1 ]]; }
+_r4_done() { [[ -s $E2E_TMP/r4.rc ]]; }
 e2e_wait_until 30 _r4_done || e2e_fail "r4 did not finish: $(screen)"
-st=$(tmux -S "$sock" display-message -p -t code '#{pane_dead_status}')
+st=$(<"$E2E_TMP/r4.rc")
 [[ $st == 0 ]] || e2e_fail "r4 exited $st: $(screen)"
-E2E_RC[r4]=0
 e2e_verify_received "$out/r4" "$src/f.bin"
 e2e_reap send
 e2e_expect_rc send 0
