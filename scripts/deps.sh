@@ -5,11 +5,13 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libnice-dev libusrsctp-dev libssl-dev libglib2.0-dev libwebsockets-dev
-      libcjson-dev libhiredis-dev libcmocka-dev libuv1-dev
+      libcjson-dev libhiredis-dev libcmocka-dev libuv1-dev libedit-dev
       coturn redis-server chromium nftables iproute2 iperf3 valgrind jq
       # install, man pages, completions, Debian packages, systemd unit checks
       scdoc dpkg-dev debhelper lintian fakeroot systemd man-db openssl strace
       bash-completion zsh fish
+      # the join-code prompt test drives a real terminal
+      tmux
       # hostile-peer tests: packet capture, CPU contention
       tcpdump stress-ng)
 

@@ -36,13 +36,18 @@ typedef struct tl_group_callbacks {
     void (*on_result)(void *ud, const char *peer, int ok, const char *error, uint64_t bytes_sent);
     /* Receiver: one per file verified and in place (path relative to out). */
     void (*on_file)(void *ud, const char *path, uint64_t size, const uint8_t sha256[32]);
-    /* The whole job ended: status is the CLI exit status (0, 1, 3) and
+    /* The whole job ended: status is the CLI exit status (0, 1, 3, and 4 for
+     * a receiver that refused an offer larger than its free space) and
      * message a one-line summary. */
     void (*on_finished)(void *ud, int status, const char *message);
     /* The group fingerprint (six words, docs/CRYPTO.md §3): the sender's own
      * once the group exists; a receiver's for the sender it verified, once
      * keyed. The same on the sender and on every recipient keyed to it. */
     void (*on_sender)(void *ud, const char *fingerprint);
+    /* Receiver: the offer needs `needed` more bytes than the `available`
+     * ones of the file system of path (the output folder), so it was
+     * refused before any data; on_finished(4, ...) follows. May be NULL. */
+    void (*on_nospace)(void *ud, uint64_t needed, uint64_t available, const char *path);
 } tl_group_callbacks;
 
 /* Network options common to both sides. */

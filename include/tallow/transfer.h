@@ -304,6 +304,18 @@ const tl_xfer_manifest *tl_xfer_receiver_manifest(const tl_xfer_receiver *r);
 int tl_xfer_receiver_accept(tl_xfer_receiver *r, uint64_t now, const tl_xfer_have *have,
                             uint32_t count);
 
+/* Bytes the offer still has to bring for have[0..count) (the answer that
+ * would be given to EV_MANIFEST): the size of every WANT file less what is
+ * verified, for the receiver's free-space check. Pure. */
+uint64_t tl_xfer_need_bytes(const tl_xfer_manifest *m, const tl_xfer_have *have, uint32_t count);
+
+/* Answer to EV_MANIFEST that refuses the whole offer: the session ends with
+ * an ERROR of code err (e.g. TL_ERR_NOSPACE) carrying text (at most 256
+ * bytes are sent; the sender shows it for this recipient), and an
+ * EV_ERROR. Returns TL_OK, TL_ERR_STATE (not waiting for an answer),
+ * TL_ERR_INVALID_ARG. */
+int tl_xfer_receiver_refuse(tl_xfer_receiver *r, uint64_t now, int err, const char *text);
+
 /* WRITE completion: TL_OK, or the sink's error (TL_ERR_AUTH chunk hash
  * mismatch, TL_ERR_NOSPACE, TL_ERR_PERM, TL_ERR_IO): the file fails, and
  * the session with it. */
@@ -397,6 +409,10 @@ void tl_sink_free(tl_sink *k); /* syncs state and closes (the part file stays) *
 
 /* Simulates a crash for tests: closes without syncing anything. */
 void tl_sink_abandon(tl_sink *k);
+
+/* The offer was refused before any data: removes the part file of a file
+ * with nothing verified (one already resumable stays) and frees k. */
+void tl_sink_discard(tl_sink *k);
 
 /* Verifies SHA-256(data) == hash, writes at chunk*chunk_size into the part
  * file and marks the chunk verified (state synced every sync_every chunks,

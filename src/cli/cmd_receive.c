@@ -1,13 +1,18 @@
 #define _GNU_SOURCE
 /* tallow receive: join by code (or wait for an invitation) and receive. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cli/argv_scrub.h"
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
+#include "cli/prompt.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
@@ -88,6 +93,7 @@ int tl_cmd_receive(int argc, char **argv)
     const char **given = calloc((size_t)argc + 1, sizeof(char *));
     size_t n_given = 0;
     int c, idx, status = 2;
+    char *code = NULL; /* owned copy, wiped */
     optind = 1;
     while (given && (c = getopt_long(argc, argv, "h", recv_opts, &idx)) != -1) {
         if (c == 'h') {
@@ -97,18 +103,48 @@ int tl_cmd_receive(int argc, char **argv)
         }
         if (c == '?' || recv_option(&a, c, idx, optarg) < 0)
             goto usage_error;
+        if (tl_argv_is_secret(recv_opts[idx].name, optarg)) /* copied: scrub (argv_scrub.h) */
+            tl_argv_scrub(optarg);
         given[n_given++] = recv_opts[idx].name;
     }
     if (!given)
         goto usage_error;
-    if (optind < argc)
-        cfg->code = argv[optind++];
-    if (optind != argc || (!cfg->code && !cfg->name))
+    if (optind < argc) {
+        /* The code is the group's only secret: keep a copy, scrub the
+         * argument (argv_scrub.h); the prompt and TALLOW_CODE are better. */
+        code = strdup(argv[optind]);
+        tl_argv_scrub(argv[optind++]);
+        if (!code)
+            goto usage_error;
+        if (tl_prompt_check_code(code) < 0) {
+            status = 2;
+            goto out;
+        }
+    }
+    if (optind != argc)
         goto usage_error;
     a.defaults = 1;
     status = tl_cli_defaults(&defaults, recv_opts, given, n_given, recv_option, &a);
     if (status)
         goto out;
+    struct stat st;
+    int st_rc = cfg->out_dir ? stat(cfg->out_dir, &st) : 0;
+    if (cfg->out_dir && (st_rc != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "tallow receive: cannot use %s as the output folder: %s\n", cfg->out_dir,
+                st_rc ? strerror(errno) : "not a folder");
+        status = 3;
+        goto out;
+    }
+    if (!code && !cfg->name) {
+        /* No code and no invitation name: TALLOW_CODE, the prompt, or stdin
+         * (asked only once everything else given is known to be usable). */
+        code = tl_prompt_code(!a.json && isatty(STDIN_FILENO));
+        if (!code) {
+            status = 2;
+            goto out;
+        }
+    }
+    cfg->code = code;
     tl_cli_net_apply(&a.net, &cfg->net);
 
     tl_logger lg = tl_report_logger();
@@ -116,15 +152,20 @@ int tl_cmd_receive(int argc, char **argv)
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 0);
     tl_group_receiver *r = NULL;
+    unsigned logged = tl_report_errors_logged();
     int rc = tl_group_receiver_new(&r, loop, cfg, &tl_report_callbacks, rp);
+    int quiet = tl_report_errors_logged() != logged; /* the library said why */
     if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG || rc == TL_ERR_IDENTITY) {
-        fprintf(stderr, "tallow receive: %s\n",
-                rc == TL_ERR_PARSE      ? "that is not a valid join code or sender fingerprint"
-                : rc == TL_ERR_IDENTITY ? "the code and --sender-fingerprint name different senders"
-                                        : tl_strerror(rc));
+        if (!quiet)
+            fprintf(stderr, "tallow receive: %s\n",
+                    rc == TL_ERR_PARSE ? "that is not a valid join code or sender fingerprint"
+                    : rc == TL_ERR_IDENTITY
+                        ? "the code and --sender-fingerprint name different senders"
+                        : tl_strerror(rc));
         status = 2;
     } else if (rc != TL_OK) {
-        fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
+        if (!quiet)
+            fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
         status = 3;
     } else {
         status = tl_cli_run(loop, rp, a.net.timeout_s);
@@ -137,6 +178,7 @@ usage_error:
     usage(stderr);
     status = 2;
 out:
+    tl_secret_free(code);
     free(given);
     tl_cli_net_free(&a.net);
     tl_cli_config_free(&defaults);

@@ -5,15 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/argv_scrub.h"
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
  * of the same send finds its group and join code there (docs/CLI.md). */
@@ -168,6 +171,8 @@ int tl_cmd_send(int argc, char **argv)
         }
         if (c == '?' || send_option(&a, c, idx, optarg) < 0)
             goto usage_error;
+        if (tl_argv_is_secret(send_opts[idx].name, optarg)) /* copied: scrub (argv_scrub.h) */
+            tl_argv_scrub(optarg);
         given[n_given++] = send_opts[idx].name;
         if (c == 'l') /* an embedded server was asked for: no default --signal */
             given[n_given++] = "signal";
@@ -177,6 +182,15 @@ int tl_cmd_send(int argc, char **argv)
     status = tl_cli_defaults(&defaults, send_opts, given, n_given, send_option, &a);
     if (status)
         goto out;
+    for (int i = optind; i < argc; i++) {
+        /* A missing or unreadable source: named once, with the reason. */
+        struct stat st;
+        if (stat(argv[i], &st) != 0 || access(argv[i], R_OK) != 0) {
+            fprintf(stderr, "tallow send: cannot read %s: %s\n", argv[i], strerror(errno));
+            status = 3;
+            goto out;
+        }
+    }
     cfg->paths = (const char *const *)(argv + optind);
     cfg->n_paths = (size_t)(argc - optind);
     cfg->to = (const char *const *)a.to;
@@ -197,11 +211,13 @@ int tl_cmd_send(int argc, char **argv)
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 1);
     tl_group_sender *s = NULL;
+    unsigned logged = tl_report_errors_logged();
     int rc = tl_group_sender_new(&s, loop, cfg, &tl_report_callbacks, rp);
     if (rc == TL_OK)
         tl_report_set_interface(rp, tl_group_sender_interface(s));
     if (rc != TL_OK) {
-        fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
+        if (tl_report_errors_logged() == logged) /* else the library said why */
+            fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
     } else {
         status = tl_cli_run(loop, rp, a.net.timeout_s);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/argv_scrub.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "common/loop_internal.h"
@@ -243,6 +244,9 @@ static int parse_args(int argc, char **argv, struct signal_args *a)
         int r = apply_option(a, name, flag ? NULL : v, "command line");
         if (r < 0)
             return -1;
+        /* Copied by apply_option: out of /proc/PID/cmdline now (argv_scrub.h). */
+        if (!flag && !strcmp(name, "turn-secret"))
+            tl_argv_scrub(argv[i + 1]);
         if (!flag)
             i++;
     }

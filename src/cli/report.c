@@ -319,6 +319,22 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
     tl_loop_stop(rp->loop);
 }
 
+/* Receiver: the offer does not fit (status 4 follows); the numbers for
+ * --json, the terminal gets the message of on_finished. */
+static void on_nospace(void *ud, uint64_t needed, uint64_t available, const char *path)
+{
+    tl_report *rp = ud;
+    char path_s[SAFE_CAP];
+    path = safe(path_s, path);
+    if (!rp->json)
+        return;
+    cJSON *o = event("nospace");
+    cJSON_AddNumberToObject(o, "needed", (double)needed);
+    cJSON_AddNumberToObject(o, "available", (double)available);
+    cJSON_AddStringToObject(o, "path", path);
+    emit(o);
+}
+
 static void on_finished(void *ud, int status, const char *msg)
 {
     tl_report_finish(ud, status, msg);
@@ -332,6 +348,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_file = on_file,
     .on_finished = on_finished,
     .on_sender = on_sender,
+    .on_nospace = on_nospace,
 };
 
 tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)
@@ -361,6 +378,8 @@ int tl_report_status(const tl_report *rp)
     return rp->status;
 }
 
+static unsigned errors_logged; /* error lines printed (tl_report_errors_logged) */
+
 static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
     char subject_s[SAFE_CAP];
@@ -369,7 +388,14 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
     (void)ud;
+    if (level >= TL_LOG_ERROR)
+        errors_logged++;
     fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);
+}
+
+unsigned tl_report_errors_logged(void)
+{
+    return errors_logged;
 }
 
 tl_logger tl_report_logger(void)

@@ -32,6 +32,11 @@ void tl_report_finish(tl_report *rp, int status, const char *msg);
 /* Logger writing to stderr; level from TALLOW_LOG (debug, info, warn, error). */
 tl_logger tl_report_logger(void);
 
+/* How many error lines that logger has printed: a command that fails prints
+ * its own line only when the library did not already say why (one line per
+ * failure). */
+unsigned tl_report_errors_logged(void);
+
 /* Parses "10M", "500k", "1G", "12345" (bytes/s, powers of 1000). Returns 0
  * and *out, or -1. */
 int tl_parse_rate(const char *s, uint64_t *out);

@@ -6,9 +6,11 @@
  * offer and resumes from what its sinks have verified. Protocol and
  * integrity failures end the job. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "group/group_internal.h"
@@ -56,6 +58,7 @@ struct tl_group_receiver {
     char *pend_sdp;
     tl_timer *pend_timer;
     tl_timer *refuse_timer; /* ends a refused session once its ERROR is out */
+    char sink_err[200];     /* the last write/verify error, said once (keep_sink_error) */
 };
 
 static void pump(tl_group_receiver *r);
@@ -140,6 +143,56 @@ static void timer_fire(void *arg)
     pump(r);
 }
 
+/* "4.2 GB" (powers of 1000, as the CLI shows sizes). */
+static void human_size(uint64_t v, char *buf, size_t cap)
+{
+    static const char *unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double d = (double)v;
+    int i = 0;
+    while (d >= 1000 && i < 5) {
+        d /= 1000;
+        i++;
+    }
+    snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", d, unit[i]);
+}
+
+/* Free-space check before answering the offer (docs/CLI.md): what the
+ * offer still needs (less what a resume already has) against what the
+ * output folder's file system gives this user. When it does not fit, the
+ * offer is refused with both numbers, the sinks are discarded, the sender
+ * is told why, and the job ends with status 4. Returns 1 when it fits (or
+ * the free space cannot be known). */
+static int enough_space(tl_group_receiver *r, const tl_xfer_manifest *m, const tl_xfer_have *have)
+{
+    uint64_t need = tl_xfer_need_bytes(m, have, m->count);
+    struct statvfs vs;
+    if (!need || fstatvfs(r->out_fd, &vs) != 0)
+        return 1;
+    uint64_t avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+    if (need <= avail)
+        return 1;
+    const char *dir = r->cfg.out_dir ? r->cfg.out_dir : ".";
+    char real[PATH_MAX];
+    if (realpath(dir, real))
+        dir = real;
+    char n[32], a[32], msg[200];
+    human_size(need, n, sizeof(n));
+    human_size(avail, a, sizeof(a));
+    snprintf(msg, sizeof(msg), "not enough space: needs %s, %s free on %.70s", n, a, dir);
+    tl_loop_log(r->loop, TL_LOG_DEBUG, "receive", "%s (%llu > %llu bytes)", msg,
+                (unsigned long long)need, (unsigned long long)avail);
+    if (r->cb.on_nospace)
+        r->cb.on_nospace(r->ud, need, avail, dir);
+    finish(r, 4, msg);
+    for (uint32_t i = 0; i < r->n_sinks; i++) {
+        tl_sink_discard(r->sinks[i]);
+        r->sinks[i] = NULL;
+    }
+    close_sinks(r);
+    tl_xfer_receiver_refuse(r->xr, tl_loop_now_ms(r->loop), TL_ERR_NOSPACE, msg);
+    return 0;
+}
+
 static int open_sinks(tl_group_receiver *r)
 {
     const tl_xfer_manifest *m = tl_xfer_receiver_manifest(r->xr);
@@ -161,10 +214,20 @@ static int open_sinks(tl_group_receiver *r)
             tl_loop_log(r->loop, TL_LOG_WARN, "receive", "refusing %s: %s", m->entries[i].path,
                         r->sinks[i] ? tl_sink_last_error(r->sinks[i]) : tl_strerror(have[i].error));
     }
-    if (rc == TL_OK)
+    if (rc == TL_OK && !enough_space(r, m, have))
+        rc = TL_ERR_NOSPACE;
+    else if (rc == TL_OK)
         rc = tl_xfer_receiver_accept(r->xr, tl_loop_now_ms(r->loop), have, m->count);
     free(have);
     return rc;
+}
+
+/* A sink's error (with the file's name) is said once: as the reason of the
+ * file's failure or of the job's end, not also as a log line of its own. */
+static void keep_sink_error(tl_group_receiver *r, const tl_sink *k)
+{
+    snprintf(r->sink_err, sizeof(r->sink_err), "%s", tl_sink_last_error(k));
+    tl_loop_log(r->loop, TL_LOG_DEBUG, "receive", "%s", r->sink_err);
 }
 
 static int is_transport_error(int err)
@@ -191,7 +254,7 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
         break;
     case TL_XFER_EV_MANIFEST: {
         int rc = open_sinks(r);
-        if (rc != TL_OK)
+        if (rc != TL_OK && rc != TL_ERR_NOSPACE) /* NOSPACE: reported already */
             tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
         break;
     }
@@ -208,9 +271,13 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
                           m->entries[ev->file].sha256);
         break;
     case TL_XFER_EV_FILE_FAILED:
-        tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s failed: %s",
-                    m && ev->file < m->count ? m->entries[ev->file].path : "file",
-                    tl_strerror(ev->error));
+        if (r->sink_err[0])
+            tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s", r->sink_err);
+        else
+            tl_loop_log(r->loop, TL_LOG_WARN, "receive", "%s failed: %s",
+                        m && ev->file < m->count ? m->entries[ev->file].path : "file",
+                        tl_strerror(ev->error));
+        r->sink_err[0] = '\0';
         break;
     case TL_XFER_EV_DONE:
         if (r->cb.on_progress)
@@ -235,8 +302,11 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
             drop_session(r, ev->message[0] ? ev->message : tl_strerror(ev->error));
         } else {
             char msg[200];
-            snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
-                     ev->message[0] ? ev->message : tl_strerror(ev->error));
+            if (!ev->remote && r->sink_err[0]) /* our disk: the sink's words */
+                snprintf(msg, sizeof(msg), "%s", r->sink_err);
+            else
+                snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
+                         ev->message[0] ? ev->message : tl_strerror(ev->error));
             finish(r, 1, msg);
         }
         break;
@@ -266,16 +336,14 @@ static void pump(tl_group_receiver *r)
                                                 act.hash)
                           : TL_ERR_STATE;
             if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
-                tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
-                            tl_sink_last_error(r->sinks[act.file]));
+                keep_sink_error(r, r->sinks[act.file]);
             tl_xfer_receiver_write_done(xr, now, err);
         } else if (act.type == TL_XFER_ACT_VERIFY) {
             int err = act.file < r->n_sinks && r->sinks[act.file]
                           ? tl_sink_finish(r->sinks[act.file])
                           : TL_ERR_STATE;
             if (err != TL_OK && act.file < r->n_sinks && r->sinks[act.file])
-                tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s",
-                            tl_sink_last_error(r->sinks[act.file]));
+                keep_sink_error(r, r->sinks[act.file]);
             uint8_t receipt[32] = {0};
             if (err == TL_OK)
                 (void)tl_sink_receipt(r->sinks[act.file], receipt);

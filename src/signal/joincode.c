@@ -156,6 +156,8 @@ int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCO
         text++;
     const char *at = strchr(text, '@');
     size_t body_len = at ? (size_t)(at - text) : strlen(text);
+    while (body_len && isspace((unsigned char)text[body_len - 1])) /* "…-actor\n" */
+        body_len--;
     if (at && parse_location(at + 1, out) != TL_OK)
         return TL_ERR_PARSE;
 
@@ -220,4 +222,140 @@ void tl_joincode_wipe(tl_joincode *jc)
 {
     if (jc)
         OPENSSL_cleanse(jc, sizeof(*jc));
+}
+
+/* Optimal-string-alignment distance (edits: insert, delete, substitute,
+ * swap two neighbours) between a and b, lower case; both at most 16 bytes. */
+static int word_distance(const char *a, size_t al, const char *b, size_t bl)
+{
+    int d[17][17];
+    for (size_t i = 0; i <= al; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= bl; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= al; i++) {
+        for (size_t j = 1; j <= bl; j++) {
+            int cost = tolower((unsigned char)a[i - 1]) != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == b[j - 2] &&
+                tolower((unsigned char)a[i - 2]) == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[al][bl];
+}
+
+size_t tl_joincode_suggest(const char *w, size_t len, int *out, size_t max)
+{
+    if (!w || !len || len > 16 || !out || !max)
+        return 0;
+    int best = 3; /* only words at most two edits away */
+    size_t n = 0;
+    for (int i = 0; i < TL_JOINCODE_NWORDS; i++) {
+        const char *c = tl_joincode_words[i];
+        size_t cl = strlen(c);
+        int dist = word_distance(w, len, c, cl);
+        /* A word typed only in part is one edit from every word it begins. */
+        if (len >= 2 && len < cl && dist > 1) {
+            size_t k = 0;
+            while (k < len && tolower((unsigned char)w[k]) == c[k])
+                k++;
+            if (k == len)
+                dist = 1;
+        }
+        if (dist > best)
+            continue;
+        if (dist < best) {
+            best = dist;
+            n = 0;
+        }
+        if (n < max)
+            out[n++] = i;
+    }
+    return n;
+}
+
+int tl_joincode_explain(const char *text, char *msg, size_t cap)
+{
+    if (!text || !msg || !cap)
+        return TL_ERR_INVALID_ARG;
+    msg[0] = '\0';
+    while (isspace((unsigned char)*text))
+        text++;
+    const char *at = strchr(text, '@');
+    const char *end = at ? at : text + strlen(text);
+    while (end > text && isspace((unsigned char)end[-1]))
+        end--;
+    if (text == end) {
+        snprintf(msg, cap, "no join code given");
+        return TL_ERR_PARSE;
+    }
+    const char *p = text;
+    int digits = 0;
+    while (p < end && isdigit((unsigned char)*p)) {
+        p++;
+        digits++;
+    }
+    if (digits != 6 || (p < end && *p != '-' && *p != ' ' && *p != '\t')) {
+        snprintf(msg, cap, "a join code starts with the 6-digit group number (like 123456-word-…)");
+        return TL_ERR_PARSE;
+    }
+    int words = 0;
+    while (p < end) {
+        while (p < end && (*p == '-' || *p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end)
+            break;
+        const char *w = p;
+        while (p < end && *p != '-' && *p != ' ' && *p != '\t')
+            p++;
+        size_t wl = (size_t)(p - w);
+        int alpha = 1;
+        for (size_t i = 0; i < wl; i++)
+            alpha &= isalpha((unsigned char)w[i]) != 0;
+        /* A long code: the commitment to the sender follows the words. */
+        uint8_t commit[TL_JOINCODE_SENDER_LEN];
+        if (words == NWORDS_IN_CODE && tl_sender_commit_decode(w, wl, commit) == TL_OK)
+            continue;
+        words++;
+        if (alpha && tl_joincode_word_index(w, wl) >= 0)
+            continue;
+        /* Shown back to the user who typed it: printable ASCII only. */
+        char shown[20];
+        size_t k = 0;
+        for (size_t i = 0; i < wl && k + 1 < sizeof(shown); i++)
+            shown[k++] = isprint((unsigned char)w[i]) ? w[i] : '?';
+        shown[k] = '\0';
+        int near[4];
+        size_t nn = alpha ? tl_joincode_suggest(w, wl, near, 4) : 0;
+        int n = snprintf(msg, cap, "'%s%s' is not a code word", shown, k < wl ? "…" : "");
+        for (size_t i = 0; i < nn && n >= 0 && (size_t)n < cap; i++)
+            n += snprintf(msg + n, cap - (size_t)n, "%s%s", i ? ", " : ": did you mean ",
+                          tl_joincode_words[near[i]]);
+        if (nn && n >= 0 && (size_t)n < cap)
+            snprintf(msg + n, cap - (size_t)n, "?");
+        return TL_ERR_PARSE;
+    }
+    if (words != NWORDS_IN_CODE) {
+        snprintf(msg, cap, "a join code has %d words after the group number, this one has %d",
+                 NWORDS_IN_CODE, words);
+        return TL_ERR_PARSE;
+    }
+    tl_joincode jc;
+    uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
+    int rc = tl_joincode_decode(text, &jc, rnd);
+    OPENSSL_cleanse(rnd, sizeof(rnd));
+    tl_joincode_wipe(&jc);
+    if (rc != TL_OK) {
+        snprintf(msg, cap,
+                 "the server location after '@' is not host:port, ws://host:port or "
+                 "wss://host:port");
+        return TL_ERR_PARSE;
+    }
+    return TL_OK;
 }

@@ -62,4 +62,18 @@ int tl_joincode_derive(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN]
  * a restart). Returns TL_OK or TL_ERR_PARSE / TL_ERR_INVALID_ARG. */
 int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCODE_RANDOM_LEN]);
 
+/* The words of tl_joincode_words nearest to w (length len, any case): at most
+ * two edits away (insert, delete, substitute, swap; a word typed in part
+ * counts as one edit from each word it begins), the closest only, in list
+ * order. Writes up to max indexes to out and returns their number. */
+size_t tl_joincode_suggest(const char *w, size_t len, int *out, size_t max);
+
+/* Checks the text of a code without deriving anything and, when it is not
+ * valid, writes one line for the user into msg saying what is wrong: no
+ * group number, the number of words, or the first word not in the list with
+ * the nearest ones ("'brok' is not a code word: did you mean brook?").
+ * Accepts what tl_joincode_decode accepts. Returns TL_OK, TL_ERR_PARSE or
+ * TL_ERR_INVALID_ARG. */
+int tl_joincode_explain(const char *text, char *msg, size_t cap);
+
 #endif

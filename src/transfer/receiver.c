@@ -437,6 +437,33 @@ int tl_xfer_receiver_verify_done(tl_xfer_receiver *r, uint64_t now, int err,
     return rc == TL_OK ? TL_OK : tl_xsess_fail(&r->s, now, rc, 0, NULL);
 }
 
+uint64_t tl_xfer_need_bytes(const tl_xfer_manifest *m, const tl_xfer_have *have, uint32_t count)
+{
+    if (!m || !have || count != m->count)
+        return 0;
+    uint64_t need = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const tl_xfer_entry *e = &m->entries[i];
+        if (e->kind != TL_XFER_FILE || have[i].status != TL_XFER_WANT)
+            continue;
+        uint64_t prefix = have[i].prefix < e->nchunks ? have[i].prefix : e->nchunks;
+        size_t blen = have[i].bitmap ? have[i].bitmap_len : 0;
+        uint64_t got = have_bytes(m, e, &have[i], prefix, blen);
+        need += got < e->size ? e->size - got : 0;
+    }
+    return need;
+}
+
+int tl_xfer_receiver_refuse(tl_xfer_receiver *r, uint64_t now, int err, const char *text)
+{
+    if (!r || err >= 0)
+        return TL_ERR_INVALID_ARG;
+    if (r->phase != RCV_WAIT_ACCEPT || r->s.state != TL_SS_KEYED)
+        return TL_ERR_STATE;
+    tl_xsess_fail(&r->s, now, err, 0, text);
+    return TL_OK;
+}
+
 int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now)
 {
     if (!r)

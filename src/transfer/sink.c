@@ -545,6 +545,23 @@ void tl_sink_abandon(tl_sink *k)
         release(k);
 }
 
+void tl_sink_discard(tl_sink *k)
+{
+    if (!k)
+        return;
+    if (k->want && !k->finished && k->verified == 0 && k->part_name) {
+        close_fds(k);
+        const char *leaf;
+        int dfd = tl_name_open_parent(k->cfg.out_dir_fd, k->e->path, 0, &leaf);
+        if (dfd >= 0) {
+            (void)unlinkat(dfd, k->part_name, 0);
+            (void)unlinkat(dfd, k->state_name, 0);
+            close(dfd);
+        }
+    }
+    release(k);
+}
+
 void tl_sink_free(tl_sink *k)
 {
     if (!k)

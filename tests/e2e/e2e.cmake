@@ -50,7 +50,10 @@ if(TALLOW_E2E)
   tl_add_e2e(hostile_name_dotdot hostile_names.sh dotdot)
   tl_add_e2e(hostile_name_abs hostile_names.sh abs)
   tl_add_e2e(hostile_name_ctrl hostile_names.sh ctrl)
-  tl_add_e2e(full_disk full_disk.sh 32)
+  tl_add_e2e(full_disk full_disk.sh 6)
+  tl_add_e2e(code_entry code_entry.sh 4)
+  tl_add_e2e(nospace nospace.sh 4)
+  tl_add_e2e(cli_errors cli_errors.sh)
   tl_add_e2e(vanished_source vanished_source.sh 64)
   # Between machines (namespaces): LAN default, NAT traversal with STUN,
   # TURN over UDP and TCP, ICE servers from the signaling server.

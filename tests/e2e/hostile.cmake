@@ -22,7 +22,7 @@ set_target_properties(tallow_hostile PROPERTIES OUTPUT_NAME tallow-hostile
                       RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(tallow_hostile PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(tallow_hostile PRIVATE TALLOW_HOSTILE=1)
-target_link_libraries(tallow_hostile PRIVATE tallow)
+target_link_libraries(tallow_hostile PRIVATE tallow PkgConfig::LIBEDIT)
 tl_apply_warnings(tallow_hostile)
 
 # The attacks of docs/SECURITY.md, each against the unmodified tallow.

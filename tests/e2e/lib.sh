@@ -301,18 +301,19 @@ e2e_assert_no_false_complete()
 
 # e2e_spawn NAME NETNS CMD...: starts CMD in the background (inside NETNS
 # unless NETNS is "-"), stdout to $E2E_LOG/NAME.jsonl, stderr to NAME.err,
-# and records its PID. `ip netns exec` execs CMD, so the PID is CMD's own.
+# stdin from $E2E_STDIN (default /dev/null), and records its PID. `ip netns
+# exec` execs CMD, so the PID is CMD's own.
 e2e_spawn()
 {
-    local name=$1 ns=$2
+    local name=$1 ns=$2 in=${E2E_STDIN:-/dev/null}
     shift 2
     [[ -z ${E2E_PIDS[$name]:-} || -n ${E2E_RC[$name]:-} ]] ||
         e2e_fail "process name $name already running"
     unset "E2E_RC[$name]"
     if [[ $ns == - ]]; then
-        "$@" >"$E2E_LOG/$name.jsonl" 2>"$E2E_LOG/$name.err" </dev/null &
+        "$@" >"$E2E_LOG/$name.jsonl" 2>"$E2E_LOG/$name.err" <"$in" &
     else
-        ip netns exec "$ns" "$@" >"$E2E_LOG/$name.jsonl" 2>"$E2E_LOG/$name.err" </dev/null &
+        ip netns exec "$ns" "$@" >"$E2E_LOG/$name.jsonl" 2>"$E2E_LOG/$name.err" <"$in" &
     fi
     E2E_PIDS[$name]=$!
     e2e_log "started $name (pid ${E2E_PIDS[$name]}): ${*##*/}"

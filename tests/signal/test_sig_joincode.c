@@ -214,6 +214,53 @@ static void test_sender_identity(void **state)
     tl_joincode_wipe(&b);
 }
 
+/* What the prompt and the argument check tell a user about a mistyped code:
+ * the wrong word and its nearest neighbours, before anything is sent. */
+static void test_explain(void **state)
+{
+    (void)state;
+    char msg[200];
+    /* Every bad code of test_bad_codes is explained, every good one passes. */
+    assert_int_equal(tl_joincode_explain("123456-able-acid-acorn-acre-brok", msg, sizeof(msg)),
+                     TL_ERR_PARSE);
+    assert_string_equal(msg, "'brok' is not a code word: did you mean book, brook?");
+    assert_int_equal(tl_joincode_explain("123456-able-acid-BRWN-acre-actor", msg, sizeof(msg)),
+                     TL_ERR_PARSE);
+    assert_string_equal(msg, "'BRWN' is not a code word: did you mean brown?");
+    assert_int_equal(tl_joincode_explain("123456 able acid acorn acre xq9", msg, sizeof(msg)),
+                     TL_ERR_PARSE);
+    assert_string_equal(msg, "'xq9' is not a code word");
+    assert_int_equal(tl_joincode_explain("123456-able-acid-acorn-acre", msg, sizeof(msg)),
+                     TL_ERR_PARSE);
+    assert_non_null(strstr(msg, "has 4"));
+    assert_int_equal(tl_joincode_explain("12345-able", msg, sizeof(msg)), TL_ERR_PARSE);
+    assert_non_null(strstr(msg, "6-digit"));
+    assert_int_equal(tl_joincode_explain("   ", msg, sizeof(msg)), TL_ERR_PARSE);
+    assert_int_equal(
+        tl_joincode_explain("123456-able-acid-acorn-acre-actor@host", msg, sizeof(msg)),
+        TL_ERR_PARSE);
+    assert_non_null(strstr(msg, "host:port"));
+    /* Spaces or hyphens, any case, surrounding blanks, four-letter prefixes. */
+    const char *good[] = {
+        "123456-able-acid-acorn-acre-actor",
+        "  123456 ABLE acid Acorn acre actor \n",
+        "123456-able-acid-acor-acre-acto@127.0.0.1:1",
+        /* a long code: the sender commitment after the words */
+        "123456-able-acid-acorn-acre-actor-abcdefghijklmnopqrstuvwxyz234567@127.0.0.1:1",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(tl_joincode_explain(good[i], msg, sizeof(msg)), TL_OK);
+        tl_joincode jc;
+        assert_int_equal(tl_joincode_parse(good[i], &jc), TL_OK);
+    }
+    /* The nearest words: two edits at most, the closest only. */
+    int near[4];
+    assert_int_equal(tl_joincode_suggest("bro", 3, near, 4), 4); /* broad brook broth brown */
+    assert_string_equal(tl_joincode_words[near[0]], "broad");
+    assert_int_equal(tl_joincode_suggest("qqqqqq", 6, near, 4), 0);
+    assert_int_equal(tl_joincode_explain(NULL, msg, sizeof(msg)), TL_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_proof_independent_of_key_bits),
         cmocka_unit_test(test_bad_codes),
         cmocka_unit_test(test_sender_identity),
+        cmocka_unit_test(test_explain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,7 +154,11 @@ static void on_manifest(hx *h)
     }
     for (uint32_t i = 0; h->bad_receipt && i < rm->count; i++)
         have[i].receipt[0] ^= 1;
-    (void)tl_xfer_receiver_accept(h->r, h->now, have, rm->count);
+    h->need = tl_xfer_need_bytes(rm, have, rm->count);
+    if (h->space && h->need > h->space)
+        (void)tl_xfer_receiver_refuse(h->r, h->now, TL_ERR_NOSPACE, "not enough space");
+    else
+        (void)tl_xfer_receiver_accept(h->r, h->now, have, rm->count);
     free(have);
 }
 

@@ -58,6 +58,8 @@ typedef struct hx {
     int shared_manifest; /* teardown leaves m alone */
     uint64_t written;    /* payload bytes the sinks accepted */
     char sink_err[256];
+    uint64_t space; /* non-zero: refuse an offer that needs more (NOSPACE) */
+    uint64_t need;  /* tl_xfer_need_bytes of the last answer */
 } hx;
 
 /* Sets up a session over manifest m (ownership passes to h). */

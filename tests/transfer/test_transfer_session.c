@@ -322,6 +322,44 @@ static void test_disk_full(void **state)
     assert_same(f, "data.bin");
 }
 
+/* The free-space answer: what an offer still needs counts only what is not
+ * verified yet, and refusing it ends both sides with NOSPACE and the
+ * receiver's text before any data. */
+static void test_refuse_nospace(void **state)
+{
+    fx *f = *state;
+    static const char *const one[] = {"data.bin"};
+    char p[1200];
+    path(p, sizeof(p), f->src, "data.bin");
+    hx_write_random(p, 1u << 20, 13);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    h.space = (1u << 20) - 1;
+    assert_int_equal(hx_run(&h), 1);
+    assert_int_equal(h.need, 1u << 20);
+    assert_int_equal(h.R.err, TL_ERR_NOSPACE);
+    assert_int_equal(h.S.err, TL_ERR_NOSPACE);
+    assert_true(h.S.remote);
+    assert_string_equal(h.S.msg, "not enough space");
+    assert_int_equal(tl_xfer_sender_bytes_sent(h.s), 0);
+    hx_teardown(&h, 0);
+    assert_false(exists(f->out, "data.bin"));
+    /* Interrupted after some data (closed normally: state synced): the
+     * resume needs only the rest. */
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    h.stop_after = 30;
+    assert_int_equal(hx_run(&h), 1);
+    uint64_t written = h.written;
+    hx_teardown(&h, 0);
+    assert_true(written > 0);
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    h.space = (1u << 20) - written; /* exactly what is left */
+    assert_int_equal(hx_run(&h), 0);
+    assert_int_equal(h.need, (1u << 20) - written);
+    hx_teardown(&h, 0);
+    assert_same(f, "data.bin");
+}
+
 static void test_permission_denied(void **state)
 {
     fx *f = *state;
@@ -499,6 +537,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_hashes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuse_nospace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permission_denied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanished_source, setup, teardown),
