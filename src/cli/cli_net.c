@@ -11,6 +11,7 @@
 
 #include "cli/cli_net.h"
 #include "common/loop_internal.h"
+#include "common/parse.h"
 
 /* "turn:USER:PASS@HOST:PORT?transport=udp" -> url without the credentials. */
 static int add_server(tl_cli_net *n, const char *url)
@@ -93,21 +94,16 @@ int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value)
         return 1;
     }
     if (!strcmp(name, "timeout")) {
-        char *end;
-        unsigned long v = strtoul(value, &end, 10);
-        if (*end || !v) {
-            fprintf(stderr, "tallow: bad --timeout\n");
+        uint32_t v;
+        if (tl_opt_u32(NULL, "timeout", value, 1, TL_TIMEOUT_MAX, &v))
             return -1;
-        }
-        n->timeout_s = (unsigned)v;
+        n->timeout_s = v;
         return 1;
     }
     if (!strcmp(name, "stall-timeout")) {
         uint32_t v;
-        if (tl_parse_u32(value, &v) || !v || v > 86400) {
-            fprintf(stderr, "tallow: bad --stall-timeout (1..86400 seconds)\n");
+        if (tl_opt_u32(NULL, "stall-timeout", value, 1, 86400, &v))
             return -1;
-        }
         n->stall_s = v;
         return 1;
     }

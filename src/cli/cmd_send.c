@@ -9,6 +9,7 @@
 #include "cli/cli_net.h"
 #include "cli/config.h"
 #include "cli/report.h"
+#include "common/parse.h"
 #include "tallow/group.h"
 
 #include <limits.h>
@@ -109,7 +110,7 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         a->to = tl_split_list(arg, &a->n_to);
         return 0;
     case 'e':
-        return tl_parse_u32(arg, &a->cfg.expect) || !a->cfg.expect ? -1 : 0;
+        return tl_opt_u32("send", "expect", arg, 1, UINT32_MAX, &a->cfg.expect);
     case 's':
         a->cfg.signal_url = arg;
         return 0;
@@ -120,11 +121,11 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         a->cfg.session_file = arg;
         return 0;
     case 'K':
-        return tl_parse_u32(arg, &a->cfg.max_failed_keys) || !a->cfg.max_failed_keys ? -1 : 0;
+        return tl_opt_u32("send", "max-failed-keys", arg, 1, UINT32_MAX, &a->cfg.max_failed_keys);
     case 'L':
-        return tl_parse_rate(arg, &a->cfg.limit) ? -1 : 0;
+        return tl_opt_size("send", "limit", arg, 0, TL_RATE_MAX, &a->cfg.limit);
     case 'P':
-        return tl_parse_rate(arg, &a->cfg.peer_limit) ? -1 : 0;
+        return tl_opt_size("send", "peer-limit", arg, 0, TL_RATE_MAX, &a->cfg.peer_limit);
     case 'j':
         a->json = 1;
         return 0;
@@ -134,7 +135,7 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         a->secret = c == 'X' ? strdup(arg) : tl_read_secret_file(arg);
         return a->secret ? 0 : -1;
     case 'T':
-        return tl_parse_u32(arg, &a->cfg.turn_ttl_s) || !a->cfg.turn_ttl_s ? -1 : 0;
+        return tl_opt_u32("send", "turn-ttl", arg, 1, UINT32_MAX, &a->cfg.turn_ttl_s);
     case 'n':
         return tl_cli_net_option(&a->net, send_opts[idx].name, arg) < 0 ? -1 : 0;
     default:

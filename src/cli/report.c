@@ -391,40 +391,6 @@ void tl_secret_free(char *s)
     }
 }
 
-int tl_parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end || errno || v > 0xffffffffUL)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-int tl_parse_rate(const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    double mul = 1;
-    if (*end == 'k' || *end == 'K')
-        mul = 1e3, end++;
-    else if (*end == 'M')
-        mul = 1e6, end++;
-    else if (*end == 'G')
-        mul = 1e9, end++;
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end)
-        return -1;
-    *out = (uint64_t)(v * mul);
-    return 0;
-}
-
 char **tl_split_list(const char *s, size_t *n)
 {
     size_t cap = 1;

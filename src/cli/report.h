@@ -32,14 +32,6 @@ void tl_report_finish(tl_report *rp, int status, const char *msg);
 /* Logger writing to stderr; level from TALLOW_LOG (debug, info, warn, error). */
 tl_logger tl_report_logger(void);
 
-/* Parses "10M", "500k", "1G", "12345" (bytes/s, powers of 1000). Returns 0
- * and *out, or -1. */
-int tl_parse_rate(const char *s, uint64_t *out);
-
-/* Parses a whole decimal number 0..2^32-1 ("5x", "" and "-1" are refused).
- * Returns 0 and *out, or -1. */
-int tl_parse_u32(const char *s, uint32_t *out);
-
 /* The first line of a secret file (e.g. a TURN REST secret), malloc'd; warns
  * when the file is readable by others. NULL (message printed) when it cannot
  * be read or the line is empty. Release with tl_secret_free (wipes). */
