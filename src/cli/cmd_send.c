@@ -13,7 +13,7 @@
 #include "tallow/group.h"
 
 #include <limits.h>
-#include <openssl/evp.h>
+#include "tallow/crypto.h"
 #include <sys/stat.h>
 
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
@@ -39,18 +39,18 @@ static char *default_session_file(const char *listen, char **paths, int n)
         }
     }
     mkdir(parent, 0700);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char h[32];
-    unsigned hl = 0;
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    EVP_DigestUpdate(md, listen ? listen : "", strlen(listen ? listen : "") + 1);
+    tl_sha256_ctx *md = NULL;
+    unsigned char h[32] = {0};
+    if (tl_sha256_new(&md) != TL_OK)
+        return NULL;
+    tl_sha256_update(md, listen ? listen : "", strlen(listen ? listen : "") + 1);
     for (int i = 0; i < n; i++) {
         char real[PATH_MAX];
         const char *p = realpath(paths[i], real) ? real : paths[i];
-        EVP_DigestUpdate(md, p, strlen(p) + 1);
+        tl_sha256_update(md, p, strlen(p) + 1);
     }
-    EVP_DigestFinal_ex(md, h, &hl);
-    EVP_MD_CTX_free(md);
+    tl_sha256_final(md, h);
+    tl_sha256_free(md);
     char *out = malloc(PATH_MAX);
     if (!out)
         return NULL;

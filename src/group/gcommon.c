@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "group/group_internal.h"
@@ -202,18 +201,6 @@ void tl_gsession_save(const char *session_file, const char *code)
         return;
     }
     close(fd);
-}
-
-int tl_grandom(uint8_t *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = getrandom(buf, len, 0);
-        if (n <= 0)
-            return TL_ERR_IO;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return TL_OK;
 }
 
 void tl_gbase_name(const char *path, char *name, size_t cap)

@@ -74,8 +74,6 @@ int tl_gsession_create_group(tl_signal_client *sig, const char *session_file, co
 /* Saves the join code to session_file (mode 0600); no-op when NULL. */
 void tl_gsession_save(const char *session_file, const char *code);
 
-int tl_grandom(uint8_t *buf, size_t len);
-
 /* With no --bind and a signaling location on loopback, every peer is on
  * this machine: restrict ICE to 127.0.0.1 so nothing else is gathered. */
 void tl_gnet_default_bind(tl_group_net *net, const char *location);

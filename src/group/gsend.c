@@ -10,6 +10,7 @@
 
 #include "group/group_internal.h"
 #include "group/link.h"
+#include "tallow/crypto.h"
 #include "tallow/group.h"
 #include "tallow/signal.h"
 #include "tallow/transfer.h"
@@ -638,7 +639,7 @@ static void sig_state(void *ud, tl_signal_state st)
 static int build_manifest(tl_group_sender *s)
 {
     uint8_t tid[TL_TRANSFER_ID_LEN];
-    int rc = tl_grandom(tid, sizeof(tid));
+    int rc = tl_random(tid, sizeof(tid));
     if (rc == TL_OK)
         rc = tl_xfer_manifest_new(
             &s->manifest, s->cfg.chunk_size ? s->cfg.chunk_size : TL_XFER_DEFAULT_CHUNK, tid);

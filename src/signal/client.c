@@ -7,7 +7,6 @@
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -498,7 +497,8 @@ static void schedule_reconnect(tl_signal_client *c)
     set_state(c, TL_SIGNAL_RECONNECTING);
     uint32_t d = c->backoff;
     uint32_t j = 0;
-    RAND_bytes((uint8_t *)&j, sizeof(j));
+    if (tl_random((uint8_t *)&j, sizeof(j)) != TL_OK)
+        j = 0;                                                   /* no jitter */
     d = d - d / 5 + (uint32_t)((uint64_t)j % (2 * (d / 5) + 1)); /* +-20% */
     c->backoff = c->backoff * 2 > c->bo_max ? c->bo_max : c->backoff * 2;
     c->url_idx = (c->url_idx + 1) % c->n_urls;
@@ -891,7 +891,7 @@ int tl_signal_client_create_group(tl_signal_client *c, const char *location)
      * server refuses a collision with group-exists. */
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     uint32_t r;
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes((uint8_t *)&r, sizeof(r)) != 1)
+    if (tl_random(rnd, sizeof(rnd)) != TL_OK || tl_random((uint8_t *)&r, sizeof(r)) != TL_OK)
         return TL_ERR_CRYPTO;
     int rc = create_group_with(c, location, r % 1000000u, rnd, 0);
     OPENSSL_cleanse(rnd, sizeof(rnd));

@@ -5,10 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
+#include "tallow/crypto.h"
 
 #define NWORDS_IN_CODE 5
 
@@ -83,26 +80,16 @@ int tl_joincode_format(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN]
     return TL_OK;
 }
 
+/* HKDF-SHA256 with the join-code salt, through crypto.h. */
 static int hkdf(const uint8_t *ikm, size_t ikm_len, const char *info, uint8_t out[32])
 {
     static const char salt[] = "tallow joincode v1";
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    if (!kdf)
-        return TL_ERR_CRYPTO;
-    EVP_KDF_CTX *kc = EVP_KDF_CTX_new(kdf);
-    EVP_KDF_free(kdf);
-    if (!kc)
-        return TL_ERR_CRYPTO;
-    OSSL_PARAM params[5];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-    params[2] =
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, sizeof(salt) - 1);
-    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
-    params[4] = OSSL_PARAM_construct_end();
-    int ok = EVP_KDF_derive(kc, out, 32, params) == 1;
-    EVP_KDF_CTX_free(kc);
-    return ok ? TL_OK : TL_ERR_CRYPTO;
+    uint8_t prk[TL_SHA256_LEN];
+    int rc = tl_hkdf_extract(prk, (const uint8_t *)salt, sizeof(salt) - 1, ikm, ikm_len);
+    if (rc == TL_OK)
+        rc = tl_hkdf_expand(out, 32, prk, sizeof(prk), (const uint8_t *)info, strlen(info));
+    tl_wipe(prk, sizeof(prk));
+    return rc;
 }
 
 int tl_joincode_derive(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN],
@@ -124,9 +111,9 @@ int tl_joincode_derive(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN]
         ikm[3 + i] = (uint8_t)(v >> (8 * (TL_JOINCODE_RANDOM_LEN - 1 - i)));
     if (rc == TL_OK)
         rc = hkdf(ikm, sizeof(ikm), "key schedule secret", secret);
-    OPENSSL_cleanse(ikm, sizeof(ikm));
-    OPENSSL_cleanse(&v, sizeof(v));
-    OPENSSL_cleanse(&pw, sizeof(pw));
+    tl_wipe(ikm, sizeof(ikm));
+    tl_wipe(&v, sizeof(v));
+    tl_wipe(&pw, sizeof(pw));
     return rc;
 }
 
@@ -189,7 +176,7 @@ int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCO
         return TL_ERR_PARSE;
     for (int i = 0; i < TL_JOINCODE_RANDOM_LEN; i++)
         rnd[i] = (uint8_t)(v >> (8 * (TL_JOINCODE_RANDOM_LEN - 1 - i)));
-    OPENSSL_cleanse(&v, sizeof(v));
+    tl_wipe(&v, sizeof(v));
     out->group = group;
     return TL_OK;
 }
@@ -199,11 +186,11 @@ int tl_joincode_parse(const char *text, tl_joincode *out)
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     int rc = tl_joincode_decode(text, out, rnd);
     if (rc != TL_OK) {
-        OPENSSL_cleanse(rnd, sizeof(rnd));
+        tl_wipe(rnd, sizeof(rnd));
         return rc;
     }
     rc = tl_joincode_derive(out->group, rnd, out->proof, out->secret);
-    OPENSSL_cleanse(rnd, sizeof(rnd));
+    tl_wipe(rnd, sizeof(rnd));
     if (rc != TL_OK)
         tl_joincode_wipe(out);
     return rc;
@@ -212,5 +199,5 @@ int tl_joincode_parse(const char *text, tl_joincode *out)
 void tl_joincode_wipe(tl_joincode *jc)
 {
     if (jc)
-        OPENSSL_cleanse(jc, sizeof(*jc));
+        tl_wipe(jc, sizeof(*jc));
 }

@@ -12,8 +12,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "common/hostile.h"
 #include "signal/server_internal.h"
@@ -34,7 +32,7 @@ static void reply_err(tl_sig_conn *c, tl_sig_err e, const tl_sig_msg *m, const c
 static int random_hex(char *out, size_t nbytes)
 {
     uint8_t r[32];
-    if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
+    if (nbytes > sizeof(r) || tl_random(r, nbytes) != TL_OK)
         return -1;
     tl_sig_hex_encode(r, nbytes, out);
     return 0;
@@ -42,8 +40,8 @@ static int random_hex(char *out, size_t nbytes)
 
 static void sha256(const char *s, uint8_t out[32])
 {
-    unsigned int n = 32;
-    EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL);
+    if (tl_sha256(out, s, strlen(s)) != TL_OK)
+        memset(out, 0, 32); /* SHA-256 failing: matches no real token's hash */
 }
 
 static tl_sig_conn *conn_by_serial(tl_signal_server *s, uint64_t serial)
@@ -256,7 +254,7 @@ static void h_create(tl_sig_conn *c, tl_sig_msg *m)
         int tries = 0;
         do {
             uint32_t r;
-            if (RAND_bytes((uint8_t *)&r, sizeof(r)) != 1 || ++tries > 64) {
+            if (tl_random((uint8_t *)&r, sizeof(r)) != TL_OK || ++tries > 64) {
                 reply_err(c, TL_SIGE_INTERNAL, m, NULL);
                 return;
             }

@@ -9,7 +9,6 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
@@ -518,7 +517,7 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
     s->cfg = c;
     s->cfg.listen = NULL; /* not kept: the caller's strings may go away */
     uint8_t rnd[8];
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+    if (tl_random(rnd, sizeof(rnd)) != TL_OK) {
         free(s);
         return TL_ERR_CRYPTO;
     }
