@@ -15,6 +15,7 @@
 #include "common/parse.h"
 #include "signal/proto.h"
 #include "tallow/signal.h"
+#include "common/uri.h"
 
 static void usage(FILE *f)
 {
@@ -316,11 +317,13 @@ int tl_cmd_signal(int argc, char **argv)
         status = rc == TL_ERR_INVALID_ARG ? 2 : 3;
     } else {
         /* The bound address, for people and for scripts (tests read this line). */
-        const char *listen = cfg->listen ? cfg->listen : "127.0.0.1:7788";
-        const char *colon = strrchr(listen, ':');
-        int hl = colon ? (int)(colon - listen) : 0;
-        fprintf(stderr, "tallow signal: listening on %s://%.*s:%d\n", cfg->cert_pem ? "wss" : "ws",
-                hl, listen, tl_signal_server_port(srv));
+        tl_uri lu; /* parsed by the server already: it cannot fail here */
+        if (tl_uri_parse(&lu, TL_URI_HOSTPORT, cfg->listen ? cfg->listen : "127.0.0.1:7788", NULL))
+            lu.host[0] = '\0';
+        lu.port = tl_signal_server_port(srv);
+        char hp[300];
+        tl_uri_hostport(&lu, hp, sizeof(hp));
+        fprintf(stderr, "tallow signal: listening on %s://%s\n", cfg->cert_pem ? "wss" : "ws", hp);
         fflush(stderr);
         tl_loop_run(loop);
         fprintf(stderr, "tallow signal: shutting down\n");

@@ -11,6 +11,7 @@
 
 #include "cli/report.h"
 #include "tallow/crypto.h"
+#include "common/uri.h"
 
 #define MAX_ROWS 256
 
@@ -140,16 +141,18 @@ static void on_code(void *ud, const char *code)
     /* The address recipients dial: after '@', without the port. */
     char addr[300] = "";
     const char *at = strchr(code, '@');
-    if (at) {
-        snprintf(addr, sizeof(addr), "%s", at + 1);
-        char *colon = strrchr(addr, ':');
-        if (colon && !strchr(colon, ']'))
-            *colon = '\0';
+    int plain_ws = at && !strstr(at + 1, "://"); /* ws:// is left out of codes */
+    if (plain_ws) {
+        char loc[320];
+        tl_uri u;
+        snprintf(loc, sizeof(loc), "ws://%s", at + 1);
+        if (!tl_uri_parse(&u, TL_URI_WS, loc, NULL))
+            snprintf(addr, sizeof(addr), u.v6 ? "[%s]" : "%s", u.host);
     }
     if (rp->json) {
         cJSON *o = event("code");
         cJSON_AddStringToObject(o, "code", code);
-        if (addr[0] && !strstr(addr, "://"))
+        if (addr[0])
             cJSON_AddStringToObject(o, "address", addr);
         if (rp->iface[0])
             cJSON_AddStringToObject(o, "interface", rp->iface);

@@ -8,6 +8,7 @@
 
 #include "group/group_internal.h"
 #include "group/lanaddr.h"
+#include "common/uri.h"
 
 static void gjob_report(void *arg)
 {
@@ -73,25 +74,16 @@ void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *si
 }
 
 /* Splits "HOST:PORT" / "[V6]:PORT" / ":PORT" into host (no brackets) and
- * port text. Returns 0 or -1. */
+ * port text with the one parser (src/common/uri.c). Returns 0 or -1. */
 static int split_listen(const char *listen, char *host, size_t hcap, char *port, size_t pcap)
 {
-    const char *colon;
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= hcap)
-            return -1;
-        memcpy(host, listen + 1, (size_t)(close - listen - 1));
-        host[close - listen - 1] = '\0';
-        colon = close + 1;
-    } else {
-        colon = strrchr(listen, ':');
-        if (!colon || (size_t)(colon - listen) >= hcap)
-            return -1;
-        memcpy(host, listen, (size_t)(colon - listen));
-        host[colon - listen] = '\0';
-    }
-    return snprintf(port, pcap, "%s", colon + 1) < (int)pcap ? 0 : -1;
+    tl_uri u;
+    if (tl_uri_parse(&u, TL_URI_HOSTPORT, listen, NULL))
+        return -1;
+    return snprintf(host, hcap, "%s", u.host) < (int)hcap &&
+                   snprintf(port, pcap, "%d", u.port) < (int)pcap
+               ? 0
+               : -1;
 }
 
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,

@@ -38,6 +38,7 @@
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
 #include "signal/snapshot.h"
+#include "common/uri.h"
 
 #define SNAP_MS                                                                                    \
     10000u /* a snapshot every cfg.snapshot_every events or this                                   \
@@ -122,40 +123,19 @@ struct tl_sig_bus {
 static void link_lost(tl_sig_bus *b);
 static void start_sync(tl_sig_bus *b);
 
-/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/...]". */
-static int parse_url(const char *url, char *host, size_t cap, int *port, char *user, char *pass,
-                     size_t credcap)
+/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/...]" through the one URL parser
+ * (src/common/uri.c): the host without brackets, as hiredis wants it. */
+static int parse_url(tl_sig_bus *b, const char *url)
 {
-    const char *p = url;
-    if (!strncmp(p, "redis://", 8))
-        p += 8;
-    user[0] = pass[0] = '\0';
-    const char *at = strrchr(p, '@');
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (!colon || (size_t)(colon - p) >= credcap || (size_t)(at - colon - 1) >= credcap)
-            return TL_ERR_INVALID_ARG;
-        memcpy(user, p, (size_t)(colon - p));
-        user[colon - p] = '\0';
-        memcpy(pass, colon + 1, (size_t)(at - colon - 1));
-        pass[at - colon - 1] = '\0';
-        p = at + 1;
-    }
-    const char *colon = strrchr(p, ':');
-    size_t hl = colon ? (size_t)(colon - p) : strcspn(p, "/");
-    if (hl == 0 || hl >= cap)
+    tl_uri u;
+    if (tl_uri_parse(&u, TL_URI_REDIS, url, NULL))
         return TL_ERR_INVALID_ARG;
-    memcpy(host, p, hl);
-    host[hl] = '\0';
-    *port = 6379;
-    if (colon) {
-        char *end;
-        long v = strtol(colon + 1, &end, 10);
-        if ((*end && *end != '/') || v <= 0 || v > 65535)
-            return TL_ERR_INVALID_ARG;
-        *port = (int)v;
-    }
-    return TL_OK;
+    int bad = snprintf(b->host, sizeof(b->host), "%s", u.host) >= (int)sizeof(b->host) ||
+              snprintf(b->user, sizeof(b->user), "%s", u.user) >= (int)sizeof(b->user) ||
+              snprintf(b->pass, sizeof(b->pass), "%s", u.pass) >= (int)sizeof(b->pass);
+    b->port = u.port;
+    tl_uri_wipe(&u);
+    return bad ? TL_ERR_INVALID_ARG : TL_OK;
 }
 
 /* "<seq> <text>": the number, and the text after the space. */
@@ -571,8 +551,8 @@ int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
     tl_sig_bus *b = calloc(1, sizeof(*b));
     if (!b)
         return TL_ERR_NOMEM;
-    if (parse_url(url, b->host, sizeof(b->host), &b->port, b->user, b->pass, sizeof(b->user)) !=
-        TL_OK) {
+    if (parse_url(b, url) != TL_OK) {
+        OPENSSL_cleanse(b->pass, sizeof(b->pass));
         free(b);
         return TL_ERR_INVALID_ARG;
     }

@@ -13,6 +13,7 @@
 #include "common/loop_internal.h"
 #include "signal/joincode.h"
 #include "signal/proto.h"
+#include "common/uri.h"
 #include "tallow/crypto.h"
 #include "tallow/signal.h"
 
@@ -630,62 +631,15 @@ static const struct lws_protocols client_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Splits ws[s]://host:port[/path]. */
-static int split_url(const char *url, int *tls, char *host, size_t hcap, int *port,
-                     const char **path)
-{
-    const char *p;
-    if (!strncmp(url, "ws://", 5)) {
-        *tls = 0;
-        p = url + 5;
-    } else if (!strncmp(url, "wss://", 6)) {
-        *tls = 1;
-        p = url + 6;
-    } else {
-        return TL_ERR_INVALID_ARG;
-    }
-    const char *slash = strchr(p, '/');
-    const char *end = slash ? slash : p + strlen(p);
-    const char *colon = NULL;
-    if (*p == '[') {
-        const char *rb = memchr(p, ']', (size_t)(end - p));
-        if (!rb)
-            return TL_ERR_INVALID_ARG;
-        colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-    } else {
-        colon = memchr(p, ':', (size_t)(end - p));
-    }
-    size_t hl = (size_t)((colon ? colon : end) - p);
-    if (hl == 0 || hl >= hcap)
-        return TL_ERR_INVALID_ARG;
-    memcpy(host, p, hl);
-    host[hl] = '\0';
-    if (host[0] == '[') { /* lws wants the bare IPv6 literal */
-        memmove(host, host + 1, hl - 2);
-        host[hl - 2] = '\0';
-    }
-    *port = *tls ? 443 : 80;
-    if (colon) {
-        char *e;
-        long v = strtol(colon + 1, &e, 10);
-        if (e != end || v <= 0 || v > 65535)
-            return TL_ERR_INVALID_ARG;
-        *port = (int)v;
-    }
-    *path = slash ? slash : "/";
-    return TL_OK;
-}
-
 static void connect_now(tl_signal_client *c)
 {
     const char *url = c->urls[c->url_idx];
-    char host[256];
-    int tls, port;
-    const char *path;
-    if (split_url(url, &tls, host, sizeof(host), &port, &path) != TL_OK) {
+    tl_uri u; /* lws copies what it keeps of address, path and host */
+    if (tl_uri_parse(&u, TL_URI_WS, url, NULL)) {
         schedule_reconnect(c);
         return;
     }
+    int tls = !strcmp(u.scheme, "wss");
     snprintf(c->cur_url, sizeof(c->cur_url), "%s", url);
     char *slash = strchr(c->cur_url + 6, '/');
     if (slash)
@@ -695,11 +649,11 @@ static void connect_now(tl_signal_client *c)
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
     ci.context = c->ctx;
-    ci.address = host;
-    ci.port = port;
-    ci.path = path;
-    ci.host = host;
-    ci.origin = host;
+    ci.address = u.host; /* an IPv6 literal without brackets, as lws wants */
+    ci.port = u.port;
+    ci.path = u.path;
+    ci.host = u.host;
+    ci.origin = u.host;
     ci.protocol = "tallow-signal-1";
     ci.local_protocol_name = "tallow-signal-1";
     if (tls) {
@@ -725,12 +679,10 @@ int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_
         return TL_ERR_INVALID_ARG;
     int any_tls = 0;
     for (size_t i = 0; i < cfg->n_urls; i++) {
-        char host[256];
-        int tls, port;
-        const char *path;
-        if (!cfg->urls[i] || split_url(cfg->urls[i], &tls, host, sizeof(host), &port, &path))
+        tl_uri u;
+        if (tl_uri_parse(&u, TL_URI_WS, cfg->urls[i], NULL))
             return TL_ERR_INVALID_ARG;
-        any_tls |= tls;
+        any_tls |= !strcmp(u.scheme, "wss");
     }
     tl_signal_client *c = calloc(1, sizeof(*c));
     if (!c)

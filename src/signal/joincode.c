@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/uri.h"
 #include "tallow/crypto.h"
 
 #define NWORDS_IN_CODE 5
@@ -35,22 +36,23 @@ static uint64_t bits50(const uint8_t rnd[TL_JOINCODE_RANDOM_LEN])
     return v & ((UINT64_C(1) << 50) - 1);
 }
 
+/* A code's location: ws[s]://HOST:PORT (the one URL parser, with an explicit
+ * port and no path), in the few characters a code may carry. */
 static int valid_url(const char *url)
 {
-    const char *p;
-    if (!strncmp(url, "ws://", 5))
-        p = url + 5;
-    else if (!strncmp(url, "wss://", 6))
-        p = url + 6;
-    else
-        return 0;
-    size_t n = strlen(p);
-    if (n < 3 || n > 200 || !strchr(p, ':'))
+    const char *p = !strncmp(url, "ws://", 5)    ? url + 5
+                    : !strncmp(url, "wss://", 6) ? url + 6
+                                                 : NULL;
+    size_t n = p ? strlen(p) : 0;
+    if (n < 3 || n > 200)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)p[i]) && !strchr(".-:[]_", p[i]))
             return 0;
-    return 1;
+    tl_uri u;
+    int ok = !tl_uri_parse(&u, TL_URI_WS, url, NULL) && u.port_given && !strcmp(u.path, "/");
+    tl_uri_wipe(&u);
+    return ok;
 }
 
 int tl_joincode_format(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN], const char *url,

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "tallow/crypto.h"
+#include "common/uri.h"
 
 static const char *const type_names[TL_SIG_TYPE_COUNT] = {
     [TL_SIG_NONE] = "",
@@ -192,7 +193,10 @@ int tl_sig_valid_ice_url(const char *url)
         if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
             return 0;
     }
-    return 1;
+    tl_uri u; /* credentials travel apart, never in the URL */
+    int ok = !tl_uri_parse(&u, TL_URI_ICE, url, NULL) && !u.has_user;
+    tl_uri_wipe(&u);
+    return ok;
 }
 
 int tl_sig_valid_text(const char *s, size_t max)

@@ -15,6 +15,7 @@
 
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
+#include "common/uri.h"
 #include "tallow/crypto.h"
 
 #define DEF_LISTEN "127.0.0.1:7788"
@@ -298,38 +299,6 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT". host gets "" for any. */
-static int parse_listen(const char *listen, char *host, size_t hcap, int *port)
-{
-    const char *colon;
-    size_t hl;
-    if (listen[0] == '[') {
-        const char *rb = strchr(listen, ']');
-        if (!rb || rb[1] != ':')
-            return TL_ERR_INVALID_ARG;
-        hl = (size_t)(rb - listen - 1);
-        if (hl >= hcap)
-            return TL_ERR_INVALID_ARG;
-        memcpy(host, listen + 1, hl);
-        colon = rb + 1;
-    } else {
-        colon = strrchr(listen, ':');
-        if (!colon)
-            return TL_ERR_INVALID_ARG;
-        hl = (size_t)(colon - listen);
-        if (hl >= hcap)
-            return TL_ERR_INVALID_ARG;
-        memcpy(host, listen, hl);
-    }
-    host[hl] = '\0';
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || p < 0 || p > 65535)
-        return TL_ERR_INVALID_ARG;
-    *port = (int)p;
-    return TL_OK;
-}
-
 static void lws_quiet(int level, const char *line)
 {
     (void)level;
@@ -505,10 +474,11 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
     apply_defaults(&c);
     if (!c.cert_pem != !c.key_pem || c.max_group < 2 || c.max_msg < 1024)
         return TL_ERR_INVALID_ARG;
-    char host[128];
-    int port;
-    if (parse_listen(c.listen, host, sizeof(host), &port) != TL_OK)
+    tl_uri lu; /* HOST:PORT, [V6]:PORT or :PORT (host "" = any) */
+    if (tl_uri_parse(&lu, TL_URI_HOSTPORT, c.listen, NULL))
         return TL_ERR_INVALID_ARG;
+    const char *host = lu.host;
+    int port = lu.port;
 
     tl_signal_server *s = calloc(1, sizeof(*s));
     if (!s)
