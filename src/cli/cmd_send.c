@@ -12,37 +12,32 @@
 #include "common/parse.h"
 #include "tallow/group.h"
 
+#include <errno.h>
+#include <glib.h>
 #include <limits.h>
+
+#include "signal/proto.h"
 #include "tallow/crypto.h"
-#include <sys/stat.h>
 
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
- * of the same send finds its group and join code there (docs/CLI.md). */
+ * of the same send finds its group and join code there (docs/CLI.md). The
+ * folder comes from GLib (XDG_STATE_HOME, else ~/.local/state). */
 static char *default_session_file(const char *listen, char **paths, int n)
 {
-    const char *base = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char dir[PATH_MAX];
-    if (base && base[0])
-        snprintf(dir, sizeof(dir), "%s/tallow", base);
-    else if (home && home[0])
-        snprintf(dir, sizeof(dir), "%s/.local/state/tallow", home);
-    else
+    char *dir = g_build_filename(g_get_user_state_dir(), "tallow", NULL);
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        fprintf(stderr, "tallow send: cannot create %s: %s (no session file)\n", dir,
+                g_strerror(errno));
+        g_free(dir);
         return NULL;
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof(parent), "%s", dir);
-    for (char *p = parent + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(parent, 0700);
-            *p = '/';
-        }
     }
-    mkdir(parent, 0700);
     tl_sha256_ctx *md = NULL;
     unsigned char h[32] = {0};
-    if (tl_sha256_new(&md) != TL_OK)
+    char hex[2 * 12 + 1];
+    if (tl_sha256_new(&md) != TL_OK) {
+        g_free(dir);
         return NULL;
+    }
     tl_sha256_update(md, listen ? listen : "", strlen(listen ? listen : "") + 1);
     for (int i = 0; i < n; i++) {
         char real[PATH_MAX];
@@ -51,13 +46,11 @@ static char *default_session_file(const char *listen, char **paths, int n)
     }
     tl_sha256_final(md, h);
     tl_sha256_free(md);
-    char *out = malloc(PATH_MAX);
-    if (!out)
-        return NULL;
-    int k = snprintf(out, PATH_MAX, "%s/send-", dir);
-    for (int i = 0; i < 12 && k < PATH_MAX - 3; i++)
-        k += snprintf(out + k, (size_t)(PATH_MAX - k), "%02x", h[i]);
-    snprintf(out + k, (size_t)(PATH_MAX - k), ".session");
+    tl_sig_hex_encode(h, 12, hex);
+    char *file = g_strdup_printf("%s/send-%s.session", dir, hex);
+    char *out = strdup(file); /* the caller frees with free() */
+    g_free(file);
+    g_free(dir);
     return out;
 }
 

@@ -1,6 +1,7 @@
 /* Helpers shared by the group sender and receiver. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "group/group_internal.h"
 #include "group/lanaddr.h"
 #include "common/uri.h"
+#include "tallow/crypto.h"
 
 static void gjob_report(void *arg)
 {
@@ -183,16 +185,16 @@ void tl_gsession_save(const char *session_file, const char *code)
 {
     if (!session_file)
         return;
-    int fd = open(session_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    size_t n = strlen(code);
-    if (write(fd, code, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
-        close(fd);
-        unlink(session_file);
-        return;
-    }
-    close(fd);
+    /* Written to a temporary file in the same folder, synced, then renamed
+     * over the old one: a crash at any point leaves the old file or the new
+     * one, never a truncated one (tests/group/test_gsession.c). */
+    char *text = g_strdup_printf("%s\n", code);
+    GError *err = NULL;
+    if (!g_file_set_contents_full(session_file, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                  &err))
+        g_clear_error(&err); /* no session file: a re-run gets a new code */
+    tl_wipe(text, strlen(text));
+    g_free(text);
 }
 
 void tl_gbase_name(const char *path, char *name, size_t cap)
