@@ -31,7 +31,17 @@ static int valid_host(const char *h)
     for (const unsigned char *p = (const unsigned char *)h; *p; p++)
         if (*p <= 0x20 || *p >= 0x7f || strchr("\"\\/?#@[]<>{}|^`", *p))
             return 0;
-    return 1;
+    /* GUri decodes %XX in a host: a ':' or '%' that came that way (not an
+     * IPv6 literal in brackets, whose zone "%25if" decodes to "%if") would
+     * make a different host:port when written back. */
+    const char *zone = strchr(h, '%');
+    if (strchr(h, ':')) {
+        char *addr = g_strndup(h, zone ? (size_t)(zone - h) : strlen(h));
+        int ok = g_hostname_is_ip_address(addr) && strchr(addr, ':') && (!zone || zone[1]);
+        g_free(addr);
+        return ok;
+    }
+    return zone == NULL;
 }
 
 static int default_port(const char *scheme)

@@ -103,6 +103,12 @@ static void test_ice(void **state)
         "stun:h:99999", "turn:h:3478#x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(parse(TL_URI_ICE, bad[i]), -1);
+    /* a ':' or '%' smuggled into a host by percent-encoding (found by fuzz_uri) */
+    assert_int_equal(parse(TL_URI_ICE, "turn:1733600000%3Aa"), -1);
+    assert_int_equal(parse(TL_URI_REDIS, "redis://a%3Ab:1"), -1);
+    assert_int_equal(parse(TL_URI_WS, "ws://a%2525b:1"), -1);
+    assert_int_equal(parse(TL_URI_WS, "ws://[fe80::1%25eth0]:80"), 0); /* a zone is fine */
+    assert_string_equal(u.host, "fe80::1%eth0");
 }
 
 static void test_ws(void **state)
