@@ -54,6 +54,7 @@
 #include "common/parse.h"
 #include "signal/proto.h"
 #include "tallow/crypto.h"
+#include "common/bytes.h"
 
 #define BG_MAX_RECIPIENTS 1000
 #define BG_MAX_LINE (1u << 20)
@@ -193,7 +194,7 @@ static int bg_make_source(bg_run *r)
         goto done; /* interrupted */
     if (tl_sha256_final(s, digest) != TL_OK)
         goto done;
-    tl_sig_hex_encode(digest, sizeof(digest), r->sha);
+    tl_hex_encode(digest, sizeof(digest), r->sha);
     rc = 0;
 done:
     tl_sha256_free(s);

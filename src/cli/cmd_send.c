@@ -18,6 +18,7 @@
 
 #include "signal/proto.h"
 #include "tallow/crypto.h"
+#include "common/bytes.h"
 
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
  * of the same send finds its group and join code there (docs/CLI.md). The
@@ -46,7 +47,7 @@ static char *default_session_file(const char *listen, char **paths, int n)
     }
     tl_sha256_final(md, h);
     tl_sha256_free(md);
-    tl_sig_hex_encode(h, 12, hex);
+    tl_hex_encode(h, 12, hex);
     char *file = g_strdup_printf("%s/send-%s.session", dir, hex);
     char *out = strdup(file); /* the caller frees with free() */
     g_free(file);

@@ -12,6 +12,7 @@
 #include "cli/report.h"
 #include "tallow/crypto.h"
 #include "common/uri.h"
+#include "common/bytes.h"
 
 #define MAX_ROWS 256
 
@@ -255,8 +256,7 @@ static void on_file(void *ud, const char *path, uint64_t size, const uint8_t sha
     path = safe(path_s, path);
     tl_report *rp = ud;
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    tl_hex_encode(sha, 32, hex);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "path", path);
     cJSON_AddNumberToObject(f, "size", (double)size);

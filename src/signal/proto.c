@@ -89,16 +89,6 @@ int tl_sig_valid_hex(const char *s, size_t len)
     return 1;
 }
 
-void tl_sig_hex_encode(const uint8_t *in, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int hex_val(char c)
 {
     return c <= '9' ? c - '0' : c - 'a' + 10;

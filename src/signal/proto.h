@@ -125,8 +125,6 @@ const char *tl_sig_err_code(tl_sig_err e);
 /* Checks on identifiers (NUL-terminated). */
 int tl_sig_valid_name(const char *s);
 int tl_sig_valid_hex(const char *s, size_t len);
-/* n bytes as 2n lowercase hex digits plus a NUL. */
-void tl_sig_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Exactly 2n lowercase hex digits into n bytes. Returns 0, or -1 (out
  * untouched) for anything else. */
 int tl_sig_hex_decode(const char *s, uint8_t *out, size_t n);

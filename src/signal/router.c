@@ -17,6 +17,7 @@
 #include "signal/server_internal.h"
 #include "tallow/crypto.h"
 #include "signal/snapshot.h"
+#include "common/bytes.h"
 
 typedef struct grace_entry {
     uint64_t expires_ms;
@@ -34,7 +35,7 @@ static int random_hex(char *out, size_t nbytes)
     uint8_t r[32];
     if (nbytes > sizeof(r) || tl_random(r, nbytes) != TL_OK)
         return -1;
-    tl_sig_hex_encode(r, nbytes, out);
+    tl_hex_encode(r, nbytes, out);
     return 0;
 }
 
@@ -190,7 +191,7 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
         }
     }
     char thx[65];
-    tl_sig_hex_encode(th, 32, thx);
+    tl_hex_encode(th, 32, thx);
     cJSON *ev = event(s, "reg", NULL, id);
     if (!ev) {
         reply_err(c, TL_SIGE_INTERNAL, m, NULL);

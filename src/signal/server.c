@@ -17,6 +17,7 @@
 #include "signal/server_internal.h"
 #include "common/uri.h"
 #include "tallow/crypto.h"
+#include "common/bytes.h"
 
 #define DEF_LISTEN "127.0.0.1:7788"
 #define TL_SIG_DIRECT_MAX 4096
@@ -491,8 +492,7 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
         free(s);
         return TL_ERR_CRYPTO;
     }
-    for (int i = 0; i < 8; i++)
-        snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+    tl_hex_encode(rnd, sizeof(rnd), s->id);
     tl_sig_state_init(&s->st);
     s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free);

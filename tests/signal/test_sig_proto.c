@@ -14,6 +14,7 @@
 #include "signal/snapshot.h"
 #include "signal/proto.h"
 #include "signal/proto_ref.h"
+#include "common/bytes.h"
 
 #define MAXMSG 65536
 #define PROOF "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -173,7 +174,7 @@ static void test_base64(void **state)
     /* Hex: lowercase, exact length, nothing else. */
     char hx[11];
     uint8_t back[5] = {0};
-    tl_sig_hex_encode(in, 5, hx);
+    tl_hex_encode(in, 5, hx);
     assert_string_equal(hx, "0102030405");
     assert_int_equal(tl_sig_hex_decode(hx, back, 5), 0);
     assert_memory_equal(back, in, 5);
