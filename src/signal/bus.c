@@ -421,11 +421,9 @@ static void on_message(redisAsyncContext *ac, void *r, void *priv)
         }
     } else if (!strcmp(chan, "tl:wj")) {
         if (len > TL_SIG_SRV_LEN + 1 && strncmp(data, s->id, TL_SIG_SRV_LEN) != 0) {
-            char g[8] = {0};
-            size_t n = len - TL_SIG_SRV_LEN - 1;
-            if (n < sizeof(g)) {
-                memcpy(g, data + TL_SIG_SRV_LEN + 1, n);
-                tl_sig_wrong_join_remote(s, (uint32_t)strtoul(g, NULL, 10));
+            uint32_t g;
+            if (tl_sig_group_parse_n(data + TL_SIG_SRV_LEN + 1, len - TL_SIG_SRV_LEN - 1, &g)) {
+                tl_sig_wrong_join_remote(s, g);
             }
         }
     } else if (len > TL_SIG_ID_LEN) {
@@ -650,8 +648,9 @@ void tl_sig_bus_wrong_join(tl_signal_server *s, uint32_t group)
 {
     if (!s->bus)
         return;
-    char msg[TL_SIG_SRV_LEN + 16];
-    int n = snprintf(msg, sizeof(msg), "%s %u", s->id, (unsigned)group);
+    char msg[TL_SIG_SRV_LEN + 16], g[8];
+    tl_sig_group_str(group, g); /* six digits, as tl_sig_group_parse_n reads them */
+    int n = snprintf(msg, sizeof(msg), "%s %s", s->id, g);
     publish_raw(s->bus, "tl:wj", msg, (size_t)n);
 }
 

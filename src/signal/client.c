@@ -145,20 +145,6 @@ static int take_pending(tl_signal_client *c, int64_t rid, pending *out)
     return 0;
 }
 
-static int parse_group(const char *s, uint32_t *out)
-{
-    if (!s || strlen(s) != 6)
-        return 0;
-    uint32_t g = 0;
-    for (int i = 0; i < 6; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        g = g * 10 + (uint32_t)(s[i] - '0');
-    }
-    *out = g;
-    return 1;
-}
-
 static const char *jstr(const cJSON *o, const char *k)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -298,7 +284,7 @@ static void on_group_created(tl_signal_client *c, const cJSON *o, int64_t rid)
 {
     pending p;
     uint32_t g;
-    if (!take_pending(c, rid, &p) || !parse_group(jstr(o, "group"), &g))
+    if (!take_pending(c, rid, &p) || !tl_sig_group_parse(jstr(o, "group"), &g))
         return;
     if (p.rejoin)
         return;
@@ -328,7 +314,7 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
 {
     pending p;
     uint32_t g;
-    if (!parse_group(jstr(o, "group"), &g))
+    if (!tl_sig_group_parse(jstr(o, "group"), &g))
         return;
     int had = take_pending(c, rid, &p);
     if (had && p.rejoin)
@@ -462,7 +448,7 @@ static void handle_server_text(tl_signal_client *c, const char *buf, size_t len)
         on_error_msg(c, o, rid, has_rid);
     else if (!strcmp(type, "left")) {
         uint32_t g;
-        if (parse_group(jstr(o, "group"), &g)) {
+        if (tl_sig_group_parse(jstr(o, "group"), &g)) {
             forget_group(c, g);
             if (c->cb.on_left)
                 c->cb.on_left(c->ud, jstr(o, "group"));
@@ -799,7 +785,7 @@ const char *tl_signal_client_peer_id(const tl_signal_client *c)
 
 static int check_group(const char *g, uint32_t *out)
 {
-    return g && parse_group(g, out);
+    return g && tl_sig_group_parse(g, out);
 }
 
 /* Sends create-group for a group number and random bits chosen by the caller. */

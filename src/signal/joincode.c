@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/uri.h"
+#include "signal/proto.h"
 #include "tallow/crypto.h"
 
 #define NWORDS_IN_CODE 5
@@ -151,11 +152,9 @@ int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCO
     /* Group number: exactly six digits. */
     const char *p = text, *end = text + body_len;
     uint32_t group = 0;
-    for (int i = 0; i < 6; i++, p++) {
-        if (p >= end || !isdigit((unsigned char)*p))
-            return TL_ERR_PARSE;
-        group = group * 10 + (uint32_t)(*p - '0');
-    }
+    if (!tl_sig_group_parse_n(p, body_len < 6 ? body_len : 6, &group))
+        return TL_ERR_PARSE;
+    p += 6;
     uint64_t v = 0;
     int words = 0;
     while (p < end) {

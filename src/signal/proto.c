@@ -270,6 +270,25 @@ void tl_sig_group_str(uint32_t group, char out[8])
     out[6] = '\0';
 }
 
+int tl_sig_group_parse_n(const char *p, size_t len, uint32_t *out)
+{
+    if (!p || len != 6)
+        return 0;
+    uint32_t g = 0;
+    for (size_t i = 0; i < 6; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        g = g * 10 + (uint32_t)(p[i] - '0');
+    }
+    *out = g;
+    return 1;
+}
+
+int tl_sig_group_parse(const char *s, uint32_t *out)
+{
+    return s && tl_sig_group_parse_n(s, strlen(s), out);
+}
+
 /* ------------------------------------------------------------ field access */
 
 typedef struct {
@@ -316,14 +335,9 @@ static tl_sig_err get_group(ctx *c, int required)
     tl_sig_err e = get_str(c, "group", required, 64, &s);
     if (e || !s)
         return e;
-    if (strlen(s) != 6)
+    uint32_t g;
+    if (!tl_sig_group_parse(s, &g))
         return fail(c, TL_SIGE_BAD_FIELD, "group");
-    uint32_t g = 0;
-    for (int i = 0; i < 6; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return fail(c, TL_SIGE_BAD_FIELD, "group");
-        g = g * 10 + (uint32_t)(s[i] - '0');
-    }
     c->m->group = g;
     return TL_SIGE_OK;
 }
@@ -677,14 +691,9 @@ static int parse_fast(const char *b, size_t len, tl_sig_msg *m)
         return 0;
 
     const fstr *g = &v[K_GROUP], *to = &v[K_TO];
-    if (!(seen & (1u << K_GROUP)) || g->esc || g->len != 6)
+    uint32_t group;
+    if (!(seen & (1u << K_GROUP)) || g->esc || !tl_sig_group_parse_n(g->p, g->len, &group))
         return 0;
-    uint32_t group = 0;
-    for (int k = 0; k < 6; k++) {
-        if (g->p[k] < '0' || g->p[k] > '9')
-            return 0;
-        group = group * 10 + (uint32_t)(g->p[k] - '0');
-    }
     if (!(seen & (1u << K_TO)) || to->esc || to->len != TL_SIG_ID_LEN)
         return 0;
     for (size_t k = 0; k < TL_SIG_ID_LEN; k++)

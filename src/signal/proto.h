@@ -137,6 +137,11 @@ long tl_sig_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap);
 long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
 
 void tl_sig_group_str(uint32_t group, char out[8]);
+/* The one group-number parser: exactly six ASCII digits (len of them at p;
+ * the _n form needs no NUL). 1 and *out, or 0 (NULL, other lengths, any
+ * other byte). */
+int tl_sig_group_parse_n(const char *p, size_t len, uint32_t *out);
+int tl_sig_group_parse(const char *s, uint32_t *out);
 
 /* An ICE server URL a server may hand out or a client may take from one:
  * "stun:" or "turn:" then 1..255 printable ASCII characters without blanks,
