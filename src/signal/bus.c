@@ -39,6 +39,7 @@
 #include "signal/server_internal.h"
 #include "signal/snapshot.h"
 #include "common/uri.h"
+#include "tallow/transfer.h"
 
 #define SNAP_MS                                                                                    \
     10000u /* a snapshot every cfg.snapshot_every events or this                                   \
@@ -107,7 +108,7 @@ struct tl_sig_bus {
     redisAsyncContext *pub, *sub;
     GSource *pub_src, *sub_src;
     GSource *retry;
-    unsigned backoff_ms;
+    tl_backoff bo;         /* reconnect schedule: RETRY_MIN_MS doubling to RETRY_MAX_MS */
     int subscribed;        /* the subscription is confirmed */
     int ready;             /* linked and caught up at least once since the last loss */
     int lost;              /* the link was lost: reconcile after the next catch-up */
@@ -340,7 +341,7 @@ static void finish_sync(tl_sig_bus *b)
             *(uint64_t *)v = tl_sig_now(s);
     }
     b->ready = 1;
-    b->backoff_ms = RETRY_MIN_MS;
+    tl_backoff_reset(&b->bo);
     if (b->sync_again) {
         b->sync_again = 0;
         start_sync(b);
@@ -538,10 +539,11 @@ static void link_lost(tl_sig_bus *b)
     b->sync_again = 0;
     if (b->retry)
         return;
-    b->retry = g_timeout_source_new(b->backoff_ms);
+    uint64_t d = RETRY_MAX_MS;
+    tl_backoff_next(&b->bo, 0, &d); /* no limit: always TL_OK */
+    b->retry = g_timeout_source_new((guint)d);
     g_source_set_callback(b->retry, retry_cb, b, NULL);
     g_source_attach(b->retry, tl_loop_gcontext(s->loop));
-    b->backoff_ms = b->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : b->backoff_ms * 2;
 }
 
 int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
@@ -555,7 +557,7 @@ int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
         return TL_ERR_INVALID_ARG;
     }
     b->srv = s;
-    b->backoff_ms = RETRY_MIN_MS;
+    tl_backoff_init_doubling(&b->bo, RETRY_MIN_MS, RETRY_MAX_MS, 0, TL_BACKOFF_FOREVER);
     g_queue_init(&b->held);
     b->last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free);
     /* The first read is synchronous: fail early and clearly when Redis is

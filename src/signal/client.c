@@ -14,6 +14,7 @@
 #include "signal/joincode.h"
 #include "signal/proto.h"
 #include "common/uri.h"
+#include "tallow/transfer.h"
 #include "tallow/crypto.h"
 #include "tallow/signal.h"
 
@@ -51,7 +52,7 @@ struct tl_signal_client {
     char cur_url[256];
     char name[TL_SIG_NAME_MAX + 1];
     int insecure;
-    uint32_t bo_min, bo_max, max_attempts, attempts, backoff;
+    tl_backoff bo; /* reconnect schedule (doubling, +-20 % jitter) */
     tl_signal_callbacks cb;
     void *ud;
     tl_signal_state state;
@@ -263,8 +264,7 @@ static void on_registered(tl_signal_client *c, const cJSON *o)
     memcpy(c->peer, peer, sizeof(c->peer));
     memcpy(c->token, token, sizeof(c->token));
     take_ice(c, o);
-    c->attempts = 0;
-    c->backoff = c->bo_min;
+    tl_backoff_reset(&c->bo);
     if (!same) {
         /* A new identity: the old groups are gone for us. */
         for (guint i = 0; i < c->groups->len; i++)
@@ -476,20 +476,17 @@ static void schedule_reconnect(tl_signal_client *c)
     if (c->doomed || c->retry)
         return;
     c->wsi = NULL;
-    c->attempts++;
-    if (c->max_attempts && c->attempts >= c->max_attempts) {
+    uint32_t j = 0;
+    uint64_t d;
+    if (tl_random((uint8_t *)&j, sizeof(j)) != TL_OK)
+        j = 0;
+    if (tl_backoff_next_rnd(&c->bo, 0, j, &d) != TL_OK) {
         set_state(c, TL_SIGNAL_CLOSED);
         return;
     }
     set_state(c, TL_SIGNAL_RECONNECTING);
-    uint32_t d = c->backoff;
-    uint32_t j = 0;
-    if (tl_random((uint8_t *)&j, sizeof(j)) != TL_OK)
-        j = 0;                                                   /* no jitter */
-    d = d - d / 5 + (uint32_t)((uint64_t)j % (2 * (d / 5) + 1)); /* +-20% */
-    c->backoff = c->backoff * 2 > c->bo_max ? c->bo_max : c->backoff * 2;
     c->url_idx = (c->url_idx + 1) % c->n_urls;
-    c->retry = tl_timer_start(c->loop, d, retry_cb, c);
+    c->retry = tl_timer_start(c->loop, (uint32_t)d, retry_cb, c);
 }
 
 static void rx_text(tl_signal_client *c, struct lws *wsi, const char *in, size_t len)
@@ -681,10 +678,11 @@ int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_
     if (cfg->name)
         snprintf(c->name, sizeof(c->name), "%s", cfg->name);
     c->insecure = cfg->insecure;
-    c->bo_min = cfg->backoff_min_ms ? cfg->backoff_min_ms : 250;
-    c->bo_max = cfg->backoff_max_ms ? cfg->backoff_max_ms : 5000;
-    c->backoff = c->bo_min;
-    c->max_attempts = cfg->max_attempts;
+    /* max_attempts failed connects end the client: the last one schedules
+     * nothing, so the schedule allows one fewer retry. */
+    tl_backoff_init_doubling(&c->bo, cfg->backoff_min_ms ? cfg->backoff_min_ms : 250,
+                             cfg->backoff_max_ms ? cfg->backoff_max_ms : 5000, 20,
+                             cfg->max_attempts ? cfg->max_attempts - 1 : TL_BACKOFF_FOREVER);
     if (cb)
         c->cb = *cb;
     c->ud = ud;
