@@ -72,16 +72,6 @@ static gboolean on_hup(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
-{
-    (void)ud;
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    char subject_s[512], msg_s[1024]; /* clients' strings reach this log */
-    tl_text_sanitize(subject_s, sizeof(subject_s), subject, strlen(subject));
-    tl_text_sanitize(msg_s, sizeof(msg_s), msg, strlen(msg));
-    fprintf(stderr, "tallow signal: %s: %s: %s\n", names[level < 4 ? level : 3], subject_s, msg_s);
-}
-
 /* One option by its long name (no leading "--"). value is NULL for a flag.
  * Returns 0, 1 if the option takes no value (flag), -1 on error. */
 static int apply_option(struct signal_args *a, const char *name, const char *v, const char *where)
@@ -294,7 +284,7 @@ int tl_cmd_signal(int argc, char **argv)
     }
     const tl_signal_server_config *cfg = &a.cfg;
     signal(SIGPIPE, SIG_IGN);
-    tl_logger lg = {log_stderr, NULL, a.verbose ? TL_LOG_DEBUG : TL_LOG_INFO};
+    tl_logger lg = tl_cli_logger("tallow signal", a.verbose ? TL_LOG_DEBUG : TL_LOG_INFO);
     tl_loop *loop;
     if (tl_loop_new(&loop, &lg) != TL_OK) {
         args_free(&a);

@@ -337,6 +337,8 @@ int tl_report_status(const tl_report *rp)
     return rp->status;
 }
 
+/* The one stderr logger of the CLI (every command): "PREFIX LEVEL [subject]
+ * message", both sanitised (peers' and clients' strings reach it). */
 static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
     char subject_s[SAFE_CAP];
@@ -344,13 +346,19 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     char msg_s[SAFE_CAP];
     msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
-    (void)ud;
-    fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);
+    fprintf(stderr, "%s %s [%s] %s\n", ud ? (const char *)ud : "tallow",
+            names[level < 4 ? level : 3], subject, msg);
+}
+
+tl_logger tl_cli_logger(const char *prefix, tl_log_level level)
+{
+    tl_logger lg = {.fn = log_stderr, .user_data = (void *)prefix, .level = level};
+    return lg;
 }
 
 tl_logger tl_report_logger(void)
 {
-    tl_logger lg = {.fn = log_stderr, .level = TL_LOG_WARN};
+    tl_logger lg = tl_cli_logger("tallow", TL_LOG_WARN);
     const char *e = getenv("TALLOW_LOG");
     if (e) {
         if (!strcmp(e, "debug"))

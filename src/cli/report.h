@@ -29,7 +29,12 @@ int tl_report_status(const tl_report *rp);
 /* Ends the job from outside (timeout, signal) with a status and message. */
 void tl_report_finish(tl_report *rp, int status, const char *msg);
 
-/* Logger writing to stderr; level from TALLOW_LOG (debug, info, warn, error). */
+/* The CLI's stderr logger: "PREFIX LEVEL [subject] message" (sanitised) for
+ * messages at level or above; prefix is a static string. */
+tl_logger tl_cli_logger(const char *prefix, tl_log_level level);
+
+/* The logger of send/receive: prefix "tallow", level from TALLOW_LOG (debug,
+ * info, warn, error; default warn). */
 tl_logger tl_report_logger(void);
 
 /* The first line of a secret file (e.g. a TURN REST secret), malloc'd; warns
