@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <glib.h>
 
 #include "cli/report.h"
 #include "tallow/crypto.h"
@@ -404,29 +405,21 @@ void tl_secret_free(char *s)
 
 char **tl_split_list(const char *s, size_t *n)
 {
-    size_t cap = 1;
-    for (const char *p = s; *p; p++)
-        cap += *p == ',';
-    char **list = calloc(cap + 1, sizeof(char *));
-    *n = 0;
-    if (!list)
-        return NULL;
-    const char *start = s;
-    for (const char *p = s;; p++) {
-        if (*p == ',' || *p == '\0') {
-            if (p > start)
-                list[(*n)++] = strndup(start, (size_t)(p - start));
-            if (!*p)
-                break;
-            start = p + 1;
-        }
+    char **list = g_strsplit(s, ",", -1);
+    size_t k = 0;
+    for (size_t i = 0; list[i]; i++) { /* empty items ("a,,b", "a,") are dropped */
+        if (list[i][0])
+            list[k++] = list[i];
+        else
+            g_free(list[i]);
     }
+    list[k] = NULL;
+    *n = k;
     return list;
 }
 
 void tl_free_list(char **list, size_t n)
 {
-    for (size_t i = 0; list && i < n; i++)
-        free(list[i]);
-    free(list);
+    (void)n;
+    g_strfreev(list);
 }

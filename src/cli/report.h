@@ -43,7 +43,8 @@ tl_logger tl_report_logger(void);
 char *tl_read_secret_file(const char *path);
 void tl_secret_free(char *s);
 
-/* Splits "a,b,c" into a NULL-terminated array of strdup'ed items (*n set). */
+/* Splits "a,b,c" (g_strsplit; empty items dropped) into a NULL-terminated
+ * array (*n set). Release with tl_free_list (g_strfreev). */
 char **tl_split_list(const char *s, size_t *n);
 void tl_free_list(char **list, size_t n);
 

@@ -197,21 +197,6 @@ void tl_gsession_save(const char *session_file, const char *code)
     g_free(text);
 }
 
-void tl_gbase_name(const char *path, char *name, size_t cap)
-{
-    size_t end = strlen(path);
-    while (end > 1 && path[end - 1] == '/')
-        end--;
-    size_t start = end;
-    while (start > 0 && path[start - 1] != '/')
-        start--;
-    size_t n = end - start;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(name, path + start, n);
-    name[n] = '\0';
-}
-
 void tl_gtest_rename_first(tl_xfer_manifest *m)
 {
     const char *name = getenv("TALLOW_TEST_SEND_NAME");

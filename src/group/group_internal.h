@@ -79,7 +79,6 @@ void tl_gsession_save(const char *session_file, const char *code);
 void tl_gnet_default_bind(tl_group_net *net, const char *location);
 
 /* Last path component of path (without trailing slashes) into name. */
-void tl_gbase_name(const char *path, char *name, size_t cap);
 
 /* Test hook: TALLOW_TEST_SEND_NAME renames the first manifest entry (so the
  * hostile-name tests can make a sender advertise a bad name). */

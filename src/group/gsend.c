@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "group/group_internal.h"
 #include "group/link.h"
 #include "tallow/crypto.h"
@@ -644,9 +646,9 @@ static int build_manifest(tl_group_sender *s)
         rc = tl_xfer_manifest_new(
             &s->manifest, s->cfg.chunk_size ? s->cfg.chunk_size : TL_XFER_DEFAULT_CHUNK, tid);
     for (size_t i = 0; rc == TL_OK && i < s->cfg.n_paths; i++) {
-        char name[TL_XFER_MAX_NAME + 1];
-        tl_gbase_name(s->cfg.paths[i], name, sizeof(name));
+        char *name = g_path_get_basename(s->cfg.paths[i]); /* "dir/" -> "dir" */
         rc = tl_source_add_path(s->manifest, s->cfg.paths[i], name);
+        g_free(name);
         if (rc != TL_OK)
             tl_loop_log(s->loop, TL_LOG_ERROR, "send", "cannot read %s: %s", s->cfg.paths[i],
                         tl_strerror(rc));
