@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <glib.h>
 
+#include "cli/progress.h"
 #include "cli/report.h"
 #include "tallow/crypto.h"
 #include "common/uri.h"
@@ -111,20 +112,17 @@ static void draw(tl_report *rp, int force)
         return;
     if (rp->drawn)
         printf("\x1b[%zuA", rp->drawn);
+    unsigned cols = tl_term_cols(STDOUT_FILENO); /* rows never wrap (progress.h) */
     for (size_t i = 0; i < rp->n_rows; i++) {
         row *r = &rp->rows[i];
         double frac = r->total ? (double)r->bytes / (double)r->total : 0;
-        char bar[31];
-        int fill = (int)(frac * 30);
-        for (int k = 0; k < 30; k++)
-            bar[k] = k < fill ? '#' : '.';
-        bar[30] = '\0';
-        char rate[32], eta[32] = "-";
+        char rate[32], eta[32] = "-", line[512];
         human(r->rate, rate, sizeof(rate));
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
-        printf("\x1b[2K%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %s\n", r->peer, bar,
-               frac * 100, rate, eta, r->state, r->quality, r->result[0] ? r->result : r->sas);
+        tl_progress_row(line, sizeof(line), cols, r->peer, frac, rate, eta, r->state, r->quality,
+                        r->result[0] ? r->result : r->sas);
+        printf("\x1b[2K%s\n", line);
     }
     rp->drawn = rp->n_rows;
     fflush(stdout);
