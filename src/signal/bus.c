@@ -40,6 +40,7 @@
 #include "signal/snapshot.h"
 #include "common/uri.h"
 #include "tallow/transfer.h"
+#include "common/parse.h"
 
 #define SNAP_MS                                                                                    \
     10000u /* a snapshot every cfg.snapshot_every events or this                                   \
@@ -273,8 +274,10 @@ static int apply_sync(tl_sig_bus *b, const redisReply *rep)
         rep->element[2]->type != REDIS_REPLY_STRING)
         return -1;
     const redisReply *snap = rep->element[0], *log = rep->element[1];
-    uint64_t redis_seq = strtoull(rep->element[2]->str, NULL, 10);
-    uint64_t first = 0, sseq = 0;
+    uint64_t redis_seq, first = 0, sseq = 0;
+    const char *bad;
+    if (tl_parse_number(rep->element[2]->str, 0, UINT64_MAX, &redis_seq, &bad))
+        return -1;
     const char *stext = NULL, *t;
     size_t slen = 0, tl;
     if (snap->len && split_seq(snap->str, snap->len, &sseq, &stext, &slen))
