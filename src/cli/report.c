@@ -274,6 +274,11 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
     rp->finished = 1;
     rp->status = status;
     draw(rp, 1);
+    /* The live rows are cut to the terminal's width: under them, once no
+     * redraw follows, every failed peer's whole (sanitised) error. */
+    for (size_t i = 0; rp->tty && !rp->json && i < rp->n_rows; i++)
+        if (!strncmp(rp->rows[i].result, "FAILED: ", 8))
+            printf("%s: %s\n", rp->rows[i].peer, rp->rows[i].result);
     if (rp->json) {
         if (!rp->is_sender) {
             cJSON *o = event("result");
