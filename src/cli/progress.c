@@ -34,7 +34,7 @@ size_t tl_progress_row(char *out, size_t cap, unsigned cols, const char *peer, d
     /* "PEER [BAR]" + tail in cols - 1: the bar takes what is left. */
     long room = (long)cols - 1 - 12 - 3 - tl;
     int bar_w = room > BAR_MAX ? BAR_MAX : room < BAR_MIN ? 0 : (int)room;
-    char bar[BAR_MAX + 3] = "";
+    char bar[BAR_MAX + 4] = ""; /* " [" BAR "]" NUL */
     if (bar_w) {
         int fill = (int)(frac * bar_w);
         bar[0] = ' ';
