@@ -39,6 +39,10 @@ typedef struct tl_group_callbacks {
     /* The whole job ended: status is the CLI exit status (0, 1, 3) and
      * message a one-line summary. */
     void (*on_finished)(void *ud, int status, const char *message);
+    /* The group fingerprint (six words, docs/CRYPTO.md §3): the sender's own
+     * once the group exists; a receiver's for the sender it verified, once
+     * keyed. The same on the sender and on every recipient keyed to it. */
+    void (*on_sender)(void *ud, const char *fingerprint);
 } tl_group_callbacks;
 
 /* Network options common to both sides. */
@@ -80,6 +84,9 @@ typedef struct tl_group_sender_config {
      * (0: 12 h). NULL: each side uses its own net.ice_servers. */
     const char *turn_secret;
     uint32_t turn_ttl_s;
+    /* on_code gets the long code: the short one plus a 160-bit commitment
+     * to the sender identity, which receivers then check automatically. */
+    int long_code;
 } tl_group_sender_config;
 
 /* Hashes the sources, starts signaling and waits for recipients. Returns
@@ -94,6 +101,10 @@ void tl_group_sender_free(tl_group_sender *s);
  * or a separate signaling server). */
 const char *tl_group_sender_interface(const tl_group_sender *s);
 
+/* The group fingerprint: six words every recipient shows for the sender it
+ * is keyed to ("" before the sender exists). */
+const char *tl_group_sender_fingerprint(const tl_group_sender *s);
+
 typedef struct tl_group_receiver tl_group_receiver;
 
 typedef struct tl_group_receiver_config {
@@ -103,7 +114,11 @@ typedef struct tl_group_receiver_config {
     const char *fallback_signal_url; /* used when neither signal_url nor the code
                                         names a server (TALLOW_SIGNAL, config file) */
     int accept;                      /* accept invitations without asking */
-    const char *out_dir;             /* default "." */
+    /* The group fingerprint the sender shows (six words): a sender with
+     * another identity is refused (TL_ERR_IDENTITY). NULL: shown, not
+     * checked, unless the code is a long one (its commitment is checked). */
+    const char *sender_fingerprint;
+    const char *out_dir; /* default "." */
     int overwrite;
     tl_group_net net;
 } tl_group_receiver_config;

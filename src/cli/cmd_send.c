@@ -57,13 +57,15 @@ static char *default_session_file(const char *listen, char **paths, int n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
-               "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
-               "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
-               "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-               "         [--session FILE]\n"
-               "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
-               "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--json]\n");
+    fprintf(f,
+            "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
+            "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
+            "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
+            "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+            "         [--session FILE]\n"
+            "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
+            "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--long-code]\n"
+            "         [--json]\n");
 }
 
 typedef struct send_args {
@@ -88,6 +90,7 @@ static const struct option send_opts[] = {
     {"turn-secret", required_argument, 0, 'X'},
     {"turn-secret-file", required_argument, 0, 'F'},
     {"turn-ttl", required_argument, 0, 'T'},
+    {"long-code", no_argument, 0, 'C'},
     TL_CLI_NET_OPTIONS,
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
@@ -122,6 +125,9 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         return tl_opt_size("send", "peer-limit", arg, 0, TL_RATE_MAX, &a->cfg.peer_limit);
     case 'j':
         a->json = 1;
+        return 0;
+    case 'C':
+        a->cfg.long_code = 1;
         return 0;
     case 'X':
     case 'F':

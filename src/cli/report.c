@@ -22,7 +22,6 @@ typedef struct row {
     char peer[64];
     char state[16];
     char quality[16];
-    char sas[16];
     uint64_t bytes, total;
     double rate;
     char result[160];
@@ -39,8 +38,9 @@ struct tl_report {
     size_t n_rows;
     size_t drawn;
     uint64_t last_draw;
-    cJSON *files;   /* receiver: files written */
-    char iface[64]; /* sender: interface whose address the code carries */
+    cJSON *files;    /* receiver: files written */
+    char sender[64]; /* the group fingerprint (sender) / the verified sender's (receiver) */
+    char iface[64];  /* sender: interface whose address the code carries */
 };
 
 static void emit(cJSON *o)
@@ -121,7 +121,7 @@ static void draw(tl_report *rp, int force)
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
         tl_progress_row(line, sizeof(line), cols, r->peer, frac, rate, eta, r->state, r->quality,
-                        r->result[0] ? r->result : r->sas);
+                        r->result);
         printf("\x1b[2K%s\n", line);
     }
     rp->drawn = rp->n_rows;
@@ -169,6 +169,30 @@ static void on_code(void *ud, const char *code)
     }
 }
 
+/* The group fingerprint: the sender shows its own once, every recipient the
+ * one of the sender it verified (docs/CRYPTO.md §3). One glance for the
+ * whole group. */
+static void on_sender(void *ud, const char *fingerprint)
+{
+    char fp_s[SAFE_CAP];
+    fingerprint = safe(fp_s, fingerprint);
+    tl_report *rp = ud;
+    snprintf(rp->sender, sizeof(rp->sender), "%.*s", (int)sizeof(rp->sender) - 1, fingerprint);
+    if (rp->json) {
+        cJSON *o = event("sender");
+        cJSON_AddStringToObject(o, "fingerprint", fingerprint);
+        emit(o);
+    } else if (rp->is_sender) {
+        printf("Group fingerprint: %s\n  every recipient must show these six words; or, on the "
+               "recipients:\n  tallow receive CODE --sender-fingerprint \"%s\"\n",
+               fingerprint, fingerprint);
+        fflush(stdout);
+    } else {
+        printf("Sender fingerprint: %s\n  (the sender shows the same six words)\n", fingerprint);
+        fflush(stdout);
+    }
+}
+
 static void on_peer(void *ud, const char *peer, const char *state, const char *quality,
                     const char *sas)
 {
@@ -184,8 +208,8 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     row *r = find_row(rp, peer);
     snprintf(r->state, sizeof(r->state), "%.*s", (int)sizeof(r->state) - 1, state);
     snprintf(r->quality, sizeof(r->quality), "%.*s", (int)sizeof(r->quality) - 1, quality);
-    if (sas)
-        snprintf(r->sas, sizeof(r->sas), "SAS %.*s", (int)sizeof(r->sas) - 5, sas);
+    /* The per-pair SAS stays in JSON; people compare the group fingerprint
+     * (on_sender), one for the whole group. */
     if (rp->json) {
         cJSON *o = event("peer");
         cJSON_AddStringToObject(o, "peer", peer);
@@ -195,7 +219,7 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
             cJSON_AddStringToObject(o, "sas", sas);
         emit(o);
     } else if (!rp->tty) {
-        printf("%s: %s (%s)%s%s\n", peer, state, quality, sas ? " SAS " : "", sas ? sas : "");
+        printf("%s: %s (%s)\n", peer, state, quality);
         fflush(stdout);
     }
     draw(rp, 1);
@@ -285,6 +309,8 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
             cJSON_AddBoolToObject(o, "ok", status == 0);
             if (status != 0)
                 cJSON_AddStringToObject(o, "error", msg);
+            if (rp->sender[0])
+                cJSON_AddStringToObject(o, "sender", rp->sender);
             cJSON_AddItemToObject(o, "files", rp->files);
             rp->files = NULL;
             emit(o);
@@ -312,6 +338,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_result = on_result,
     .on_file = on_file,
     .on_finished = on_finished,
+    .on_sender = on_sender,
 };
 
 tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)

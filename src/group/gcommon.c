@@ -9,7 +9,9 @@
 
 #include "group/group_internal.h"
 #include "group/lanaddr.h"
+#include "common/bytes.h"
 #include "common/uri.h"
+#include "signal/proto.h"
 #include "tallow/crypto.h"
 
 static void gjob_report(void *arg)
@@ -181,20 +183,46 @@ int tl_gsession_create_group(tl_signal_client *sig, const char *session_file, co
     return rc;
 }
 
-void tl_gsession_save(const char *session_file, const char *code)
+/* The session file: the code on the first line, "identity HEX" (the sender
+ * identity's seed) on the second. Mode 0600; removed when the send
+ * completes. */
+void tl_gsession_save(const char *session_file, const char *code,
+                      const uint8_t seed[TL_HS_IDENTITY_SEED_LEN])
 {
     if (!session_file)
         return;
     /* Written to a temporary file in the same folder, synced, then renamed
      * over the old one: a crash at any point leaves the old file or the new
      * one, never a truncated one (tests/group/test_gsession.c). */
-    char *text = g_strdup_printf("%s\n", code);
+    char hex[2 * TL_HS_IDENTITY_SEED_LEN + 1];
+    tl_hex_encode(seed, TL_HS_IDENTITY_SEED_LEN, hex);
+    char *text = g_strdup_printf("%s\nidentity %s\n", code, hex);
     GError *err = NULL;
     if (!g_file_set_contents_full(session_file, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
                                   &err))
         g_clear_error(&err); /* no session file: a re-run gets a new code */
+    tl_wipe(hex, sizeof(hex));
     tl_wipe(text, strlen(text));
     g_free(text);
+}
+
+int tl_gsession_identity(const char *session_file, uint8_t seed[TL_HS_IDENTITY_SEED_LEN])
+{
+    char line[TL_JOINCODE_MAX_TEXT + 2 * TL_HS_IDENTITY_SEED_LEN];
+    FILE *f = session_file ? fopen(session_file, "re") : NULL;
+    if (!f)
+        return TL_ERR_NOT_FOUND;
+    int rc = TL_ERR_NOT_FOUND;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "identity ", 9))
+            continue;
+        rc = tl_sig_hex_decode(line + 9, seed, TL_HS_IDENTITY_SEED_LEN) ? TL_ERR_PARSE : TL_OK;
+        break;
+    }
+    fclose(f);
+    tl_wipe(line, sizeof(line));
+    return rc;
 }
 
 void tl_gtest_rename_first(tl_xfer_manifest *m)
