@@ -506,18 +506,34 @@ tl_quality tl_quality_classify(int connected, uint32_t rtt_ms, uint64_t idle_ms,
  * quality changed (the caller fires its change callback), else 0. */
 int tl_quality_update(tl_quality_tracker *t, uint64_t now);
 
+/* The one reconnect schedule: peer links (a table of delays) and the
+ * signaling client and Redis bus (doubling from min_ms up to max_ms, with
+ * jitter). Time and randomness are parameters. */
 typedef struct tl_backoff {
     const uint32_t *delays_ms; /* NULL: 1000, 2000, 5000, then 5000... */
     uint32_t ndelays;
-    uint32_t max_attempts; /* 0: 5 */
-    uint32_t attempt;      /* attempts made so far */
+    uint32_t max_attempts;   /* 0: 5 (table); TL_BACKOFF_FOREVER: no limit */
+    uint32_t attempt;        /* attempts made so far */
+    uint32_t min_ms, max_ms; /* doubling schedule when min_ms != 0 */
+    uint32_t jitter_pct;     /* doubling: each delay spread by +-jitter_pct % */
 } tl_backoff;
 
+#define TL_BACKOFF_FOREVER UINT32_MAX
+
 void tl_backoff_init(tl_backoff *b, uint32_t max_attempts);
+
+/* min_ms, 2*min_ms, 4*min_ms, ... capped at max_ms, each spread by
+ * +-jitter_pct % (0..100); max_attempts is exact here (0: none allowed,
+ * TL_BACKOFF_FOREVER: no limit). */
+void tl_backoff_init_doubling(tl_backoff *b, uint32_t min_ms, uint32_t max_ms, uint32_t jitter_pct,
+                              uint32_t max_attempts);
 
 /* Schedules the next attempt: returns TL_OK and the time of the attempt in
  * *at, or TL_ERR_TIMEOUT once max_attempts were made (peer failed). */
 int tl_backoff_next(tl_backoff *b, uint64_t now, uint64_t *at);
+/* The same, with rnd (any 32 random bits from the caller) choosing the
+ * jitter of a doubling schedule. */
+int tl_backoff_next_rnd(tl_backoff *b, uint64_t now, uint32_t rnd, uint64_t *at);
 void tl_backoff_reset(tl_backoff *b); /* after a successful reconnect */
 
 typedef struct tl_keepalive {

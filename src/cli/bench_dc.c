@@ -7,12 +7,14 @@
  * process (both peers). With --conns N, N more connection pairs are set up
  * at once and left idle to measure setup time and RSS per connection. */
 #define _DEFAULT_SOURCE
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "common/parse.h"
 #include "tallow/loop.h"
 #include "tallow/rtc.h"
 
@@ -212,52 +214,37 @@ static int measure_conns(int conns, double *setup_ms, long *rss_per_conn)
     return rc;
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s)
-        return -1;
-    if (*end == 'K' || *end == 'k')
-        v <<= 10, end++;
-    else if (*end == 'M' || *end == 'm')
-        v <<= 20, end++;
-    else if (*end == 'G' || *end == 'g')
-        v <<= 30, end++;
-    if (*end || v == 0)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 static int usage(void)
 {
     fprintf(stderr, "usage: tallow bench dc [--size BYTES] [--msg BYTES] [--conns N] [--json]\n"
-                    "  sizes accept K, M, G suffixes (powers of 2)\n");
+                    "  sizes: a number with k M G (powers of 1000) or Ki Mi Gi (of 1024)\n");
     return 2;
 }
 
 int tl_bench_dc(int argc, char **argv)
 {
-    size_t total = 256u << 20, msg = 64u << 10;
-    int conns = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-            if (parse_size(argv[++i], &total))
-                return usage();
-        } else if (!strcmp(argv[i], "--msg") && i + 1 < argc) {
-            if (parse_size(argv[++i], &msg) || msg > TL_DEFAULT_MAX_MESSAGE_SIZE)
-                return usage();
-        } else if (!strcmp(argv[i], "--conns") && i + 1 < argc) {
-            conns = atoi(argv[++i]);
-            if (conns < 1 || conns > 1000)
-                return usage();
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else {
+    uint64_t total = 256u << 20, msg = 64u << 10;
+    uint32_t nconns = 0;
+    int json = 0, c;
+    static const struct option opts[] = {
+        {"size", required_argument, 0, 's'},
+        {"msg", required_argument, 0, 'm'},
+        {"conns", required_argument, 0, 'c'},
+        {"json", no_argument, 0, 'j'},
+        {0, 0, 0, 0},
+    };
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if ((c == 's' && tl_opt_size("bench dc", "size", optarg, 1, SIZE_MAX, &total)) ||
+            (c == 'm' &&
+             tl_opt_size("bench dc", "msg", optarg, 1, TL_DEFAULT_MAX_MESSAGE_SIZE, &msg)) ||
+            (c == 'c' && tl_opt_u32("bench dc", "conns", optarg, 1, 1000, &nconns)) || c == '?')
             return usage();
-        }
+        json |= c == 'j';
     }
+    if (optind < argc)
+        return usage();
+    int conns = (int)nconns;
     memset(&g, 0, sizeof(g));
     g.total = total;
     g.msg = msg;

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -50,99 +51,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/parse.h"
+#include "signal/proto.h"
+#include "tallow/crypto.h"
+#include "common/bytes.h"
 
 #define BG_MAX_RECIPIENTS 1000
 #define BG_MAX_LINE (1u << 20)
-
-/* ------------------------------------------------------------------ SHA-256
- * FIPS 180-4, for the source file's digest (the benchmark uses only libc,
- * POSIX and cJSON). */
-
-typedef struct {
-    uint32_t h[8];
-    uint64_t len;
-    uint8_t buf[64];
-    size_t fill;
-} bg_sha256;
-
-static const uint32_t bg_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-static uint32_t bg_ror(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
-
-static void bg_sha256_block(bg_sha256 *s, const uint8_t *p)
-{
-    uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = bg_ror(w[i - 15], 7) ^ bg_ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = bg_ror(w[i - 2], 17) ^ bg_ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    memcpy(v, s->h, sizeof(v));
-    for (int i = 0; i < 64; i++) {
-        uint32_t e = v[4], a = v[0];
-        uint32_t t1 = v[7] + (bg_ror(e, 6) ^ bg_ror(e, 11) ^ bg_ror(e, 25)) +
-                      ((e & v[5]) ^ (~e & v[6])) + bg_k[i] + w[i];
-        uint32_t t2 = (bg_ror(a, 2) ^ bg_ror(a, 13) ^ bg_ror(a, 22)) +
-                      ((a & v[1]) ^ (a & v[2]) ^ (v[1] & v[2]));
-        memmove(v + 1, v, 7 * sizeof(v[0]));
-        v[4] += t1;
-        v[0] = t1 + t2;
-    }
-    for (int i = 0; i < 8; i++)
-        s->h[i] += v[i];
-}
-
-static void bg_sha256_init(bg_sha256 *s)
-{
-    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(s->h, iv, sizeof(iv));
-    s->len = 0;
-    s->fill = 0;
-}
-
-static void bg_sha256_update(bg_sha256 *s, const uint8_t *p, size_t n)
-{
-    s->len += n;
-    while (n > 0) {
-        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
-        memcpy(s->buf + s->fill, p, take);
-        s->fill += take;
-        p += take;
-        n -= take;
-        if (s->fill == 64) {
-            bg_sha256_block(s, s->buf);
-            s->fill = 0;
-        }
-    }
-}
-
-/* Writes the digest as 64 lowercase hex digits plus NUL into hex. */
-static void bg_sha256_hex(bg_sha256 *s, char hex[65])
-{
-    uint64_t bits = s->len * 8;
-    uint8_t pad[72] = {0x80};
-    size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
-    for (int i = 0; i < 8; i++)
-        pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
-    bg_sha256_update(s, pad, padlen + 8);
-    for (int i = 0; i < 8; i++)
-        snprintf(hex + 8 * i, 9, "%08" PRIx32, s->h[i]);
-}
 
 /* ------------------------------------------------------------------ state */
 
@@ -199,34 +114,6 @@ static double bg_now(void)
 
 /* ------------------------------------------------------------------ setup */
 
-static int bg_parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-')
-        return -1;
-    uint64_t mul = 1;
-    if (!strcmp(end, "k") || !strcmp(end, "K"))
-        mul = 1000;
-    else if (!strcmp(end, "M"))
-        mul = 1000 * 1000;
-    else if (!strcmp(end, "G"))
-        mul = 1000ull * 1000 * 1000;
-    else if (!strcmp(end, "Ki"))
-        mul = 1024;
-    else if (!strcmp(end, "Mi"))
-        mul = 1024 * 1024;
-    else if (!strcmp(end, "Gi"))
-        mul = 1024ull * 1024 * 1024;
-    else if (*end)
-        return -1;
-    if (v == 0 || v > UINT64_MAX / mul)
-        return -1;
-    *out = v * mul;
-    return 0;
-}
-
 static int bg_usage(void)
 {
     fprintf(stderr, "usage: tallow bench group --recipients N --size BYTES[k|M|G|Ki|Mi|Gi]\n"
@@ -236,30 +123,38 @@ static int bg_usage(void)
 
 static int bg_parse_args(bg_run *r, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"recipients", required_argument, 0, 'r'},
+        {"size", required_argument, 0, 's'},
+        {"timeout", required_argument, 0, 't'},
+        {"json", no_argument, 0, 'j'},
+        {0, 0, 0, 0},
+    };
+    uint32_t v;
+    int c;
     r->recipients = 2;
     r->size = 64u << 20;
     r->timeout_s = 600;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        char *end;
-        if (!strcmp(a, "--json")) {
-            r->json = 1;
-        } else if (!strcmp(a, "--recipients") && i + 1 < argc) {
-            r->recipients = strtol(argv[++i], &end, 10);
-            if (*end || r->recipients < 1 || r->recipients > BG_MAX_RECIPIENTS)
-                return -1;
-        } else if (!strcmp(a, "--size") && i + 1 < argc) {
-            if (bg_parse_size(argv[++i], &r->size) < 0)
-                return -1;
-        } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
-            r->timeout_s = strtol(argv[++i], &end, 10);
-            if (*end || r->timeout_s < 1)
-                return -1;
-        } else {
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == '?')
             return -1;
+        if (c == 'j')
+            r->json = 1;
+        if (c == 'r') {
+            if (tl_opt_u32("bench group", "recipients", optarg, 1, BG_MAX_RECIPIENTS, &v))
+                return -1;
+            r->recipients = v;
+        }
+        if (c == 's' && tl_opt_size("bench group", "size", optarg, 1, UINT64_MAX, &r->size))
+            return -1;
+        if (c == 't') {
+            if (tl_opt_u32("bench group", "timeout", optarg, 1, TL_TIMEOUT_MAX, &v))
+                return -1;
+            r->timeout_s = v;
         }
     }
-    return 0;
+    return optind < argc ? -1 : 0;
 }
 
 /* Writes r->size random bytes to r->file and hashes them into r->sha. */
@@ -268,20 +163,23 @@ static int bg_make_source(bg_run *r)
     int in = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     int out = open(r->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     static uint8_t buf[1 << 20];
-    bg_sha256 s;
+    tl_sha256_ctx *s = NULL;
+    uint8_t digest[TL_SHA256_LEN];
     uint64_t left = r->size;
     int rc = -1;
     if (in < 0 || out < 0) {
         fprintf(stderr, "bench group: cannot create %s: %s\n", r->file, strerror(errno));
         goto done;
     }
-    bg_sha256_init(&s);
+    if (tl_sha256_new(&s) != TL_OK)
+        goto done;
     while (left > 0 && !bg_stop) {
         size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
         ssize_t n = read(in, buf, want);
         if (n <= 0)
             goto done;
-        bg_sha256_update(&s, buf, (size_t)n);
+        if (tl_sha256_update(s, buf, (size_t)n) != TL_OK)
+            goto done;
         for (ssize_t off = 0; off < n;) {
             ssize_t w = write(out, buf + off, (size_t)(n - off));
             if (w < 0) {
@@ -294,9 +192,12 @@ static int bg_make_source(bg_run *r)
     }
     if (left > 0)
         goto done; /* interrupted */
-    bg_sha256_hex(&s, r->sha);
+    if (tl_sha256_final(s, digest) != TL_OK)
+        goto done;
+    tl_hex_encode(digest, sizeof(digest), r->sha);
     rc = 0;
 done:
+    tl_sha256_free(s);
     if (in >= 0)
         close(in);
     if (out >= 0 && close(out) < 0)

@@ -12,12 +12,14 @@
  * chunk sealing figures. With --json the last stdout line is one JSON
  * object. */
 #include <openssl/evp.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "common/parse.h"
 #include "tallow/chunk.h"
 #include "tallow/crypto.h"
 #include "tallow/handshake.h"
@@ -276,27 +278,30 @@ static void seal_teardown(struct seal_ctx *s)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: tallow bench kem [--time SEC] [--json]\n");
+    fprintf(stderr, "usage: tallow bench kem [--time SECONDS] [--json]\n"
+                    "  --time: whole seconds 1..600 (default 0.5 s)\n");
 }
 
 int tl_bench_kem(int argc, char **argv)
 {
-    int json = 0;
+    int json = 0, c;
     double total_s = 0.5;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
-            char *end;
-            total_s = strtod(argv[++i], &end);
-            if (*end != '\0' || total_s <= 0 || total_s > 600) {
-                usage();
-                return 2;
-            }
-        } else {
+    uint32_t secs;
+    static const struct option opts[] = {
+        {"time", required_argument, 0, 't'}, {"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == '?' || (c == 't' && tl_opt_u32("bench kem", "time", optarg, 1, 600, &secs))) {
             usage();
             return 2;
         }
+        if (c == 't')
+            total_s = secs;
+        json |= c == 'j';
+    }
+    if (optind < argc) {
+        usage();
+        return 2;
     }
     double batch = total_s / BATCHES;
     int failed = 0;

@@ -11,41 +11,42 @@
 
 #include "cli/cli_net.h"
 #include "common/loop_internal.h"
+#include "common/parse.h"
+#include "common/uri.h"
+#include "tallow/crypto.h"
 
-/* "turn:USER:PASS@HOST:PORT?transport=udp" -> url without the credentials. */
+/* "stun:HOST[:PORT]" or "turn:[USER:PASS@]HOST[:PORT][?transport=udp|tcp]"
+ * (one URL parser, src/common/uri.c; ':' in USER and '@' in PASS percent-
+ * encoded) -> the URL without the credentials, which become --turn-user and
+ * --turn-pass. */
 static int add_server(tl_cli_net *n, const char *url)
 {
     if (n->n_servers == 4) {
         fprintf(stderr, "tallow: at most 4 ICE servers\n");
         return -1;
     }
-    const char *colon = strchr(url, ':');
-    const char *at = strchr(url, '@');
-    if (!colon || (strncmp(url, "turn:", 5) && strncmp(url, "stun:", 5))) {
-        fprintf(stderr, "tallow: bad ICE server URL (want stun:HOST:PORT or turn:HOST:PORT)\n");
+    tl_uri u;
+    const char *why = NULL;
+    char hp[300];
+    if (tl_uri_parse(&u, TL_URI_ICE, url, &why) || tl_uri_hostport(&u, hp, sizeof(hp)) < 0) {
+        fprintf(stderr,
+                "tallow: bad ICE server URL: %s (want stun:HOST[:PORT] or "
+                "turn:[USER:PASS@]HOST[:PORT][?transport=udp|tcp])\n",
+                why ? why : "too long");
         return -1;
+    }
+    if (u.has_user) {
+        free(n->turn_user);
+        n->turn_user = strdup(u.user);
+        if (n->turn_pass)
+            tl_wipe(n->turn_pass, strlen(n->turn_pass));
+        free(n->turn_pass);
+        n->turn_pass = strdup(u.pass);
     }
     tl_ice_server *s = &n->servers[n->n_servers];
     memset(s, 0, sizeof(*s));
-    if (at) {
-        char *cred = strndup(colon + 1, (size_t)(at - colon - 1));
-        char *sep = strchr(cred, ':');
-        if (sep) {
-            *sep = '\0';
-            free(n->turn_pass);
-            n->turn_pass = strdup(sep + 1);
-        }
-        free(n->turn_user);
-        n->turn_user = strdup(cred);
-        free(cred);
-        size_t len = (size_t)(colon - url) + 1;
-        char *u = malloc(len + strlen(at + 1) + 1);
-        memcpy(u, url, len);
-        memcpy(u + len, at + 1, strlen(at + 1) + 1);
-        n->urls[n->n_servers] = u;
-    } else {
-        n->urls[n->n_servers] = strdup(url);
-    }
+    n->urls[n->n_servers] = g_strdup_printf("%s:%s%s", u.scheme, hp, u.tcp ? "?transport=tcp" : "");
+    tl_uri_wipe(&u);
     s->url = n->urls[n->n_servers];
     n->n_servers++;
     return 1;
@@ -93,21 +94,16 @@ int tl_cli_net_option(tl_cli_net *n, const char *name, const char *value)
         return 1;
     }
     if (!strcmp(name, "timeout")) {
-        char *end;
-        unsigned long v = strtoul(value, &end, 10);
-        if (*end || !v) {
-            fprintf(stderr, "tallow: bad --timeout\n");
+        uint32_t v;
+        if (tl_opt_u32(NULL, "timeout", value, 1, TL_TIMEOUT_MAX, &v))
             return -1;
-        }
-        n->timeout_s = (unsigned)v;
+        n->timeout_s = v;
         return 1;
     }
     if (!strcmp(name, "stall-timeout")) {
         uint32_t v;
-        if (tl_parse_u32(value, &v) || !v || v > 86400) {
-            fprintf(stderr, "tallow: bad --stall-timeout (1..86400 seconds)\n");
+        if (tl_opt_u32(NULL, "stall-timeout", value, 1, 86400, &v))
             return -1;
-        }
         n->stall_s = v;
         return 1;
     }
@@ -140,7 +136,7 @@ void tl_cli_net_free(tl_cli_net *n)
 {
     tl_free_list(n->bind, n->n_bind);
     for (size_t i = 0; i < n->n_servers; i++)
-        free(n->urls[i]);
+        g_free(n->urls[i]);
     free(n->turn_user);
     free(n->turn_pass);
     free(n->ca);

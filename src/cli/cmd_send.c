@@ -10,56 +10,51 @@
 #include "cli/cli_net.h"
 #include "cli/config.h"
 #include "cli/report.h"
+#include "common/parse.h"
 #include "tallow/group.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/bytes.h"
+#include "signal/proto.h"
+#include "tallow/crypto.h"
+
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
- * of the same send finds its group and join code there (docs/CLI.md). */
+ * of the same send finds its group and join code there (docs/CLI.md). The
+ * folder comes from GLib (XDG_STATE_HOME, else ~/.local/state). */
 static char *default_session_file(const char *listen, char **paths, int n)
 {
-    const char *base = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char dir[PATH_MAX];
-    if (base && base[0])
-        snprintf(dir, sizeof(dir), "%s/tallow", base);
-    else if (home && home[0])
-        snprintf(dir, sizeof(dir), "%s/.local/state/tallow", home);
-    else
+    char *dir = g_build_filename(g_get_user_state_dir(), "tallow", NULL);
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        fprintf(stderr, "tallow send: cannot create %s: %s (no session file)\n", dir,
+                g_strerror(errno));
+        g_free(dir);
         return NULL;
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof(parent), "%s", dir);
-    for (char *p = parent + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(parent, 0700);
-            *p = '/';
-        }
     }
-    mkdir(parent, 0700);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char h[32];
-    unsigned hl = 0;
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    EVP_DigestUpdate(md, listen ? listen : "", strlen(listen ? listen : "") + 1);
+    tl_sha256_ctx *md = NULL;
+    unsigned char h[32] = {0};
+    char hex[2 * 12 + 1];
+    if (tl_sha256_new(&md) != TL_OK) {
+        g_free(dir);
+        return NULL;
+    }
+    tl_sha256_update(md, listen ? listen : "", strlen(listen ? listen : "") + 1);
     for (int i = 0; i < n; i++) {
         char real[PATH_MAX];
         const char *p = realpath(paths[i], real) ? real : paths[i];
-        EVP_DigestUpdate(md, p, strlen(p) + 1);
+        tl_sha256_update(md, p, strlen(p) + 1);
     }
-    EVP_DigestFinal_ex(md, h, &hl);
-    EVP_MD_CTX_free(md);
-    char *out = malloc(PATH_MAX);
-    if (!out)
-        return NULL;
-    int k = snprintf(out, PATH_MAX, "%s/send-", dir);
-    for (int i = 0; i < 12 && k < PATH_MAX - 3; i++)
-        k += snprintf(out + k, (size_t)(PATH_MAX - k), "%02x", h[i]);
-    snprintf(out + k, (size_t)(PATH_MAX - k), ".session");
+    tl_sha256_final(md, h);
+    tl_sha256_free(md);
+    tl_hex_encode(h, 12, hex);
+    char *file = g_strdup_printf("%s/send-%s.session", dir, hex);
+    char *out = strdup(file); /* the caller frees with free() */
+    g_free(file);
+    g_free(dir);
     return out;
 }
 
@@ -115,7 +110,7 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         a->to = tl_split_list(arg, &a->n_to);
         return 0;
     case 'e':
-        return tl_parse_u32(arg, &a->cfg.expect) || !a->cfg.expect ? -1 : 0;
+        return tl_opt_u32("send", "expect", arg, 1, UINT32_MAX, &a->cfg.expect);
     case 's':
         a->cfg.signal_url = arg;
         return 0;
@@ -126,11 +121,11 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         a->cfg.session_file = arg;
         return 0;
     case 'K':
-        return tl_parse_u32(arg, &a->cfg.max_failed_keys) || !a->cfg.max_failed_keys ? -1 : 0;
+        return tl_opt_u32("send", "max-failed-keys", arg, 1, UINT32_MAX, &a->cfg.max_failed_keys);
     case 'L':
-        return tl_parse_rate(arg, &a->cfg.limit) ? -1 : 0;
+        return tl_opt_size("send", "limit", arg, 0, TL_RATE_MAX, &a->cfg.limit);
     case 'P':
-        return tl_parse_rate(arg, &a->cfg.peer_limit) ? -1 : 0;
+        return tl_opt_size("send", "peer-limit", arg, 0, TL_RATE_MAX, &a->cfg.peer_limit);
     case 'j':
         a->json = 1;
         return 0;
@@ -143,7 +138,7 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         a->secret = c == 'X' ? strdup(arg) : tl_read_secret_file(arg);
         return a->secret ? 0 : -1;
     case 'T':
-        return tl_parse_u32(arg, &a->cfg.turn_ttl_s) || !a->cfg.turn_ttl_s ? -1 : 0;
+        return tl_opt_u32("send", "turn-ttl", arg, 1, UINT32_MAX, &a->cfg.turn_ttl_s);
     case 'n':
         return tl_cli_net_option(&a->net, send_opts[idx].name, arg) < 0 ? -1 : 0;
     default:

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 /* tallow signal: run a signaling server until SIGINT/SIGTERM. */
 #include <errno.h>
+#include <getopt.h>
 #include <glib-unix.h>
 #include <limits.h>
 #include <signal.h>
@@ -12,8 +13,10 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "common/loop_internal.h"
+#include "common/parse.h"
 #include "signal/proto.h"
 #include "tallow/signal.h"
+#include "common/uri.h"
 
 static void usage(FILE *f)
 {
@@ -70,22 +73,14 @@ static gboolean on_hup(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
-{
-    (void)ud;
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    char subject_s[512], msg_s[1024]; /* clients' strings reach this log */
-    tl_text_sanitize(subject_s, sizeof(subject_s), subject, strlen(subject));
-    tl_text_sanitize(msg_s, sizeof(msg_s), msg, strlen(msg));
-    fprintf(stderr, "tallow signal: %s: %s: %s\n", names[level < 4 ? level : 3], subject_s, msg_s);
-}
-
 /* One option by its long name (no leading "--"). value is NULL for a flag.
  * Returns 0, 1 if the option takes no value (flag), -1 on error. */
 static int apply_option(struct signal_args *a, const char *name, const char *v, const char *where)
 {
     tl_signal_server_config *cfg = &a->cfg;
     int bad = 0;
+    char who[PATH_MAX + 48]; /* "signal: FILE:LINE" in the number errors */
+    snprintf(who, sizeof(who), "signal: %s", where);
     if (!strcmp(name, "verbose") || !strcmp(name, "glib-io")) {
         int on = 1;
         if (v && strcmp(v, "yes") && strcmp(v, "true") && strcmp(v, "1"))
@@ -113,17 +108,17 @@ static int apply_option(struct signal_args *a, const char *name, const char *v, 
     else if (!strcmp(name, "redis"))
         cfg->redis_url = v;
     else if (!strcmp(name, "max-group"))
-        bad = tl_parse_u32(v, &cfg->max_group) || cfg->max_group < 2;
+        bad = tl_opt_u32(who, name, v, 2, UINT32_MAX, &cfg->max_group);
     else if (!strcmp(name, "max-msg"))
-        bad = tl_parse_u32(v, &cfg->max_msg) || cfg->max_msg < 1024;
+        bad = tl_opt_u32(who, name, v, 1024, UINT32_MAX, &cfg->max_msg);
     else if (!strcmp(name, "rate"))
-        bad = tl_parse_u32(v, &cfg->rate_per_s);
+        bad = tl_opt_u32(who, name, v, 0, UINT32_MAX, &cfg->rate_per_s);
     else if (!strcmp(name, "idle-timeout"))
-        bad = tl_parse_u32(v, &cfg->idle_timeout_s);
+        bad = tl_opt_u32(who, name, v, 0, UINT32_MAX, &cfg->idle_timeout_s);
     else if (!strcmp(name, "grace"))
-        bad = tl_parse_u32(v, &cfg->resume_grace_s);
+        bad = tl_opt_u32(who, name, v, 0, UINT32_MAX, &cfg->resume_grace_s);
     else if (!strcmp(name, "snapshot-every"))
-        bad = tl_parse_u32(v, &cfg->snapshot_every) || cfg->snapshot_every < 1;
+        bad = tl_opt_u32(who, name, v, 1, UINT32_MAX, &cfg->snapshot_every);
     else if (!strcmp(name, "stun") || !strcmp(name, "turn")) {
         if (cfg->n_ice_urls == TL_SIGNAL_MAX_ICE || strncmp(v, name, 4) != 0 || v[4] != ':' ||
             !tl_sig_valid_ice_url(v)) {
@@ -141,16 +136,12 @@ static int apply_option(struct signal_args *a, const char *name, const char *v, 
             return -1;
         cfg->turn_secret = a->turn_secret;
     } else if (!strcmp(name, "turn-ttl"))
-        bad = tl_parse_u32(v, &cfg->turn_ttl_s) || cfg->turn_ttl_s < 60;
+        bad = tl_opt_u32(who, name, v, 60, UINT32_MAX, &cfg->turn_ttl_s);
     else {
         fprintf(stderr, "tallow signal: %s: unknown option %s\n", where, name);
         return -1;
     }
-    if (bad) {
-        fprintf(stderr, "tallow signal: %s: bad value for %s\n", where, name);
-        return -1;
-    }
-    return 0;
+    return bad ? -1 : 0;
 }
 
 static char *trim(char *p)
@@ -209,46 +200,60 @@ static int load_config(struct signal_args *a, const char *path)
     return rc;
 }
 
+static const struct option signal_opts[] = {
+    {"config", required_argument, 0, 'c'},
+    {"listen", required_argument, 0, 'o'},
+    {"cert", required_argument, 0, 'o'},
+    {"key", required_argument, 0, 'o'},
+    {"redis", required_argument, 0, 'o'},
+    {"max-group", required_argument, 0, 'o'},
+    {"max-msg", required_argument, 0, 'o'},
+    {"rate", required_argument, 0, 'o'},
+    {"idle-timeout", required_argument, 0, 'o'},
+    {"grace", required_argument, 0, 'o'},
+    {"snapshot-every", required_argument, 0, 'o'},
+    {"stun", required_argument, 0, 'o'},
+    {"turn", required_argument, 0, 'o'},
+    {"turn-secret", required_argument, 0, 'o'},
+    {"turn-secret-file", required_argument, 0, 'o'},
+    {"turn-ttl", required_argument, 0, 'o'},
+    {"glib-io", no_argument, 0, 'o'},
+    {"verbose", no_argument, 0, 'v'},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
 static int parse_args(int argc, char **argv, struct signal_args *a)
 {
-    /* --config first, so that the command line overrides the file. */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            exit(0);
-        }
-        if (!strcmp(argv[i], "--config")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "tallow signal: --config needs a value\n");
+    /* Two passes: --config first, so that the command line overrides the
+     * file; then every other option in order. */
+    for (int pass = 0; pass < 2; pass++) {
+        int c, idx;
+        optind = 0; /* glibc: start over */
+        opterr = pass == 0;
+        while ((c = getopt_long(argc, argv, "hv", signal_opts, &idx)) != -1) {
+            if (c == '?')
                 return -1;
+            if (c == 'h') {
+                usage(stdout);
+                exit(0);
             }
-            if (load_config(a, argv[i + 1]))
+            if ((c == 'c') != (pass == 0))
+                continue;
+            if (c == 'c' && load_config(a, optarg))
                 return -1;
+            if (c == 'v' && apply_option(a, "verbose", NULL, "command line") < 0)
+                return -1;
+            if (c == 'o' && apply_option(a, signal_opts[idx].name, optarg, "command line") < 0)
+                return -1;
+            /* Copied by apply_option: out of /proc/PID/cmdline now (argv_scrub.h). */
+            if (c == 'o' && !strcmp(signal_opts[idx].name, "turn-secret"))
+                tl_argv_scrub(optarg);
         }
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(arg, "--config")) {
-            i++;
-            continue;
-        }
-        if (!strcmp(arg, "-v"))
-            arg = "--verbose";
-        if (strncmp(arg, "--", 2)) {
-            fprintf(stderr, "tallow signal: unknown option %s\n", arg);
-            return -1;
-        }
-        const char *name = arg + 2;
-        int flag = !strcmp(name, "verbose") || !strcmp(name, "glib-io");
-        int r = apply_option(a, name, flag ? NULL : v, "command line");
-        if (r < 0)
-            return -1;
-        /* Copied by apply_option: out of /proc/PID/cmdline now (argv_scrub.h). */
-        if (!flag && !strcmp(name, "turn-secret"))
-            tl_argv_scrub(argv[i + 1]);
-        if (!flag)
-            i++;
+    if (optind < argc) {
+        fprintf(stderr, "tallow signal: unexpected argument %s\n", argv[optind]);
+        return -1;
     }
     if (!a->cfg.cert_pem != !a->cfg.key_pem) {
         fprintf(stderr, "tallow signal: --cert and --key go together\n");
@@ -283,7 +288,7 @@ int tl_cmd_signal(int argc, char **argv)
     }
     const tl_signal_server_config *cfg = &a.cfg;
     signal(SIGPIPE, SIG_IGN);
-    tl_logger lg = {log_stderr, NULL, a.verbose ? TL_LOG_DEBUG : TL_LOG_INFO};
+    tl_logger lg = tl_cli_logger("tallow signal", a.verbose ? TL_LOG_DEBUG : TL_LOG_INFO);
     tl_loop *loop;
     if (tl_loop_new(&loop, &lg) != TL_OK) {
         args_free(&a);
@@ -306,11 +311,13 @@ int tl_cmd_signal(int argc, char **argv)
         status = rc == TL_ERR_INVALID_ARG ? 2 : 3;
     } else {
         /* The bound address, for people and for scripts (tests read this line). */
-        const char *listen = cfg->listen ? cfg->listen : "127.0.0.1:7788";
-        const char *colon = strrchr(listen, ':');
-        int hl = colon ? (int)(colon - listen) : 0;
-        fprintf(stderr, "tallow signal: listening on %s://%.*s:%d\n", cfg->cert_pem ? "wss" : "ws",
-                hl, listen, tl_signal_server_port(srv));
+        tl_uri lu; /* parsed by the server already: it cannot fail here */
+        if (tl_uri_parse(&lu, TL_URI_HOSTPORT, cfg->listen ? cfg->listen : "127.0.0.1:7788", NULL))
+            lu.host[0] = '\0';
+        lu.port = tl_signal_server_port(srv);
+        char hp[300];
+        tl_uri_hostport(&lu, hp, sizeof(hp));
+        fprintf(stderr, "tallow signal: listening on %s://%s\n", cfg->cert_pem ? "wss" : "ws", hp);
         fflush(stderr);
         tl_loop_run(loop);
         fprintf(stderr, "tallow signal: shutting down\n");

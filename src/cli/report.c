@@ -8,9 +8,13 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <glib.h>
 
+#include "cli/progress.h"
 #include "cli/report.h"
 #include "tallow/crypto.h"
+#include "common/uri.h"
+#include "common/bytes.h"
 
 #define MAX_ROWS 256
 
@@ -108,20 +112,17 @@ static void draw(tl_report *rp, int force)
         return;
     if (rp->drawn)
         printf("\x1b[%zuA", rp->drawn);
+    unsigned cols = tl_term_cols(STDOUT_FILENO); /* rows never wrap (progress.h) */
     for (size_t i = 0; i < rp->n_rows; i++) {
         row *r = &rp->rows[i];
         double frac = r->total ? (double)r->bytes / (double)r->total : 0;
-        char bar[31];
-        int fill = (int)(frac * 30);
-        for (int k = 0; k < 30; k++)
-            bar[k] = k < fill ? '#' : '.';
-        bar[30] = '\0';
-        char rate[32], eta[32] = "-";
+        char rate[32], eta[32] = "-", line[512];
         human(r->rate, rate, sizeof(rate));
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
-        printf("\x1b[2K%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %s\n", r->peer, bar,
-               frac * 100, rate, eta, r->state, r->quality, r->result);
+        tl_progress_row(line, sizeof(line), cols, r->peer, frac, rate, eta, r->state, r->quality,
+                        r->result);
+        printf("\x1b[2K%s\n", line);
     }
     rp->drawn = rp->n_rows;
     fflush(stdout);
@@ -140,16 +141,18 @@ static void on_code(void *ud, const char *code)
     /* The address recipients dial: after '@', without the port. */
     char addr[300] = "";
     const char *at = strchr(code, '@');
-    if (at) {
-        snprintf(addr, sizeof(addr), "%s", at + 1);
-        char *colon = strrchr(addr, ':');
-        if (colon && !strchr(colon, ']'))
-            *colon = '\0';
+    int plain_ws = at && !strstr(at + 1, "://"); /* ws:// is left out of codes */
+    if (plain_ws) {
+        char loc[320];
+        tl_uri u;
+        snprintf(loc, sizeof(loc), "ws://%s", at + 1);
+        if (!tl_uri_parse(&u, TL_URI_WS, loc, NULL))
+            snprintf(addr, sizeof(addr), u.v6 ? "[%s]" : "%s", u.host);
     }
     if (rp->json) {
         cJSON *o = event("code");
         cJSON_AddStringToObject(o, "code", code);
-        if (addr[0] && !strstr(addr, "://"))
+        if (addr[0])
             cJSON_AddStringToObject(o, "address", addr);
         if (rp->iface[0])
             cJSON_AddStringToObject(o, "interface", rp->iface);
@@ -276,8 +279,7 @@ static void on_file(void *ud, const char *path, uint64_t size, const uint8_t sha
     path = safe(path_s, path);
     tl_report *rp = ud;
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    tl_hex_encode(sha, 32, hex);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "path", path);
     cJSON_AddNumberToObject(f, "size", (double)size);
@@ -296,6 +298,11 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
     rp->finished = 1;
     rp->status = status;
     draw(rp, 1);
+    /* The live rows are cut to the terminal's width: under them, once no
+     * redraw follows, every failed peer's whole (sanitised) error. */
+    for (size_t i = 0; rp->tty && !rp->json && i < rp->n_rows; i++)
+        if (!strncmp(rp->rows[i].result, "FAILED: ", 8))
+            printf("%s: %s\n", rp->rows[i].peer, rp->rows[i].result);
     if (rp->json) {
         if (!rp->is_sender) {
             cJSON *o = event("result");
@@ -380,6 +387,8 @@ int tl_report_status(const tl_report *rp)
 
 static unsigned errors_logged; /* error lines printed (tl_report_errors_logged) */
 
+/* The one stderr logger of the CLI (every command): "PREFIX LEVEL [subject]
+ * message", both sanitised (peers' and clients' strings reach it). */
 static void log_stderr(void *ud, tl_log_level level, const char *subject, const char *msg)
 {
     char subject_s[SAFE_CAP];
@@ -387,10 +396,16 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     char msg_s[SAFE_CAP];
     msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
-    (void)ud;
     if (level >= TL_LOG_ERROR)
         errors_logged++;
-    fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);
+    fprintf(stderr, "%s %s [%s] %s\n", ud ? (const char *)ud : "tallow",
+            names[level < 4 ? level : 3], subject, msg);
+}
+
+tl_logger tl_cli_logger(const char *prefix, tl_log_level level)
+{
+    tl_logger lg = {.fn = log_stderr, .user_data = (void *)prefix, .level = level};
+    return lg;
 }
 
 unsigned tl_report_errors_logged(void)
@@ -400,7 +415,7 @@ unsigned tl_report_errors_logged(void)
 
 tl_logger tl_report_logger(void)
 {
-    tl_logger lg = {.fn = log_stderr, .level = TL_LOG_WARN};
+    tl_logger lg = tl_cli_logger("tallow", TL_LOG_WARN);
     const char *e = getenv("TALLOW_LOG");
     if (e) {
         if (!strcmp(e, "debug"))
@@ -444,65 +459,23 @@ void tl_secret_free(char *s)
     }
 }
 
-int tl_parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end || errno || v > 0xffffffffUL)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-int tl_parse_rate(const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    double mul = 1;
-    if (*end == 'k' || *end == 'K')
-        mul = 1e3, end++;
-    else if (*end == 'M')
-        mul = 1e6, end++;
-    else if (*end == 'G')
-        mul = 1e9, end++;
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end)
-        return -1;
-    *out = (uint64_t)(v * mul);
-    return 0;
-}
-
 char **tl_split_list(const char *s, size_t *n)
 {
-    size_t cap = 1;
-    for (const char *p = s; *p; p++)
-        cap += *p == ',';
-    char **list = calloc(cap + 1, sizeof(char *));
-    *n = 0;
-    if (!list)
-        return NULL;
-    const char *start = s;
-    for (const char *p = s;; p++) {
-        if (*p == ',' || *p == '\0') {
-            if (p > start)
-                list[(*n)++] = strndup(start, (size_t)(p - start));
-            if (!*p)
-                break;
-            start = p + 1;
-        }
+    char **list = g_strsplit(s, ",", -1);
+    size_t k = 0;
+    for (size_t i = 0; list[i]; i++) { /* empty items ("a,,b", "a,") are dropped */
+        if (list[i][0])
+            list[k++] = list[i];
+        else
+            g_free(list[i]);
     }
+    list[k] = NULL;
+    *n = k;
     return list;
 }
 
 void tl_free_list(char **list, size_t n)
 {
-    for (size_t i = 0; list && i < n; i++)
-        free(list[i]);
-    free(list);
+    (void)n;
+    g_strfreev(list);
 }

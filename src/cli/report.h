@@ -29,7 +29,12 @@ int tl_report_status(const tl_report *rp);
 /* Ends the job from outside (timeout, signal) with a status and message. */
 void tl_report_finish(tl_report *rp, int status, const char *msg);
 
-/* Logger writing to stderr; level from TALLOW_LOG (debug, info, warn, error). */
+/* The CLI's stderr logger: "PREFIX LEVEL [subject] message" (sanitised) for
+ * messages at level or above; prefix is a static string. */
+tl_logger tl_cli_logger(const char *prefix, tl_log_level level);
+
+/* The logger of send/receive: prefix "tallow", level from TALLOW_LOG (debug,
+ * info, warn, error; default warn). */
 tl_logger tl_report_logger(void);
 
 /* How many error lines that logger has printed: a command that fails prints
@@ -37,21 +42,14 @@ tl_logger tl_report_logger(void);
  * failure). */
 unsigned tl_report_errors_logged(void);
 
-/* Parses "10M", "500k", "1G", "12345" (bytes/s, powers of 1000). Returns 0
- * and *out, or -1. */
-int tl_parse_rate(const char *s, uint64_t *out);
-
-/* Parses a whole decimal number 0..2^32-1 ("5x", "" and "-1" are refused).
- * Returns 0 and *out, or -1. */
-int tl_parse_u32(const char *s, uint32_t *out);
-
 /* The first line of a secret file (e.g. a TURN REST secret), malloc'd; warns
  * when the file is readable by others. NULL (message printed) when it cannot
  * be read or the line is empty. Release with tl_secret_free (wipes). */
 char *tl_read_secret_file(const char *path);
 void tl_secret_free(char *s);
 
-/* Splits "a,b,c" into a NULL-terminated array of strdup'ed items (*n set). */
+/* Splits "a,b,c" (g_strsplit; empty items dropped) into a NULL-terminated
+ * array (*n set). Release with tl_free_list (g_strfreev). */
 char **tl_split_list(const char *s, size_t *n);
 void tl_free_list(char **list, size_t n);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/chunk_internal.h"
+#include "common/bytes.h"
 
 static const char k_key0_label[] = "tallow-v1 chunk key";
 static const char k_ratchet_label[] = "tallow-v1 chunk ratchet";
@@ -28,30 +29,6 @@ struct tl_chunk_opener {
 
 /* ---- building blocks -------------------------------------------------- */
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    put_be32(p, (uint32_t)(v >> 32));
-    put_be32(p + 4, (uint32_t)v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
 int tl_chunk_key0(uint8_t key0[32], const uint8_t secret[32],
                   const uint8_t transfer_id[TL_TRANSFER_ID_LEN])
 {
@@ -71,14 +48,14 @@ void tl_chunk_build_header(uint8_t hdr[TL_CHUNK_HDR_LEN], int final, uint32_t ep
 {
     hdr[0] = TL_CHUNK_VERSION;
     hdr[1] = final ? 1 : 0;
-    put_be32(hdr + 2, epoch);
-    put_be64(hdr + 6, index);
+    tl_put32(hdr + 2, epoch);
+    tl_put64(hdr + 6, index);
 }
 
 void tl_chunk_build_nonce(uint8_t nonce[TL_AEAD_NONCE_LEN], uint32_t epoch, uint64_t index)
 {
-    put_be32(nonce, epoch);
-    put_be64(nonce + 4, index);
+    tl_put32(nonce, epoch);
+    tl_put64(nonce + 4, index);
 }
 
 void tl_chunk_build_aad(uint8_t aad[TL_CHUNK_AAD_LEN],
@@ -273,8 +250,8 @@ int tl_chunk_open(tl_chunk_opener *o, uint64_t expected_index, const uint8_t *fr
         tl_wipe(out, len);
         return TL_ERR_PARSE;
     }
-    uint32_t epoch = get_be32(frame + 2);
-    uint64_t index = get_be64(frame + 6);
+    uint32_t epoch = tl_get32(frame + 2);
+    uint64_t index = tl_get64(frame + 6);
     int rc = TL_OK;
     if (index != expected_index || epoch < o->epoch)
         rc = TL_ERR_REPLAY;

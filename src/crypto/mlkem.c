@@ -8,13 +8,12 @@
  * input checks) may branch. */
 #include "tallow/mlkem.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <openssl/crypto.h>
 
 #include "crypto/keccak.h"
+#include "tallow/crypto.h"
 #include "crypto/mlkem_poly.h"
 
 #define K TL_MLKEM_K
@@ -291,27 +290,12 @@ int tl_mlkem768_decaps_internal(uint8_t ss[TL_MLKEM768_SS_LEN],
     return TL_OK;
 }
 
-/* Fills buf from the kernel CSPRNG; TL_ERR_IO if it cannot. */
-static int os_random(uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = getrandom(buf, len, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return TL_ERR_IO;
-        }
-        buf += n, len -= (size_t)n;
-    }
-    return TL_OK;
-}
-
 int tl_mlkem768_keygen(uint8_t ek[TL_MLKEM768_EK_LEN], uint8_t dk[TL_MLKEM768_DK_LEN])
 {
     if (ek == NULL || dk == NULL)
         return TL_ERR_INVALID_ARG;
     uint8_t dz[64];
-    int rc = os_random(dz, sizeof dz);
+    int rc = tl_random(dz, sizeof dz);
     if (rc == TL_OK)
         rc = tl_mlkem768_keygen_internal(ek, dk, dz, dz + 32);
     OPENSSL_cleanse(dz, sizeof dz);
@@ -324,7 +308,7 @@ int tl_mlkem768_encaps(uint8_t ct[TL_MLKEM768_CT_LEN], uint8_t ss[TL_MLKEM768_SS
     if (ct == NULL || ss == NULL || ek == NULL)
         return TL_ERR_INVALID_ARG;
     uint8_t m[32];
-    int rc = os_random(m, sizeof m);
+    int rc = tl_random(m, sizeof m);
     if (rc == TL_OK)
         rc = tl_mlkem768_encaps_internal(ct, ss, ek, m);
     OPENSSL_cleanse(m, sizeof m);

@@ -1,14 +1,18 @@
 /* Helpers shared by the group sender and receiver. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "group/group_internal.h"
 #include "group/lanaddr.h"
+#include "common/bytes.h"
+#include "common/uri.h"
+#include "signal/proto.h"
+#include "tallow/crypto.h"
 
 static void gjob_report(void *arg)
 {
@@ -74,25 +78,16 @@ void tl_gnet_link_config(tl_link_config *lc, tl_loop *loop, tl_signal_client *si
 }
 
 /* Splits "HOST:PORT" / "[V6]:PORT" / ":PORT" into host (no brackets) and
- * port text. Returns 0 or -1. */
+ * port text with the one parser (src/common/uri.c). Returns 0 or -1. */
 static int split_listen(const char *listen, char *host, size_t hcap, char *port, size_t pcap)
 {
-    const char *colon;
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= hcap)
-            return -1;
-        memcpy(host, listen + 1, (size_t)(close - listen - 1));
-        host[close - listen - 1] = '\0';
-        colon = close + 1;
-    } else {
-        colon = strrchr(listen, ':');
-        if (!colon || (size_t)(colon - listen) >= hcap)
-            return -1;
-        memcpy(host, listen, (size_t)(colon - listen));
-        host[colon - listen] = '\0';
-    }
-    return snprintf(port, pcap, "%s", colon + 1) < (int)pcap ? 0 : -1;
+    tl_uri u;
+    if (tl_uri_parse(&u, TL_URI_HOSTPORT, listen, NULL))
+        return -1;
+    return snprintf(host, hcap, "%s", u.host) < (int)hcap &&
+                   snprintf(port, pcap, "%d", u.port) < (int)pcap
+               ? 0
+               : -1;
 }
 
 int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_signal_server **server,
@@ -196,24 +191,19 @@ void tl_gsession_save(const char *session_file, const char *code,
 {
     if (!session_file)
         return;
-    char line[16 + 2 * TL_HS_IDENTITY_SEED_LEN];
-    int n0 = snprintf(line, sizeof(line), "identity ");
-    for (size_t i = 0; i < TL_HS_IDENTITY_SEED_LEN; i++)
-        snprintf(line + n0 + 2 * i, 3, "%02x", seed[i]);
-    int fd = open(session_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        OPENSSL_cleanse(line, sizeof(line));
-        return;
-    }
-    size_t n = strlen(code), m = strlen(line);
-    if (write(fd, code, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
-        write(fd, line, m) != (ssize_t)m || write(fd, "\n", 1) != 1) {
-        close(fd);
-        unlink(session_file);
-    } else {
-        close(fd);
-    }
-    OPENSSL_cleanse(line, sizeof(line));
+    /* Written to a temporary file in the same folder, synced, then renamed
+     * over the old one: a crash at any point leaves the old file or the new
+     * one, never a truncated one (tests/group/test_gsession.c). */
+    char hex[2 * TL_HS_IDENTITY_SEED_LEN + 1];
+    tl_hex_encode(seed, TL_HS_IDENTITY_SEED_LEN, hex);
+    char *text = g_strdup_printf("%s\nidentity %s\n", code, hex);
+    GError *err = NULL;
+    if (!g_file_set_contents_full(session_file, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                  &err))
+        g_clear_error(&err); /* no session file: a re-run gets a new code */
+    tl_wipe(hex, sizeof(hex));
+    tl_wipe(text, strlen(text));
+    g_free(text);
 }
 
 int tl_gsession_identity(const char *session_file, uint8_t seed[TL_HS_IDENTITY_SEED_LEN])
@@ -225,47 +215,14 @@ int tl_gsession_identity(const char *session_file, uint8_t seed[TL_HS_IDENTITY_S
     int rc = TL_ERR_NOT_FOUND;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (strncmp(line, "identity ", 9) || strlen(line + 9) != 2 * TL_HS_IDENTITY_SEED_LEN)
+        if (strncmp(line, "identity ", 9))
             continue;
-        rc = TL_OK;
-        for (size_t i = 0; i < TL_HS_IDENTITY_SEED_LEN && rc == TL_OK; i++) {
-            unsigned v;
-            if (sscanf(line + 9 + 2 * i, "%2x", &v) != 1)
-                rc = TL_ERR_PARSE;
-            seed[i] = (uint8_t)v;
-        }
+        rc = tl_sig_hex_decode(line + 9, seed, TL_HS_IDENTITY_SEED_LEN) ? TL_ERR_PARSE : TL_OK;
         break;
     }
     fclose(f);
-    OPENSSL_cleanse(line, sizeof(line));
+    tl_wipe(line, sizeof(line));
     return rc;
-}
-
-int tl_grandom(uint8_t *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = getrandom(buf, len, 0);
-        if (n <= 0)
-            return TL_ERR_IO;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return TL_OK;
-}
-
-void tl_gbase_name(const char *path, char *name, size_t cap)
-{
-    size_t end = strlen(path);
-    while (end > 1 && path[end - 1] == '/')
-        end--;
-    size_t start = end;
-    while (start > 0 && path[start - 1] != '/')
-        start--;
-    size_t n = end - start;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(name, path + start, n);
-    name[n] = '\0';
 }
 
 void tl_gtest_rename_first(tl_xfer_manifest *m)

@@ -78,14 +78,11 @@ void tl_gsession_save(const char *session_file, const char *code,
  * TL_ERR_NOT_FOUND (no file, or a file from before identities). */
 int tl_gsession_identity(const char *session_file, uint8_t seed[TL_HS_IDENTITY_SEED_LEN]);
 
-int tl_grandom(uint8_t *buf, size_t len);
-
 /* With no --bind and a signaling location on loopback, every peer is on
  * this machine: restrict ICE to 127.0.0.1 so nothing else is gathered. */
 void tl_gnet_default_bind(tl_group_net *net, const char *location);
 
 /* Last path component of path (without trailing slashes) into name. */
-void tl_gbase_name(const char *path, char *name, size_t cap);
 
 /* Test hook: TALLOW_TEST_SEND_NAME renames the first manifest entry (so the
  * hostile-name tests can make a sender advertise a bad name). */

@@ -8,10 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "common/hostile.h"
 #include "group/group_internal.h"
 #include "signal/joincode.h"
 #include "group/link.h"
+#include "tallow/crypto.h"
 #include "tallow/group.h"
 #include "tallow/signal.h"
 #include "tallow/transfer.h"
@@ -31,8 +34,8 @@ typedef struct recipient {
     tl_timer *timer;
     uint64_t timer_at;
     tl_gprogress prog;
-    uint32_t sends_big; /* DATA-sized records sent (test tamper hook) */
-    uint32_t relinks;   /* new connections made after one was lost */
+    uint32_t sends_big;   /* DATA-sized records sent (test tamper hook) */
+    uint32_t relinks;     /* new connections made after one was lost */
     uint64_t sent_before; /* payload bytes sent in earlier sessions (connections) */
     tl_timer *relink_timer;
     tl_link *dead_link; /* replaced link, freed outside its callbacks */
@@ -691,14 +694,14 @@ static void sig_state(void *ud, tl_signal_state st)
 static int build_manifest(tl_group_sender *s)
 {
     uint8_t tid[TL_TRANSFER_ID_LEN];
-    int rc = tl_grandom(tid, sizeof(tid));
+    int rc = tl_random(tid, sizeof(tid));
     if (rc == TL_OK)
         rc = tl_xfer_manifest_new(
             &s->manifest, s->cfg.chunk_size ? s->cfg.chunk_size : TL_XFER_DEFAULT_CHUNK, tid);
     for (size_t i = 0; rc == TL_OK && i < s->cfg.n_paths; i++) {
-        char name[TL_XFER_MAX_NAME + 1];
-        tl_gbase_name(s->cfg.paths[i], name, sizeof(name));
+        char *name = g_path_get_basename(s->cfg.paths[i]); /* "dir/" -> "dir" */
         rc = tl_source_add_path(s->manifest, s->cfg.paths[i], name);
+        g_free(name);
         if (rc != TL_OK)
             tl_loop_log(s->loop, TL_LOG_ERROR, "send", "cannot read %s: %s", s->cfg.paths[i],
                         tl_strerror(rc));

@@ -6,10 +6,10 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "rtc/rtc_internal.h"
+#include "tallow/crypto.h"
 
 static EVP_PKEY *gen_p256(void)
 {
@@ -32,7 +32,7 @@ static X509 *self_sign(EVP_PKEY *key)
         return NULL;
     uint8_t serial[8];
     BIGNUM *bn = NULL;
-    int ok = RAND_bytes(serial, sizeof(serial)) == 1 && X509_set_version(x, 2) == 1;
+    int ok = tl_random(serial, sizeof(serial)) == TL_OK && X509_set_version(x, 2) == 1;
     serial[0] &= 0x7f; /* positive */
     if (ok)
         ok = (bn = BN_bin2bn(serial, sizeof(serial), NULL)) != NULL &&

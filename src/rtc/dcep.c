@@ -1,33 +1,10 @@
 /* Data Channel Establishment Protocol (RFC 8832), sans-I/O. */
 #include "rtc/dcep.h"
+#include "common/bytes.h"
 
 #include <string.h>
 
 #define DCEP_OPEN_HDR 12
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static int channel_type_ok(uint8_t t)
 {
@@ -42,14 +19,14 @@ static int parse_open(const uint8_t *msg, size_t len, tl_dcep_open *o)
 {
     if (len < DCEP_OPEN_HDR)
         return TL_ERR_PARSE;
-    size_t label_len = rd16(msg + 8), proto_len = rd16(msg + 10);
+    size_t label_len = tl_get16(msg + 8), proto_len = tl_get16(msg + 10);
     if (len - DCEP_OPEN_HDR != label_len + proto_len)
         return TL_ERR_PARSE; /* lengths beyond the buffer, or trailing bytes */
     if (!channel_type_ok(msg[1]))
         return TL_ERR_UNSUPPORTED;
     o->channel_type = msg[1];
-    o->priority = rd16(msg + 2);
-    o->reliability = rd32(msg + 4);
+    o->priority = tl_get16(msg + 2);
+    o->reliability = tl_get32(msg + 4);
     o->label = (const char *)msg + DCEP_OPEN_HDR;
     o->label_len = label_len;
     o->protocol = (const char *)msg + DCEP_OPEN_HDR + label_len;
@@ -91,10 +68,10 @@ int tl_dcep_encode_open(const tl_dcep_open *open, uint8_t *out, size_t cap, size
         return TL_ERR_TOO_BIG;
     out[0] = TL_DCEP_MSG_OPEN;
     out[1] = open->channel_type;
-    wr16(out + 2, open->priority);
-    wr32(out + 4, open->reliability);
-    wr16(out + 8, (uint16_t)open->label_len);
-    wr16(out + 10, (uint16_t)open->protocol_len);
+    tl_put16(out + 2, open->priority);
+    tl_put32(out + 4, open->reliability);
+    tl_put16(out + 8, (uint16_t)open->label_len);
+    tl_put16(out + 10, (uint16_t)open->protocol_len);
     if (open->label_len > 0)
         memcpy(out + DCEP_OPEN_HDR, open->label, open->label_len);
     if (open->protocol_len > 0)

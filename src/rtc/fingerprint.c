@@ -1,9 +1,7 @@
 /* Certificate fingerprints (RFC 8122 §5): "AB:CD:..." text and SHA-256
  * verification of a peer certificate. */
 #include "rtc/sdp.h"
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "tallow/crypto.h"
 
 #include <string.h>
 
@@ -50,14 +48,12 @@ void tl_fingerprint_format(const uint8_t fp[TL_FINGERPRINT_LEN], char buf[96])
 int tl_fingerprint_verify(const uint8_t expected[TL_FINGERPRINT_LEN], const uint8_t *der,
                           size_t der_len)
 {
-    uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
+    uint8_t md[TL_SHA256_LEN];
     if (expected == NULL || der == NULL || der_len == 0)
         return TL_ERR_AUTH;
-    if (EVP_Digest(der, der_len, md, &md_len, EVP_sha256(), NULL) != 1 ||
-        md_len != TL_FINGERPRINT_LEN)
+    if (tl_sha256(md, der, der_len) != TL_OK)
         return TL_ERR_AUTH;
-    int diff = CRYPTO_memcmp(md, expected, TL_FINGERPRINT_LEN);
-    OPENSSL_cleanse(md, sizeof(md));
+    int diff = tl_ct_verify(md, expected, TL_FINGERPRINT_LEN);
+    tl_wipe(md, sizeof(md));
     return diff == 0 ? TL_OK : TL_ERR_AUTH;
 }

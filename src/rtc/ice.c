@@ -19,6 +19,7 @@
 
 #include "common/loop_internal.h"
 #include "rtc/rtc_internal.h"
+#include "common/uri.h"
 
 #define TL_ICE_SOCKBUF (4 * 1024 * 1024)
 #define TL_ICE_BATCH 32  /* datagrams per sendmmsg() */
@@ -254,53 +255,21 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
     ice->cb.on_recv(ice->ud, (const uint8_t *)buf, len);
 }
 
-/* Splits "scheme:host[:port][?transport=x]"; resolves host to a numeric
- * address (IPv4 preferred). */
+/* Splits "scheme:host[:port][?transport=x]" with the one URL parser
+ * (src/common/uri.c); resolves host to a numeric address (IPv4 preferred).
+ * Credentials come separately (tl_ice_server.username/credential). */
 static int parse_url(const char *url, char *scheme, size_t scap, char ip[64], unsigned *port,
                      int *tcp)
 {
-    const char *colon = strchr(url, ':');
-    if (!colon || (size_t)(colon - url) >= scap)
-        return TL_ERR_INVALID_ARG;
-    memcpy(scheme, url, (size_t)(colon - url));
-    scheme[colon - url] = 0;
-    const char *h = colon + 1;
-    if (h[0] == '/' && h[1] == '/')
-        h += 2;
-    char host[256];
-    const char *end;
-    if (*h == '[') {
-        end = strchr(h, ']');
-        if (!end || (size_t)(end - h - 1) >= sizeof(host))
-            return TL_ERR_INVALID_ARG;
-        memcpy(host, h + 1, (size_t)(end - h - 1));
-        host[end - h - 1] = 0;
-        end++;
-    } else {
-        end = h + strcspn(h, ":?");
-        if (end == h || (size_t)(end - h) >= sizeof(host))
-            return TL_ERR_INVALID_ARG;
-        memcpy(host, h, (size_t)(end - h));
-        host[end - h] = 0;
-    }
-    *port = 3478;
-    if (*end == ':') {
-        char *pe;
-        unsigned long p = strtoul(end + 1, &pe, 10);
-        if (pe == end + 1 || p == 0 || p > 65535)
-            return TL_ERR_INVALID_ARG;
-        *port = (unsigned)p;
-        end = pe;
-    }
-    *tcp = 0;
-    if (*end == '?') {
-        if (!strcmp(end, "?transport=tcp"))
-            *tcp = 1;
-        else if (strcmp(end, "?transport=udp") != 0)
-            return TL_ERR_INVALID_ARG;
-    } else if (*end) {
+    tl_uri u;
+    if (tl_uri_parse(&u, TL_URI_ICE, url, NULL) || u.has_user ||
+        snprintf(scheme, scap, "%s", u.scheme) >= (int)scap) {
+        tl_uri_wipe(&u);
         return TL_ERR_INVALID_ARG;
     }
+    *port = (unsigned)u.port;
+    *tcp = u.tcp;
+    const char *host = u.host;
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM};
     struct addrinfo *res = NULL;
     if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)

@@ -18,10 +18,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "common/loop_internal.h"
 #include "rtc/rtc_internal.h"
+#include "tallow/crypto.h"
 
 #define TL_SCTP_PORT 5000
 #define TL_EARLY_MAX 16 /* datagrams held until DTLS exists */
@@ -624,7 +624,7 @@ int tl_pc_new(tl_pc **out, tl_loop *loop, const tl_pc_config *cfg, const tl_pc_c
     if (rc == TL_OK)
         rc = tl_ice_new(&pc->ice, loop, &pc->cfg, pc->subject, &ice_cbs, pc);
     uint64_t sid = 0;
-    if (rc == TL_OK && RAND_bytes((unsigned char *)&sid, sizeof(sid)) != 1)
+    if (rc == TL_OK && tl_random((uint8_t *)&sid, sizeof(sid)) != TL_OK)
         rc = TL_ERR_CRYPTO;
     if (rc != TL_OK) {
         free_all(pc);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include <arpa/inet.h>
 
 #define CAND_LINE_MAX 1024
@@ -835,40 +837,6 @@ int tl_sdp_parse(const char *text, size_t len, tl_sdp *out, char *err, size_t er
 
 /* ---- the emitter ---- */
 
-typedef struct strbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} strbuf;
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(strbuf *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t ncap = b->cap * 2 + (size_t)n;
-        char *np = realloc(b->p, ncap);
-        if (np == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
 static int emit_check(const tl_sdp *s)
 {
     sv uf = {s->ice_ufrag, strnlen(s->ice_ufrag, sizeof(s->ice_ufrag))};
@@ -898,37 +866,38 @@ static int emit_check(const tl_sdp *s)
     return TL_OK;
 }
 
-static void emit_other(strbuf *b, const tl_sdp_other_section *o)
+static void emit_other(GString *b, const tl_sdp_other_section *o)
 {
-    sb_printf(b, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n", o->media, o->proto, o->fmt);
+    g_string_append_printf(b, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n", o->media, o->proto, o->fmt);
     if (o->mid[0] != '\0')
-        sb_printf(b, "a=mid:%s\r\n", o->mid);
+        g_string_append_printf(b, "a=mid:%s\r\n", o->mid);
 }
 
-static int emit_datachannel(strbuf *b, const tl_sdp *s)
+static int emit_datachannel(GString *b, const tl_sdp *s)
 {
     char fp[96], cand[256];
     tl_sdp_candidate check;
-    sb_printf(b, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n");
+    g_string_append_printf(
+        b, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n");
     for (size_t i = 0; i < s->n_candidates; i++) {
         if (tl_sdp_format_candidate(&s->candidates[i], cand, sizeof(cand)) != TL_OK ||
             cand_parse_n(cand, strlen(cand), &check) != TL_OK)
             return TL_ERR_INVALID_ARG;
-        sb_printf(b, "a=%s\r\n", cand);
+        g_string_append_printf(b, "a=%s\r\n", cand);
     }
     if (s->end_of_candidates)
-        sb_printf(b, "a=end-of-candidates\r\n");
-    sb_printf(b, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", s->ice_ufrag, s->ice_pwd);
+        g_string_append_printf(b, "a=end-of-candidates\r\n");
+    g_string_append_printf(b, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", s->ice_ufrag, s->ice_pwd);
     if (s->ice_options_trickle)
-        sb_printf(b, "a=ice-options:trickle\r\n");
+        g_string_append_printf(b, "a=ice-options:trickle\r\n");
     tl_fingerprint_format(s->fingerprint, fp);
-    sb_printf(b, "a=fingerprint:sha-256 %s\r\n", fp);
+    g_string_append_printf(b, "a=fingerprint:sha-256 %s\r\n", fp);
     if (s->setup != TL_SETUP_NONE)
-        sb_printf(b, "a=setup:%s\r\n", tl_sdp_setup_name(s->setup));
+        g_string_append_printf(b, "a=setup:%s\r\n", tl_sdp_setup_name(s->setup));
     if (s->mid[0] != '\0')
-        sb_printf(b, "a=mid:%s\r\n", s->mid);
-    sb_printf(b, "a=sctp-port:%u\r\na=max-message-size:%zu\r\n", (unsigned)s->sctp_port,
-              s->max_message_size);
+        g_string_append_printf(b, "a=mid:%s\r\n", s->mid);
+    g_string_append_printf(b, "a=sctp-port:%u\r\na=max-message-size:%zu\r\n",
+                           (unsigned)s->sctp_port, s->max_message_size);
     return TL_OK;
 }
 
@@ -939,32 +908,29 @@ int tl_sdp_emit(const tl_sdp *s, char **out)
     *out = NULL;
     if (s == NULL || emit_check(s) != TL_OK)
         return TL_ERR_INVALID_ARG;
-    strbuf b = {malloc(1024), 0, 1024, 0};
-    if (b.p == NULL)
-        return TL_ERR_NOMEM;
-    sb_printf(&b, "v=0\r\no=- %llu %llu IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
-              (unsigned long long)s->session_id, (unsigned long long)s->session_version);
+    GString *b = g_string_sized_new(1024); /* aborts rather than fail on no memory */
+    g_string_append_printf(b, "v=0\r\no=- %llu %llu IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
+                           (unsigned long long)s->session_id,
+                           (unsigned long long)s->session_version);
     if (s->ice_lite)
-        sb_printf(&b, "a=ice-lite\r\n");
+        g_string_append_printf(b, "a=ice-lite\r\n");
     if (s->mid[0] != '\0')
-        sb_printf(&b, "a=group:BUNDLE %s\r\n", s->mid);
-    sb_printf(&b, "a=msid-semantic: WMS\r\n");
+        g_string_append_printf(b, "a=group:BUNDLE %s\r\n", s->mid);
+    g_string_append_printf(b, "a=msid-semantic: WMS\r\n");
     size_t dc_at = s->dc_index < 0 ? 0 : (size_t)s->dc_index;
     if (dc_at > s->n_others)
         dc_at = s->n_others;
     int rc = TL_OK;
     for (size_t i = 0; i <= s->n_others && rc == TL_OK; i++) {
         if (i == dc_at)
-            rc = emit_datachannel(&b, s);
+            rc = emit_datachannel(b, s);
         if (i < s->n_others)
-            emit_other(&b, &s->others[i]);
+            emit_other(b, &s->others[i]);
     }
-    if (rc != TL_OK || b.failed) {
-        free(b.p);
-        return rc != TL_OK ? rc : TL_ERR_NOMEM;
-    }
-    *out = b.p;
-    return TL_OK;
+    if (rc == TL_OK && !(*out = strdup(b->str))) /* the caller frees with tl_free() */
+        rc = TL_ERR_NOMEM;
+    g_string_free(b, TRUE);
+    return rc;
 }
 
 void tl_sdp_init(tl_sdp *sdp)

@@ -38,6 +38,9 @@
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
 #include "signal/snapshot.h"
+#include "common/uri.h"
+#include "tallow/transfer.h"
+#include "common/parse.h"
 
 #define SNAP_MS                                                                                    \
     10000u /* a snapshot every cfg.snapshot_every events or this                                   \
@@ -106,7 +109,7 @@ struct tl_sig_bus {
     redisAsyncContext *pub, *sub;
     GSource *pub_src, *sub_src;
     GSource *retry;
-    unsigned backoff_ms;
+    tl_backoff bo;         /* reconnect schedule: RETRY_MIN_MS doubling to RETRY_MAX_MS */
     int subscribed;        /* the subscription is confirmed */
     int ready;             /* linked and caught up at least once since the last loss */
     int lost;              /* the link was lost: reconcile after the next catch-up */
@@ -122,40 +125,19 @@ struct tl_sig_bus {
 static void link_lost(tl_sig_bus *b);
 static void start_sync(tl_sig_bus *b);
 
-/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/...]". */
-static int parse_url(const char *url, char *host, size_t cap, int *port, char *user, char *pass,
-                     size_t credcap)
+/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/...]" through the one URL parser
+ * (src/common/uri.c): the host without brackets, as hiredis wants it. */
+static int parse_url(tl_sig_bus *b, const char *url)
 {
-    const char *p = url;
-    if (!strncmp(p, "redis://", 8))
-        p += 8;
-    user[0] = pass[0] = '\0';
-    const char *at = strrchr(p, '@');
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (!colon || (size_t)(colon - p) >= credcap || (size_t)(at - colon - 1) >= credcap)
-            return TL_ERR_INVALID_ARG;
-        memcpy(user, p, (size_t)(colon - p));
-        user[colon - p] = '\0';
-        memcpy(pass, colon + 1, (size_t)(at - colon - 1));
-        pass[at - colon - 1] = '\0';
-        p = at + 1;
-    }
-    const char *colon = strrchr(p, ':');
-    size_t hl = colon ? (size_t)(colon - p) : strcspn(p, "/");
-    if (hl == 0 || hl >= cap)
+    tl_uri u;
+    if (tl_uri_parse(&u, TL_URI_REDIS, url, NULL))
         return TL_ERR_INVALID_ARG;
-    memcpy(host, p, hl);
-    host[hl] = '\0';
-    *port = 6379;
-    if (colon) {
-        char *end;
-        long v = strtol(colon + 1, &end, 10);
-        if ((*end && *end != '/') || v <= 0 || v > 65535)
-            return TL_ERR_INVALID_ARG;
-        *port = (int)v;
-    }
-    return TL_OK;
+    int bad = snprintf(b->host, sizeof(b->host), "%s", u.host) >= (int)sizeof(b->host) ||
+              snprintf(b->user, sizeof(b->user), "%s", u.user) >= (int)sizeof(b->user) ||
+              snprintf(b->pass, sizeof(b->pass), "%s", u.pass) >= (int)sizeof(b->pass);
+    b->port = u.port;
+    tl_uri_wipe(&u);
+    return bad ? TL_ERR_INVALID_ARG : TL_OK;
 }
 
 /* "<seq> <text>": the number, and the text after the space. */
@@ -292,8 +274,10 @@ static int apply_sync(tl_sig_bus *b, const redisReply *rep)
         rep->element[2]->type != REDIS_REPLY_STRING)
         return -1;
     const redisReply *snap = rep->element[0], *log = rep->element[1];
-    uint64_t redis_seq = strtoull(rep->element[2]->str, NULL, 10);
-    uint64_t first = 0, sseq = 0;
+    uint64_t redis_seq, first = 0, sseq = 0;
+    const char *bad;
+    if (tl_parse_number(rep->element[2]->str, 0, UINT64_MAX, &redis_seq, &bad))
+        return -1;
     const char *stext = NULL, *t;
     size_t slen = 0, tl;
     if (snap->len && split_seq(snap->str, snap->len, &sseq, &stext, &slen))
@@ -360,7 +344,7 @@ static void finish_sync(tl_sig_bus *b)
             *(uint64_t *)v = tl_sig_now(s);
     }
     b->ready = 1;
-    b->backoff_ms = RETRY_MIN_MS;
+    tl_backoff_reset(&b->bo);
     if (b->sync_again) {
         b->sync_again = 0;
         start_sync(b);
@@ -441,11 +425,9 @@ static void on_message(redisAsyncContext *ac, void *r, void *priv)
         }
     } else if (!strcmp(chan, "tl:wj")) {
         if (len > TL_SIG_SRV_LEN + 1 && strncmp(data, s->id, TL_SIG_SRV_LEN) != 0) {
-            char g[8] = {0};
-            size_t n = len - TL_SIG_SRV_LEN - 1;
-            if (n < sizeof(g)) {
-                memcpy(g, data + TL_SIG_SRV_LEN + 1, n);
-                tl_sig_wrong_join_remote(s, (uint32_t)strtoul(g, NULL, 10));
+            uint32_t g;
+            if (tl_sig_group_parse_n(data + TL_SIG_SRV_LEN + 1, len - TL_SIG_SRV_LEN - 1, &g)) {
+                tl_sig_wrong_join_remote(s, g);
             }
         }
     } else if (len > TL_SIG_ID_LEN) {
@@ -560,10 +542,11 @@ static void link_lost(tl_sig_bus *b)
     b->sync_again = 0;
     if (b->retry)
         return;
-    b->retry = g_timeout_source_new(b->backoff_ms);
+    uint64_t d = RETRY_MAX_MS;
+    tl_backoff_next(&b->bo, 0, &d); /* no limit: always TL_OK */
+    b->retry = g_timeout_source_new((guint)d);
     g_source_set_callback(b->retry, retry_cb, b, NULL);
     g_source_attach(b->retry, tl_loop_gcontext(s->loop));
-    b->backoff_ms = b->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : b->backoff_ms * 2;
 }
 
 int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
@@ -571,13 +554,13 @@ int tl_sig_bus_new(tl_sig_bus **out, tl_signal_server *s, const char *url)
     tl_sig_bus *b = calloc(1, sizeof(*b));
     if (!b)
         return TL_ERR_NOMEM;
-    if (parse_url(url, b->host, sizeof(b->host), &b->port, b->user, b->pass, sizeof(b->user)) !=
-        TL_OK) {
+    if (parse_url(b, url) != TL_OK) {
+        OPENSSL_cleanse(b->pass, sizeof(b->pass));
         free(b);
         return TL_ERR_INVALID_ARG;
     }
     b->srv = s;
-    b->backoff_ms = RETRY_MIN_MS;
+    tl_backoff_init_doubling(&b->bo, RETRY_MIN_MS, RETRY_MAX_MS, 0, TL_BACKOFF_FOREVER);
     g_queue_init(&b->held);
     b->last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free);
     /* The first read is synchronous: fail early and clearly when Redis is
@@ -670,8 +653,9 @@ void tl_sig_bus_wrong_join(tl_signal_server *s, uint32_t group)
 {
     if (!s->bus)
         return;
-    char msg[TL_SIG_SRV_LEN + 16];
-    int n = snprintf(msg, sizeof(msg), "%s %u", s->id, (unsigned)group);
+    char msg[TL_SIG_SRV_LEN + 16], g[8];
+    tl_sig_group_str(group, g); /* six digits, as tl_sig_group_parse_n reads them */
+    int n = snprintf(msg, sizeof(msg), "%s %s", s->id, g);
     publish_raw(s->bus, "tl:wj", msg, (size_t)n);
 }
 

@@ -7,13 +7,14 @@
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "common/loop_internal.h"
 #include "signal/joincode.h"
 #include "signal/proto.h"
+#include "common/uri.h"
+#include "tallow/transfer.h"
 #include "tallow/crypto.h"
 #include "tallow/signal.h"
 
@@ -52,7 +53,7 @@ struct tl_signal_client {
     char cur_url[256];
     char name[TL_SIG_NAME_MAX + 1];
     int insecure;
-    uint32_t bo_min, bo_max, max_attempts, attempts, backoff;
+    tl_backoff bo; /* reconnect schedule (doubling, +-20 % jitter) */
     tl_signal_callbacks cb;
     void *ud;
     tl_signal_state state;
@@ -148,27 +149,13 @@ static int take_pending(tl_signal_client *c, int64_t rid, pending *out)
     return 0;
 }
 
-static int parse_group(const char *s, uint32_t *out)
-{
-    if (!s || strlen(s) != 6)
-        return 0;
-    uint32_t g = 0;
-    for (int i = 0; i < 6; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        g = g * 10 + (uint32_t)(s[i] - '0');
-    }
-    *out = g;
-    return 1;
-}
-
 /* What the server says about peers is checked before anyone sees it: a
  * group number, a peer id, a device name in their documented formats
  * (SIGNALING.md §2), else the message is dropped. */
 static int valid_peer_ref(const char *g, const char *peer)
 {
     uint32_t n;
-    return g && peer && parse_group(g, &n) && tl_sig_valid_hex(peer, TL_SIG_ID_LEN);
+    return g && peer && tl_sig_group_parse(g, &n) && tl_sig_valid_hex(peer, TL_SIG_ID_LEN);
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -292,8 +279,7 @@ static void on_registered(tl_signal_client *c, const cJSON *o)
     memcpy(c->peer, peer, sizeof(c->peer));
     memcpy(c->token, token, sizeof(c->token));
     take_ice(c, o);
-    c->attempts = 0;
-    c->backoff = c->bo_min;
+    tl_backoff_reset(&c->bo);
     if (!same) {
         /* A new identity: the old groups are gone for us. */
         for (guint i = 0; i < c->groups->len; i++)
@@ -313,7 +299,7 @@ static void on_group_created(tl_signal_client *c, const cJSON *o, int64_t rid)
 {
     pending p;
     uint32_t g;
-    if (!take_pending(c, rid, &p) || !parse_group(jstr(o, "group"), &g))
+    if (!take_pending(c, rid, &p) || !tl_sig_group_parse(jstr(o, "group"), &g))
         return;
     if (p.rejoin)
         return;
@@ -363,7 +349,7 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
 {
     pending p;
     uint32_t g;
-    if (!parse_group(jstr(o, "group"), &g))
+    if (!tl_sig_group_parse(jstr(o, "group"), &g))
         return;
     int had = take_pending(c, rid, &p);
     my_group *mine = find_group(c, g);
@@ -518,7 +504,7 @@ static void handle_server_text(tl_signal_client *c, const char *buf, size_t len)
         on_error_msg(c, o, rid, has_rid);
     else if (!strcmp(type, "left")) {
         uint32_t g;
-        if (parse_group(jstr(o, "group"), &g)) {
+        if (tl_sig_group_parse(jstr(o, "group"), &g)) {
             forget_group(c, g);
             if (c->cb.on_left)
                 c->cb.on_left(c->ud, jstr(o, "group"));
@@ -546,19 +532,17 @@ static void schedule_reconnect(tl_signal_client *c)
     if (c->doomed || c->retry)
         return;
     c->wsi = NULL;
-    c->attempts++;
-    if (c->max_attempts && c->attempts >= c->max_attempts) {
+    uint32_t j = 0;
+    uint64_t d;
+    if (tl_random((uint8_t *)&j, sizeof(j)) != TL_OK)
+        j = 0;
+    if (tl_backoff_next_rnd(&c->bo, 0, j, &d) != TL_OK) {
         set_state(c, TL_SIGNAL_CLOSED);
         return;
     }
     set_state(c, TL_SIGNAL_RECONNECTING);
-    uint32_t d = c->backoff;
-    uint32_t j = 0;
-    RAND_bytes((uint8_t *)&j, sizeof(j));
-    d = d - d / 5 + (uint32_t)((uint64_t)j % (2 * (d / 5) + 1)); /* +-20% */
-    c->backoff = c->backoff * 2 > c->bo_max ? c->bo_max : c->backoff * 2;
     c->url_idx = (c->url_idx + 1) % c->n_urls;
-    c->retry = tl_timer_start(c->loop, d, retry_cb, c);
+    c->retry = tl_timer_start(c->loop, (uint32_t)d, retry_cb, c);
 }
 
 static void rx_text(tl_signal_client *c, struct lws *wsi, const char *in, size_t len)
@@ -686,62 +670,15 @@ static const struct lws_protocols client_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Splits ws[s]://host:port[/path]. */
-static int split_url(const char *url, int *tls, char *host, size_t hcap, int *port,
-                     const char **path)
-{
-    const char *p;
-    if (!strncmp(url, "ws://", 5)) {
-        *tls = 0;
-        p = url + 5;
-    } else if (!strncmp(url, "wss://", 6)) {
-        *tls = 1;
-        p = url + 6;
-    } else {
-        return TL_ERR_INVALID_ARG;
-    }
-    const char *slash = strchr(p, '/');
-    const char *end = slash ? slash : p + strlen(p);
-    const char *colon = NULL;
-    if (*p == '[') {
-        const char *rb = memchr(p, ']', (size_t)(end - p));
-        if (!rb)
-            return TL_ERR_INVALID_ARG;
-        colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-    } else {
-        colon = memchr(p, ':', (size_t)(end - p));
-    }
-    size_t hl = (size_t)((colon ? colon : end) - p);
-    if (hl == 0 || hl >= hcap)
-        return TL_ERR_INVALID_ARG;
-    memcpy(host, p, hl);
-    host[hl] = '\0';
-    if (host[0] == '[') { /* lws wants the bare IPv6 literal */
-        memmove(host, host + 1, hl - 2);
-        host[hl - 2] = '\0';
-    }
-    *port = *tls ? 443 : 80;
-    if (colon) {
-        char *e;
-        long v = strtol(colon + 1, &e, 10);
-        if (e != end || v <= 0 || v > 65535)
-            return TL_ERR_INVALID_ARG;
-        *port = (int)v;
-    }
-    *path = slash ? slash : "/";
-    return TL_OK;
-}
-
 static void connect_now(tl_signal_client *c)
 {
     const char *url = c->urls[c->url_idx];
-    char host[256];
-    int tls, port;
-    const char *path;
-    if (split_url(url, &tls, host, sizeof(host), &port, &path) != TL_OK) {
+    tl_uri u; /* lws copies what it keeps of address, path and host */
+    if (tl_uri_parse(&u, TL_URI_WS, url, NULL)) {
         schedule_reconnect(c);
         return;
     }
+    int tls = !strcmp(u.scheme, "wss");
     snprintf(c->cur_url, sizeof(c->cur_url), "%s", url);
     char *slash = strchr(c->cur_url + 6, '/');
     if (slash)
@@ -751,11 +688,11 @@ static void connect_now(tl_signal_client *c)
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
     ci.context = c->ctx;
-    ci.address = host;
-    ci.port = port;
-    ci.path = path;
-    ci.host = host;
-    ci.origin = host;
+    ci.address = u.host; /* an IPv6 literal without brackets, as lws wants */
+    ci.port = u.port;
+    ci.path = u.path;
+    ci.host = u.host;
+    ci.origin = u.host;
     ci.protocol = "tallow-signal-1";
     ci.local_protocol_name = "tallow-signal-1";
     if (tls) {
@@ -781,12 +718,10 @@ int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_
         return TL_ERR_INVALID_ARG;
     int any_tls = 0;
     for (size_t i = 0; i < cfg->n_urls; i++) {
-        char host[256];
-        int tls, port;
-        const char *path;
-        if (!cfg->urls[i] || split_url(cfg->urls[i], &tls, host, sizeof(host), &port, &path))
+        tl_uri u;
+        if (tl_uri_parse(&u, TL_URI_WS, cfg->urls[i], NULL))
             return TL_ERR_INVALID_ARG;
-        any_tls |= tls;
+        any_tls |= !strcmp(u.scheme, "wss");
     }
     tl_signal_client *c = calloc(1, sizeof(*c));
     if (!c)
@@ -799,10 +734,11 @@ int tl_signal_client_new(tl_signal_client **out, tl_loop *loop, const tl_signal_
     if (cfg->name)
         snprintf(c->name, sizeof(c->name), "%s", cfg->name);
     c->insecure = cfg->insecure;
-    c->bo_min = cfg->backoff_min_ms ? cfg->backoff_min_ms : 250;
-    c->bo_max = cfg->backoff_max_ms ? cfg->backoff_max_ms : 5000;
-    c->backoff = c->bo_min;
-    c->max_attempts = cfg->max_attempts;
+    /* max_attempts failed connects end the client: the last one schedules
+     * nothing, so the schedule allows one fewer retry. */
+    tl_backoff_init_doubling(&c->bo, cfg->backoff_min_ms ? cfg->backoff_min_ms : 250,
+                             cfg->backoff_max_ms ? cfg->backoff_max_ms : 5000, 20,
+                             cfg->max_attempts ? cfg->max_attempts - 1 : TL_BACKOFF_FOREVER);
     if (cb)
         c->cb = *cb;
     c->ud = ud;
@@ -905,7 +841,7 @@ const char *tl_signal_client_peer_id(const tl_signal_client *c)
 
 static int check_group(const char *g, uint32_t *out)
 {
-    return g && parse_group(g, out);
+    return g && tl_sig_group_parse(g, out);
 }
 
 /* Sends create-group for a group number and random bits chosen by the caller. */
@@ -949,7 +885,7 @@ int tl_signal_client_create_group(tl_signal_client *c, const char *location)
      * server refuses a collision with group-exists. */
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     uint32_t r;
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes((uint8_t *)&r, sizeof(r)) != 1)
+    if (tl_random(rnd, sizeof(rnd)) != TL_OK || tl_random((uint8_t *)&r, sizeof(r)) != TL_OK)
         return TL_ERR_CRYPTO;
     int rc = create_group_with(c, location, r % 1000000u, rnd, 0);
     OPENSSL_cleanse(rnd, sizeof(rnd));

@@ -5,10 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
+#include "common/uri.h"
+#include "signal/proto.h"
+#include "tallow/crypto.h"
 
 #define NWORDS_IN_CODE 5
 
@@ -38,22 +37,23 @@ static uint64_t bits50(const uint8_t rnd[TL_JOINCODE_RANDOM_LEN])
     return v & ((UINT64_C(1) << 50) - 1);
 }
 
+/* A code's location: ws[s]://HOST:PORT (the one URL parser, with an explicit
+ * port and no path), in the few characters a code may carry. */
 static int valid_url(const char *url)
 {
-    const char *p;
-    if (!strncmp(url, "ws://", 5))
-        p = url + 5;
-    else if (!strncmp(url, "wss://", 6))
-        p = url + 6;
-    else
-        return 0;
-    size_t n = strlen(p);
-    if (n < 3 || n > 200 || !strchr(p, ':'))
+    const char *p = !strncmp(url, "ws://", 5)    ? url + 5
+                    : !strncmp(url, "wss://", 6) ? url + 6
+                                                 : NULL;
+    size_t n = p ? strlen(p) : 0;
+    if (n < 3 || n > 200)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)p[i]) && !strchr(".-:[]_", p[i]))
             return 0;
-    return 1;
+    tl_uri u;
+    int ok = !tl_uri_parse(&u, TL_URI_WS, url, NULL) && u.port_given && !strcmp(u.path, "/");
+    tl_uri_wipe(&u);
+    return ok;
 }
 
 int tl_joincode_format(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN], const char *url,
@@ -83,26 +83,16 @@ int tl_joincode_format(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN]
     return TL_OK;
 }
 
+/* HKDF-SHA256 with the join-code salt, through crypto.h. */
 static int hkdf(const uint8_t *ikm, size_t ikm_len, const char *info, uint8_t out[32])
 {
     static const char salt[] = "tallow joincode v1";
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    if (!kdf)
-        return TL_ERR_CRYPTO;
-    EVP_KDF_CTX *kc = EVP_KDF_CTX_new(kdf);
-    EVP_KDF_free(kdf);
-    if (!kc)
-        return TL_ERR_CRYPTO;
-    OSSL_PARAM params[5];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-    params[2] =
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, sizeof(salt) - 1);
-    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
-    params[4] = OSSL_PARAM_construct_end();
-    int ok = EVP_KDF_derive(kc, out, 32, params) == 1;
-    EVP_KDF_CTX_free(kc);
-    return ok ? TL_OK : TL_ERR_CRYPTO;
+    uint8_t prk[TL_SHA256_LEN];
+    int rc = tl_hkdf_extract(prk, (const uint8_t *)salt, sizeof(salt) - 1, ikm, ikm_len);
+    if (rc == TL_OK)
+        rc = tl_hkdf_expand(out, 32, prk, sizeof(prk), (const uint8_t *)info, strlen(info));
+    tl_wipe(prk, sizeof(prk));
+    return rc;
 }
 
 int tl_joincode_derive(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN],
@@ -124,9 +114,9 @@ int tl_joincode_derive(uint32_t group, const uint8_t rnd[TL_JOINCODE_RANDOM_LEN]
         ikm[3 + i] = (uint8_t)(v >> (8 * (TL_JOINCODE_RANDOM_LEN - 1 - i)));
     if (rc == TL_OK)
         rc = hkdf(ikm, sizeof(ikm), "key schedule secret", secret);
-    OPENSSL_cleanse(ikm, sizeof(ikm));
-    OPENSSL_cleanse(&v, sizeof(v));
-    OPENSSL_cleanse(&pw, sizeof(pw));
+    tl_wipe(ikm, sizeof(ikm));
+    tl_wipe(&v, sizeof(v));
+    tl_wipe(&pw, sizeof(pw));
     return rc;
 }
 
@@ -164,11 +154,9 @@ int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCO
     /* Group number: exactly six digits. */
     const char *p = text, *end = text + body_len;
     uint32_t group = 0;
-    for (int i = 0; i < 6; i++, p++) {
-        if (p >= end || !isdigit((unsigned char)*p))
-            return TL_ERR_PARSE;
-        group = group * 10 + (uint32_t)(*p - '0');
-    }
+    if (!tl_sig_group_parse_n(p, body_len < 6 ? body_len : 6, &group))
+        return TL_ERR_PARSE;
+    p += 6;
     uint64_t v = 0;
     int words = 0;
     while (p < end) {
@@ -198,7 +186,7 @@ int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCO
         return TL_ERR_PARSE;
     for (int i = 0; i < TL_JOINCODE_RANDOM_LEN; i++)
         rnd[i] = (uint8_t)(v >> (8 * (TL_JOINCODE_RANDOM_LEN - 1 - i)));
-    OPENSSL_cleanse(&v, sizeof(v));
+    tl_wipe(&v, sizeof(v));
     out->group = group;
     return TL_OK;
 }
@@ -208,11 +196,11 @@ int tl_joincode_parse(const char *text, tl_joincode *out)
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     int rc = tl_joincode_decode(text, out, rnd);
     if (rc != TL_OK) {
-        OPENSSL_cleanse(rnd, sizeof(rnd));
+        tl_wipe(rnd, sizeof(rnd));
         return rc;
     }
     rc = tl_joincode_derive(out->group, rnd, out->proof, out->secret);
-    OPENSSL_cleanse(rnd, sizeof(rnd));
+    tl_wipe(rnd, sizeof(rnd));
     if (rc != TL_OK)
         tl_joincode_wipe(out);
     return rc;
@@ -221,7 +209,7 @@ int tl_joincode_parse(const char *text, tl_joincode *out)
 void tl_joincode_wipe(tl_joincode *jc)
 {
     if (jc)
-        OPENSSL_cleanse(jc, sizeof(*jc));
+        tl_wipe(jc, sizeof(*jc));
 }
 
 /* Optimal-string-alignment distance (edits: insert, delete, substitute,
@@ -349,7 +337,7 @@ int tl_joincode_explain(const char *text, char *msg, size_t cap)
     tl_joincode jc;
     uint8_t rnd[TL_JOINCODE_RANDOM_LEN];
     int rc = tl_joincode_decode(text, &jc, rnd);
-    OPENSSL_cleanse(rnd, sizeof(rnd));
+    tl_wipe(rnd, sizeof(rnd));
     tl_joincode_wipe(&jc);
     if (rc != TL_OK) {
         snprintf(msg, cap,

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "tallow/crypto.h"
+#include "common/uri.h"
 
 static const char *const type_names[TL_SIG_TYPE_COUNT] = {
     [TL_SIG_NONE] = "",
@@ -87,16 +88,6 @@ int tl_sig_valid_hex(const char *s, size_t len)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
     return 1;
-}
-
-void tl_sig_hex_encode(const uint8_t *in, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 static int hex_val(char c)
@@ -193,7 +184,10 @@ int tl_sig_valid_ice_url(const char *url)
         if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
             return 0;
     }
-    return 1;
+    tl_uri u; /* credentials travel apart, never in the URL */
+    int ok = !tl_uri_parse(&u, TL_URI_ICE, url, NULL) && !u.has_user;
+    tl_uri_wipe(&u);
+    return ok;
 }
 
 int tl_sig_valid_text(const char *s, size_t max)
@@ -277,6 +271,25 @@ void tl_sig_group_str(uint32_t group, char out[8])
     out[6] = '\0';
 }
 
+int tl_sig_group_parse_n(const char *p, size_t len, uint32_t *out)
+{
+    if (!p || len != 6)
+        return 0;
+    uint32_t g = 0;
+    for (size_t i = 0; i < 6; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        g = g * 10 + (uint32_t)(p[i] - '0');
+    }
+    *out = g;
+    return 1;
+}
+
+int tl_sig_group_parse(const char *s, uint32_t *out)
+{
+    return s && tl_sig_group_parse_n(s, strlen(s), out);
+}
+
 /* ------------------------------------------------------------ field access */
 
 typedef struct {
@@ -323,14 +336,9 @@ static tl_sig_err get_group(ctx *c, int required)
     tl_sig_err e = get_str(c, "group", required, 64, &s);
     if (e || !s)
         return e;
-    if (strlen(s) != 6)
+    uint32_t g;
+    if (!tl_sig_group_parse(s, &g))
         return fail(c, TL_SIGE_BAD_FIELD, "group");
-    uint32_t g = 0;
-    for (int i = 0; i < 6; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return fail(c, TL_SIGE_BAD_FIELD, "group");
-        g = g * 10 + (uint32_t)(s[i] - '0');
-    }
     c->m->group = g;
     return TL_SIGE_OK;
 }
@@ -684,14 +692,9 @@ static int parse_fast(const char *b, size_t len, tl_sig_msg *m)
         return 0;
 
     const fstr *g = &v[K_GROUP], *to = &v[K_TO];
-    if (!(seen & (1u << K_GROUP)) || g->esc || g->len != 6)
+    uint32_t group;
+    if (!(seen & (1u << K_GROUP)) || g->esc || !tl_sig_group_parse_n(g->p, g->len, &group))
         return 0;
-    uint32_t group = 0;
-    for (int k = 0; k < 6; k++) {
-        if (g->p[k] < '0' || g->p[k] > '9')
-            return 0;
-        group = group * 10 + (uint32_t)(g->p[k] - '0');
-    }
     if (!(seen & (1u << K_TO)) || to->esc || to->len != TL_SIG_ID_LEN)
         return 0;
     for (size_t k = 0; k < TL_SIG_ID_LEN; k++)

@@ -126,8 +126,6 @@ const char *tl_sig_err_code(tl_sig_err e);
 /* Checks on identifiers (NUL-terminated). */
 int tl_sig_valid_name(const char *s);
 int tl_sig_valid_hex(const char *s, size_t len);
-/* n bytes as 2n lowercase hex digits plus a NUL. */
-void tl_sig_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Exactly 2n lowercase hex digits into n bytes. Returns 0, or -1 (out
  * untouched) for anything else. */
 int tl_sig_hex_decode(const char *s, uint8_t *out, size_t n);
@@ -140,6 +138,11 @@ long tl_sig_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap);
 long tl_sig_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
 
 void tl_sig_group_str(uint32_t group, char out[8]);
+/* The one group-number parser: exactly six ASCII digits (len of them at p;
+ * the _n form needs no NUL). 1 and *out, or 0 (NULL, other lengths, any
+ * other byte). */
+int tl_sig_group_parse_n(const char *p, size_t len, uint32_t *out);
+int tl_sig_group_parse(const char *s, uint32_t *out);
 
 /* An ICE server URL a server may hand out or a client may take from one:
  * "stun:" or "turn:" then 1..255 printable ASCII characters without blanks,

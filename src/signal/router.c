@@ -12,13 +12,12 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "common/hostile.h"
 #include "signal/server_internal.h"
 #include "tallow/crypto.h"
 #include "signal/snapshot.h"
+#include "common/bytes.h"
 
 typedef struct grace_entry {
     uint64_t expires_ms;
@@ -34,16 +33,16 @@ static void reply_err(tl_sig_conn *c, tl_sig_err e, const tl_sig_msg *m, const c
 static int random_hex(char *out, size_t nbytes)
 {
     uint8_t r[32];
-    if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
+    if (nbytes > sizeof(r) || tl_random(r, nbytes) != TL_OK)
         return -1;
-    tl_sig_hex_encode(r, nbytes, out);
+    tl_hex_encode(r, nbytes, out);
     return 0;
 }
 
 static void sha256(const char *s, uint8_t out[32])
 {
-    unsigned int n = 32;
-    EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL);
+    if (tl_sha256(out, s, strlen(s)) != TL_OK)
+        memset(out, 0, 32); /* SHA-256 failing: matches no real token's hash */
 }
 
 /* A peer id is the hash of its resume token (docs/SIGNALING.md §4): after a
@@ -57,7 +56,7 @@ static void peer_id_of_token(const char *token, char id[TL_SIG_ID_LEN + 1])
     uint8_t h[32];
     snprintf(buf, sizeof(buf), "%s%s", label, token);
     sha256(buf, h);
-    tl_sig_hex_encode(h, TL_SIG_ID_LEN / 2, id);
+    tl_hex_encode(h, TL_SIG_ID_LEN / 2, id);
     OPENSSL_cleanse(buf, sizeof(buf));
 }
 
@@ -212,7 +211,7 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
         }
     }
     char thx[65];
-    tl_sig_hex_encode(th, 32, thx);
+    tl_hex_encode(th, 32, thx);
     cJSON *ev = event(s, "reg", NULL, id);
     if (!ev) {
         reply_err(c, TL_SIGE_INTERNAL, m, NULL);
@@ -276,7 +275,7 @@ static void h_create(tl_sig_conn *c, tl_sig_msg *m)
         int tries = 0;
         do {
             uint32_t r;
-            if (RAND_bytes((uint8_t *)&r, sizeof(r)) != 1 || ++tries > 64) {
+            if (tl_random((uint8_t *)&r, sizeof(r)) != TL_OK || ++tries > 64) {
                 reply_err(c, TL_SIGE_INTERNAL, m, NULL);
                 return;
             }

@@ -9,14 +9,15 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include "common/loop_internal.h"
 #include "signal/server_internal.h"
+#include "common/uri.h"
 #include "tallow/crypto.h"
+#include "common/bytes.h"
 
 #define DEF_LISTEN "127.0.0.1:7788"
 #define TL_SIG_DIRECT_MAX 4096
@@ -299,38 +300,6 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT". host gets "" for any. */
-static int parse_listen(const char *listen, char *host, size_t hcap, int *port)
-{
-    const char *colon;
-    size_t hl;
-    if (listen[0] == '[') {
-        const char *rb = strchr(listen, ']');
-        if (!rb || rb[1] != ':')
-            return TL_ERR_INVALID_ARG;
-        hl = (size_t)(rb - listen - 1);
-        if (hl >= hcap)
-            return TL_ERR_INVALID_ARG;
-        memcpy(host, listen + 1, hl);
-        colon = rb + 1;
-    } else {
-        colon = strrchr(listen, ':');
-        if (!colon)
-            return TL_ERR_INVALID_ARG;
-        hl = (size_t)(colon - listen);
-        if (hl >= hcap)
-            return TL_ERR_INVALID_ARG;
-        memcpy(host, listen, hl);
-    }
-    host[hl] = '\0';
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || p < 0 || p > 65535)
-        return TL_ERR_INVALID_ARG;
-    *port = (int)p;
-    return TL_OK;
-}
-
 static void lws_quiet(int level, const char *line)
 {
     (void)level;
@@ -506,10 +475,11 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
     apply_defaults(&c);
     if (!c.cert_pem != !c.key_pem || c.max_group < 2 || c.max_msg < 1024)
         return TL_ERR_INVALID_ARG;
-    char host[128];
-    int port;
-    if (parse_listen(c.listen, host, sizeof(host), &port) != TL_OK)
+    tl_uri lu; /* HOST:PORT, [V6]:PORT or :PORT (host "" = any) */
+    if (tl_uri_parse(&lu, TL_URI_HOSTPORT, c.listen, NULL))
         return TL_ERR_INVALID_ARG;
+    const char *host = lu.host;
+    int port = lu.port;
 
     tl_signal_server *s = calloc(1, sizeof(*s));
     if (!s)
@@ -518,12 +488,11 @@ int tl_signal_server_new(tl_signal_server **out, tl_loop *loop, const tl_signal_
     s->cfg = c;
     s->cfg.listen = NULL; /* not kept: the caller's strings may go away */
     uint8_t rnd[8];
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+    if (tl_random(rnd, sizeof(rnd)) != TL_OK) {
         free(s);
         return TL_ERR_CRYPTO;
     }
-    for (int i = 0; i < 8; i++)
-        snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+    tl_hex_encode(rnd, sizeof(rnd), s->id);
     tl_sig_state_init(&s->st);
     s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     s->grace = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free);

@@ -9,6 +9,7 @@
 
 #include "signal/groups.h"
 #include "signal/snapshot.h"
+#include "common/bytes.h"
 
 static cJSON *dump_peer(const tl_sig_peer *p, uint64_t now_ms)
 {
@@ -16,7 +17,7 @@ static cJSON *dump_peer(const tl_sig_peer *p, uint64_t now_ms)
     if (!o)
         return NULL;
     char th[65];
-    tl_sig_hex_encode(p->token_hash, 32, th);
+    tl_hex_encode(p->token_hash, 32, th);
     cJSON_AddStringToObject(o, "p", p->id);
     cJSON_AddStringToObject(o, "n", p->name);
     cJSON_AddStringToObject(o, "th", th);

@@ -8,6 +8,7 @@
 #define TL_TRANSFER_FRAMES_H
 
 #include "tallow/transfer.h"
+#include "common/bytes.h"
 
 enum {
     TL_FR_HELLO = 0x01,    /* plaintext */
@@ -117,36 +118,5 @@ int tl_frame_encode(const tl_frame *f, uint8_t *out, size_t cap, size_t *out_len
 
 /* Name of a frame type for logs ("DATA"), "?" if unknown. */
 const char *tl_frame_name(uint8_t type);
-
-/* Big-endian helpers shared by the module. */
-static inline void tl_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-static inline void tl_put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-static inline void tl_put64(uint8_t *p, uint64_t v)
-{
-    tl_put32(p, (uint32_t)(v >> 32));
-    tl_put32(p + 4, (uint32_t)v);
-}
-static inline uint16_t tl_get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-static inline uint32_t tl_get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static inline uint64_t tl_get64(const uint8_t *p)
-{
-    return ((uint64_t)tl_get32(p) << 32) | tl_get32(p + 4);
-}
 
 #endif

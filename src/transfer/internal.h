@@ -2,10 +2,8 @@
 #ifndef TL_TRANSFER_INTERNAL_H
 #define TL_TRANSFER_INTERNAL_H
 
+#include "tallow/crypto.h"
 #include "tallow/transfer.h"
-
-/* SHA-256 one-shot. Returns TL_OK or TL_ERR_CRYPTO. */
-int tl_xfer_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 
 /* Opens the folder that holds the last component of path (below dir_fd,
  * never following symlinks, creating folders when mkdirs). *leaf points

@@ -3,21 +3,12 @@
 #include "transfer/frames.h"
 #include "transfer/internal.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MANIFEST_VERSION 1
 #define ENTRY_FIXED (1 + 2 + 4 + 8 + 8 + 32 + 4)
 #define MAX_FILE_SIZE (UINT64_C(1) << 50) /* 1 PiB */
-
-int tl_xfer_sha256(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    unsigned int n = 0;
-    if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
-        return TL_ERR_CRYPTO;
-    return TL_OK;
-}
 
 uint64_t tl_xfer_chunk_len(const tl_xfer_manifest *m, const tl_xfer_entry *e, uint64_t chunk)
 {
@@ -99,15 +90,18 @@ static int content_id(const tl_xfer_manifest *m, tl_xfer_entry *e)
     tl_put64(hdr + 17, e->size);
     tl_put32(hdr + 25, m->chunk_size);
     tl_put32(hdr + 29, TL_XFER_HASH_BLOCK);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    unsigned n = 0;
-    int ok =
-        c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
-        EVP_DigestUpdate(c, hdr, sizeof(hdr)) == 1 && EVP_DigestUpdate(c, e->sha256, 32) == 1 &&
-        (e->nblocks == 0 || EVP_DigestUpdate(c, e->block_hashes, (size_t)e->nblocks * 32) == 1) &&
-        EVP_DigestFinal_ex(c, e->content_id, &n) == 1;
-    EVP_MD_CTX_free(c);
-    return ok ? TL_OK : TL_ERR_CRYPTO;
+    tl_sha256_ctx *c = NULL;
+    int rc = tl_sha256_new(&c);
+    if (rc == TL_OK)
+        rc = tl_sha256_update(c, hdr, sizeof(hdr));
+    if (rc == TL_OK)
+        rc = tl_sha256_update(c, e->sha256, 32);
+    if (rc == TL_OK && e->nblocks)
+        rc = tl_sha256_update(c, e->block_hashes, (size_t)e->nblocks * 32);
+    if (rc == TL_OK)
+        rc = tl_sha256_final(c, e->content_id);
+    tl_sha256_free(c);
+    return rc == TL_OK ? TL_OK : TL_ERR_CRYPTO;
 }
 
 int tl_xfer_manifest_add_dir(tl_xfer_manifest *m, const char *path, uint32_t mode)
@@ -140,8 +134,8 @@ static int fill_blocks(const tl_xfer_manifest *m, tl_xfer_entry *e)
         uint64_t cnt = e->nchunks - first;
         if (cnt > TL_XFER_HASH_BLOCK)
             cnt = TL_XFER_HASH_BLOCK;
-        int rc = tl_xfer_sha256(e->chunk_hashes + first * 32, (size_t)cnt * 32,
-                                e->block_hashes + (size_t)b * 32);
+        int rc = tl_sha256(e->block_hashes + (size_t)b * 32, e->chunk_hashes + first * 32,
+                           (size_t)cnt * 32);
         if (rc != TL_OK)
             return rc;
     }

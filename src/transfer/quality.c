@@ -87,8 +87,39 @@ void tl_backoff_init(tl_backoff *b, uint32_t max_attempts)
     b->max_attempts = max_attempts ? max_attempts : 5;
 }
 
+void tl_backoff_init_doubling(tl_backoff *b, uint32_t min_ms, uint32_t max_ms, uint32_t jitter_pct,
+                              uint32_t max_attempts)
+{
+    memset(b, 0, sizeof(*b));
+    b->min_ms = min_ms ? min_ms : 1;
+    b->max_ms = max_ms < b->min_ms ? b->min_ms : max_ms;
+    b->jitter_pct = jitter_pct > 100 ? 100 : jitter_pct;
+    b->max_attempts = max_attempts;
+}
+
+int tl_backoff_next_rnd(tl_backoff *b, uint64_t now, uint32_t rnd, uint64_t *at)
+{
+    if (!b->min_ms)
+        return tl_backoff_next(b, now, at);
+    if (b->max_attempts != TL_BACKOFF_FOREVER && b->attempt >= b->max_attempts)
+        return TL_ERR_TIMEOUT;
+    uint64_t d = b->min_ms;
+    for (uint32_t i = 0; i < b->attempt && d < b->max_ms; i++)
+        d *= 2;
+    if (d > b->max_ms)
+        d = b->max_ms;
+    uint64_t spread = d * b->jitter_pct / 100; /* d - spread .. d + spread */
+    d = d - spread + (uint64_t)rnd % (2 * spread + 1);
+    if (b->attempt < UINT32_MAX)
+        b->attempt++;
+    *at = now + d;
+    return TL_OK;
+}
+
 int tl_backoff_next(tl_backoff *b, uint64_t now, uint64_t *at)
 {
+    if (b->min_ms)
+        return tl_backoff_next_rnd(b, now, 0x80000000u, at);
     const uint32_t *d = b->delays_ms ? b->delays_ms : default_delays;
     uint32_t n = b->delays_ms ? b->ndelays : 3;
     uint32_t max = b->max_attempts ? b->max_attempts : 5;

@@ -99,7 +99,7 @@ static int manifest_done(tl_xfer_receiver *r, uint64_t now)
 {
     int rc = tl_xfer_manifest_decode(r->mbuf, r->mtotal, &r->m);
     if (rc == TL_OK)
-        rc = tl_xfer_sha256(r->mbuf, r->mtotal, r->manifest_hash);
+        rc = tl_sha256(r->manifest_hash, r->mbuf, r->mtotal);
     free(r->mbuf);
     r->mbuf = NULL;
     if (rc != TL_OK)
@@ -150,7 +150,7 @@ static int got_hashes(tl_xfer_receiver *r, uint64_t now, const tl_frame *fr)
             (e->nchunks - first < TL_XFER_HASH_BLOCK ? e->nchunks - first : TL_XFER_HASH_BLOCK))
         return tl_xsess_fail(&r->s, now, TL_ERR_PROTO, 0, "HASHES outside the file");
     uint8_t h[32];
-    int rc = tl_xfer_sha256(fr->u.hashes.hashes, (size_t)fr->u.hashes.count * 32, h);
+    int rc = tl_sha256(h, fr->u.hashes.hashes, (size_t)fr->u.hashes.count * 32);
     if (rc != TL_OK)
         return tl_xsess_fail(&r->s, now, rc, 0, NULL);
     if (memcmp(h, e->block_hashes + (size_t)fr->u.hashes.block * 32, 32) != 0)

@@ -5,7 +5,6 @@
 #include "tallow/crypto.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +44,7 @@ int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role)
     s->plain = malloc(TL_XFER_MAX_PLAIN);
     if (!s->plain)
         return TL_ERR_NOMEM;
-    if (role == TL_FR_ROLE_SENDER && RAND_bytes(s->session_id, TL_TRANSFER_ID_LEN) != 1)
+    if (role == TL_FR_ROLE_SENDER && tl_random(s->session_id, TL_TRANSFER_ID_LEN) != TL_OK)
         return TL_ERR_CRYPTO;
     return TL_OK;
 }

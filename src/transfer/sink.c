@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +42,7 @@ struct tl_sink {
     uint64_t verified;
     uint32_t unsynced;
     int finished;
-    EVP_MD_CTX *run;      /* whole-file hash while chunks arrive in order from 0 */
+    tl_sha256_ctx *run;   /* whole-file hash while chunks arrive in order from 0 */
     tl_hmac_ctx *run_mac; /* and the proof of receipt beside it */
     uint64_t run_next;    /* next chunk the running hash needs */
     uint32_t index;       /* manifest index (bound into the receipt) */
@@ -118,7 +117,7 @@ static int save_state(tl_sink *k)
     tl_put64(b + 40, k->e->nchunks);
     tl_put32(b + 48, k->m->chunk_size);
     memcpy(b + STATE_HDR, k->bitmap, k->bitmap_len);
-    int rc = tl_xfer_sha256(b, len - 32, b + len - 32);
+    int rc = tl_sha256(b + len - 32, b, len - 32);
     int fd = -1;
     if (rc == TL_OK) {
         fd = openat(k->parent_fd, k->tmp_name,
@@ -155,7 +154,7 @@ static int load_state(tl_sink *k)
     int ok = n == (ssize_t)len && memcmp(b, STATE_MAGIC, 4) == 0 &&
              tl_get32(b + 4) == STATE_VERSION && memcmp(b + 8, k->e->content_id, 32) == 0 &&
              tl_get64(b + 40) == k->e->nchunks && tl_get32(b + 48) == k->m->chunk_size &&
-             tl_xfer_sha256(b, len - 32, h) == TL_OK && memcmp(h, b + len - 32, 32) == 0;
+             tl_sha256(h, b, len - 32) == TL_OK && memcmp(h, b + len - 32, 32) == 0;
     if (ok) {
         memcpy(k->bitmap, b + STATE_HDR, k->bitmap_len);
         k->verified = 0;
@@ -196,11 +195,9 @@ static int receipt_end(tl_sink *k, tl_hmac_ctx *mac)
 static int hash_fd(tl_sink *k, int fd, uint64_t size, uint8_t out[32])
 {
     uint8_t *buf = malloc(HASH_BUF);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    tl_sha256_ctx *c = NULL;
     tl_hmac_ctx *mac = NULL;
-    int rc = (buf && c) ? TL_OK : TL_ERR_NOMEM;
-    if (rc == TL_OK && EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
-        rc = TL_ERR_CRYPTO;
+    int rc = buf ? tl_sha256_new(&c) : TL_ERR_NOMEM;
     if (rc == TL_OK)
         rc = receipt_start(k, &mac);
     for (uint64_t off = 0; rc == TL_OK && off < size;) {
@@ -212,19 +209,18 @@ static int hash_fd(tl_sink *k, int fd, uint64_t size, uint8_t out[32])
             rc = r < 0 ? tl_xfer_errno(errno) : TL_ERR_IO;
             break;
         }
-        if (EVP_DigestUpdate(c, buf, (size_t)r) != 1 ||
+        if (tl_sha256_update(c, buf, (size_t)r) != TL_OK ||
             (mac && tl_hmac_sha256_update(mac, buf, (size_t)r) != TL_OK))
             rc = TL_ERR_CRYPTO;
         off += (uint64_t)r;
     }
-    unsigned n = 0;
-    if (rc == TL_OK && EVP_DigestFinal_ex(c, out, &n) != 1)
-        rc = TL_ERR_CRYPTO;
+    if (rc == TL_OK)
+        rc = tl_sha256_final(c, out);
     if (rc == TL_OK)
         rc = receipt_end(k, mac);
     else
         tl_hmac_sha256_free(mac);
-    EVP_MD_CTX_free(c);
+    tl_sha256_free(c);
     free(buf);
     return rc;
 }
@@ -304,10 +300,8 @@ static int open_file_entry(tl_sink *k, tl_xfer_have *have)
         return rc;
     }
     if (k->verified == 0) { /* fresh file: hash while writing, skip the re-read */
-        k->run = EVP_MD_CTX_new();
-        if (k->run && (EVP_DigestInit_ex(k->run, EVP_sha256(), NULL) != 1 ||
-                       receipt_start(k, &k->run_mac) != TL_OK)) {
-            EVP_MD_CTX_free(k->run);
+        if (tl_sha256_new(&k->run) == TL_OK && receipt_start(k, &k->run_mac) != TL_OK) {
+            tl_sha256_free(k->run);
             k->run = NULL;
         }
     }
@@ -407,7 +401,7 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
         len != tl_xfer_chunk_len(k->m, k->e, chunk))
         return TL_ERR_INVALID_ARG;
     uint8_t h[32];
-    int rc = tl_xfer_sha256(data, len, h);
+    int rc = tl_sha256(h, data, len);
     if (rc != TL_OK)
         return rc;
     if (memcmp(h, hash, 32) != 0) {
@@ -428,11 +422,11 @@ int tl_sink_write_chunk(tl_sink *k, uint64_t chunk, const uint8_t *data, size_t 
         k->verified++;
     }
     if (k->run) {
-        if (chunk == k->run_next && EVP_DigestUpdate(k->run, data, len) == 1 &&
+        if (chunk == k->run_next && tl_sha256_update(k->run, data, len) == TL_OK &&
             (!k->run_mac || tl_hmac_sha256_update(k->run_mac, data, len) == TL_OK)) {
             k->run_next++;
         } else { /* out of order: finish() re-reads the part file instead */
-            EVP_MD_CTX_free(k->run);
+            tl_sha256_free(k->run);
             k->run = NULL;
             tl_hmac_sha256_free(k->run_mac);
             k->run_mac = NULL;
@@ -479,9 +473,8 @@ int tl_sink_finish(tl_sink *k)
     if (rc != TL_OK)
         return rc;
     rc = ftruncate(k->part_fd, (off_t)k->e->size) == 0 ? TL_OK : tl_xfer_errno(errno);
-    unsigned hn = 0;
     if (rc == TL_OK && k->run && k->run_next == k->e->nchunks) {
-        rc = EVP_DigestFinal_ex(k->run, h, &hn) == 1 ? TL_OK : TL_ERR_CRYPTO;
+        rc = tl_sha256_final(k->run, h);
         if (rc == TL_OK)
             rc = receipt_end(k, k->run_mac);
         else
@@ -490,7 +483,7 @@ int tl_sink_finish(tl_sink *k)
     } else if (rc == TL_OK) {
         rc = hash_fd(k, k->part_fd, k->e->size, h);
     }
-    EVP_MD_CTX_free(k->run);
+    tl_sha256_free(k->run);
     k->run = NULL;
     tl_hmac_sha256_free(k->run_mac);
     k->run_mac = NULL;
@@ -526,7 +519,7 @@ int tl_sink_receipt(const tl_sink *k, uint8_t out[32])
 
 static void release(tl_sink *k)
 {
-    EVP_MD_CTX_free(k->run);
+    tl_sha256_free(k->run);
     tl_hmac_sha256_free(k->run_mac);
     k->run_mac = NULL;
     OPENSSL_cleanse(k->receipt, sizeof(k->receipt));

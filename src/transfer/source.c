@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,23 +46,20 @@ static int hash_file(int fd, uint64_t size, uint32_t chunk, uint8_t **hashes, ui
     uint64_t nchunks = (size + chunk - 1) / chunk;
     uint8_t *h = nchunks ? malloc((size_t)nchunks * 32) : NULL;
     uint8_t *buf = malloc(chunk);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    int rc = ((nchunks && !h) || !buf || !c) ? TL_ERR_NOMEM : TL_OK;
-    if (rc == TL_OK && EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
-        rc = TL_ERR_CRYPTO;
+    tl_sha256_ctx *c = NULL;
+    int rc = ((nchunks && !h) || !buf) ? TL_ERR_NOMEM : tl_sha256_new(&c);
     for (uint64_t i = 0; rc == TL_OK && i < nchunks; i++) {
         size_t want = i + 1 < nchunks ? chunk : (size_t)(size - i * chunk), got = 0;
         rc = read_full(fd, buf, want, i * chunk, &got);
         if (rc == TL_OK && got != want)
             rc = TL_ERR_IO; /* shrank while hashing */
         if (rc == TL_OK &&
-            (EVP_DigestUpdate(c, buf, want) != 1 || tl_xfer_sha256(buf, want, h + i * 32) != TL_OK))
+            (tl_sha256_update(c, buf, want) != TL_OK || tl_sha256(h + i * 32, buf, want) != TL_OK))
             rc = TL_ERR_CRYPTO;
     }
-    unsigned n = 0;
-    if (rc == TL_OK && EVP_DigestFinal_ex(c, sha, &n) != 1)
-        rc = TL_ERR_CRYPTO;
-    EVP_MD_CTX_free(c);
+    if (rc == TL_OK)
+        rc = tl_sha256_final(c, sha);
+    tl_sha256_free(c);
     free(buf);
     if (rc != TL_OK) {
         free(h);

@@ -72,7 +72,8 @@ if(TL_VALGRIND AND NOT TALLOW_SANITIZE AND EXISTS /usr/include/valgrind/memcheck
   foreach(v ctgrind_mlkem ctgrind_mlkem_selftest)
     add_executable(${v} ${CMAKE_CURRENT_LIST_DIR}/ctgrind_mlkem.c
                    ${PROJECT_SOURCE_DIR}/src/crypto/keccak.c ${PROJECT_SOURCE_DIR}/src/crypto/mlkem_poly.c
-                   ${PROJECT_SOURCE_DIR}/src/crypto/mlkem.c)
+                   ${PROJECT_SOURCE_DIR}/src/crypto/mlkem.c
+                   ${PROJECT_SOURCE_DIR}/src/crypto/primitives.c)
     target_include_directories(${v} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
     target_compile_definitions(${v} PRIVATE TL_CTGRIND)
     # -gdwarf-4: valgrind 3.19 cannot read clang 14's default DWARF 5.

@@ -14,6 +14,7 @@
 #include "signal/snapshot.h"
 #include "signal/proto.h"
 #include "signal/proto_ref.h"
+#include "common/bytes.h"
 
 #define MAXMSG 65536
 #define PROOF "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -173,7 +174,7 @@ static void test_base64(void **state)
     /* Hex: lowercase, exact length, nothing else. */
     char hx[11];
     uint8_t back[5] = {0};
-    tl_sig_hex_encode(in, 5, hx);
+    tl_hex_encode(in, 5, hx);
     assert_string_equal(hx, "0102030405");
     assert_int_equal(tl_sig_hex_decode(hx, back, 5), 0);
     assert_memory_equal(back, in, 5);
@@ -532,15 +533,39 @@ static void test_ice_url(void **state)
     assert_false(tl_sig_valid_text("abc", 2));
 }
 
+/* The one group-number parser (client, message parser, relay fast path,
+ * join codes and the Redis bus all use it). */
+static void test_group_parse(void **state)
+{
+    (void)state;
+    uint32_t g = 7;
+    assert_int_equal(tl_sig_group_parse("000123", &g), 1);
+    assert_int_equal(g, 123);
+    assert_int_equal(tl_sig_group_parse("999999", &g), 1);
+    assert_int_equal(g, 999999);
+    static const char *const bad[] = {"",       "12345",  "1234567", "12a456", "-12345",
+                                      "+12345", " 12345", "12345 ",  "1e5000"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(tl_sig_group_parse(bad[i], &g), 0);
+    assert_int_equal(tl_sig_group_parse(NULL, &g), 0);
+    assert_int_equal(g, 999999); /* untouched on failure */
+    assert_int_equal(tl_sig_group_parse_n("123456789", 6, &g), 1);
+    assert_int_equal(g, 123456);
+    char s[8];
+    tl_sig_group_str(42, s);
+    assert_int_equal(tl_sig_group_parse(s, &g), 1);
+    assert_int_equal(g, 42);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),      cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_base64),     cmocka_unit_test(test_bucket),
-        cmocka_unit_test(test_state),      cmocka_unit_test(test_snapshot),
-        cmocka_unit_test(test_fast_relay), cmocka_unit_test(test_relay_escaping),
-        cmocka_unit_test(test_group_str),  cmocka_unit_test(test_turn_credential),
-        cmocka_unit_test(test_ice_url),
+        cmocka_unit_test(test_valid),           cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_group_parse),     cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_bucket),          cmocka_unit_test(test_state),
+        cmocka_unit_test(test_snapshot),        cmocka_unit_test(test_fast_relay),
+        cmocka_unit_test(test_relay_escaping),  cmocka_unit_test(test_group_str),
+        cmocka_unit_test(test_turn_credential), cmocka_unit_test(test_ice_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,44 @@ static void test_quality_thresholds(void **state)
     assert_int_equal(q.current, TL_QUALITY_DISCONNECTED);
 }
 
+/* The doubling schedule of the signaling client and the Redis bus. */
+static void test_backoff_doubling(void **state)
+{
+    (void)state;
+    tl_backoff b;
+    uint64_t at;
+    tl_backoff_init_doubling(&b, 250, 5000, 0, 7);
+    const uint64_t expect[] = {250, 500, 1000, 2000, 4000, 5000, 5000};
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(tl_backoff_next(&b, 10, &at), TL_OK);
+        assert_int_equal(at, 10 + expect[i]);
+    }
+    assert_int_equal(tl_backoff_next(&b, 10, &at), TL_ERR_TIMEOUT);
+    tl_backoff_reset(&b);
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_OK);
+    assert_int_equal(at, 250);
+    /* jitter: +-20 % of the step, chosen by the caller's random bits */
+    tl_backoff_init_doubling(&b, 1000, 1000, 20, TL_BACKOFF_FOREVER);
+    assert_int_equal(tl_backoff_next_rnd(&b, 0, 0, &at), TL_OK);
+    assert_int_equal(at, 800);
+    assert_int_equal(tl_backoff_next_rnd(&b, 0, 400, &at), TL_OK);
+    assert_int_equal(at, 1200);
+    assert_int_equal(tl_backoff_next_rnd(&b, 0, 401, &at), TL_OK);
+    assert_int_equal(at, 800);
+    for (uint32_t r = 0; r < 5000; r += 7) {
+        assert_int_equal(tl_backoff_next_rnd(&b, 0, r * 2654435761u, &at), TL_OK);
+        assert_true(at >= 800 && at <= 1200);
+    }
+    /* 0 attempts allowed: the first failure is the last */
+    tl_backoff_init_doubling(&b, 250, 5000, 20, 0);
+    assert_int_equal(tl_backoff_next_rnd(&b, 0, 1, &at), TL_ERR_TIMEOUT);
+    /* a huge attempt count never overflows the delay */
+    tl_backoff_init_doubling(&b, 250, 5000, 0, TL_BACKOFF_FOREVER);
+    b.attempt = 4000000000u;
+    assert_int_equal(tl_backoff_next(&b, 0, &at), TL_OK);
+    assert_int_equal(at, 5000);
+}
+
 static void test_backoff(void **state)
 {
     (void)state;
@@ -214,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_bucket_ready_consume),
         cmocka_unit_test(test_quality_thresholds),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_backoff_doubling),
         cmocka_unit_test(test_keepalive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
