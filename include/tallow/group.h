@@ -94,6 +94,72 @@ void tl_group_sender_free(tl_group_sender *s);
  * or a separate signaling server). */
 const char *tl_group_sender_interface(const tl_group_sender *s);
 
+/* ---- statistics (the seed's updateStats / getPeerQuality /
+ * getConnectedPeerCount / getPrivacyStats) ---- */
+
+/* One peer as of the call. Strings are static or held here; peer and name
+ * came from the network: escape them (tl_text_sanitize) before printing. */
+typedef struct tl_group_peer_stats {
+    char peer[64];       /* remote peer id */
+    char name[64];       /* its registered device name (invitations), "" if none */
+    const char *state;   /* link state ("connecting", "connected", ...) or "done"/"failed" */
+    const char *quality; /* tl_quality_name() of rtt_ms (thresholds 100/200/500 ms) */
+    int connected;       /* 1 while its data channel is open */
+    double rtt_ms;       /* SCTP smoothed round-trip time (0: not measured yet); not
+                            delayed by queued file data, unlike transfer pings */
+    const char *path;    /* "direct", "relayed" (a TURN candidate on either end), or
+                            "" before ICE selected a pair */
+    const char *local_candidate;  /* selected pair: "host", "srflx", "prflx", "relay", "" */
+    const char *remote_candidate; /* the same for the remote end */
+    uint64_t bytes;               /* file bytes sent to it (sender) / from it (receiver) */
+    uint64_t total;               /* bytes of the whole transfer (0: unknown yet) */
+    double rate_bps;              /* current rate, bytes/s (0 after 2 s without progress) */
+    uint64_t transport_bytes;     /* data-channel payload bytes both ways */
+    uint64_t retransmits;         /* SCTP DATA chunks retransmitted by this process:
+                                     usrsctp keeps no per-association count, so with
+                                     several peers every row shows the same sum */
+} tl_group_peer_stats;
+
+/* The whole group as of the call. */
+typedef struct tl_group_stats {
+    uint32_t peers;      /* peers known (recipients of the sender, or the one sender) */
+    uint32_t connected;  /* of them, with an open data channel */
+    uint32_t relayed;    /* of them, connected through a TURN relay */
+    int relay_only;      /* ICE restricted to relay candidates (privacy mode) */
+    uint64_t bytes;      /* sum of the peers' bytes */
+    double rate_bps;     /* sum of the peers' rates */
+    uint64_t limit;      /* sender: total limit in bytes/s (0: none) */
+    uint64_t peer_limit; /* sender: per-recipient limit in bytes/s (0: none) */
+} tl_group_stats;
+
+/* Fills *total (may be NULL) and up to cap entries of peers (may be NULL
+ * with cap 0); returns the number of peers, which may exceed cap. Finished
+ * recipients stay listed until they are released (a few seconds). */
+size_t tl_group_sender_stats(const tl_group_sender *s, tl_group_stats *total,
+                             tl_group_peer_stats *peers, size_t cap);
+
+/* ---- control of a running send (the seed's disconnectPeer,
+ * setBandwidthLimit, invitations) ---- */
+
+/* Removes one recipient: its session ends with a CANCEL saying "removed by
+ * the sender" (it keeps what it verified, so running it again resumes), and
+ * it no longer counts towards `expect` (a dropped recipient is neither
+ * verified nor failed). Returns TL_OK, TL_ERR_NOT_FOUND (no such active
+ * recipient), TL_ERR_INVALID_ARG. */
+int tl_group_sender_drop(tl_group_sender *s, const char *peer);
+
+/* Changes the total and per-recipient rate limits (bytes/s, 0: none) while
+ * sending; every current and later recipient follows them from now on.
+ * Returns TL_OK, TL_ERR_NOMEM. */
+int tl_group_sender_set_limits(tl_group_sender *s, uint64_t limit, uint64_t peer_limit);
+
+/* Invites one more registered device by name (as --to does at the start);
+ * it counts towards `expect` like the first ones. An unregistered name is
+ * asked for again every second. Returns TL_OK, TL_ERR_STATE (the group is
+ * not created yet, or the job is over), TL_ERR_INVALID_ARG (empty or longer
+ * than 63 bytes), TL_ERR_NOMEM. */
+int tl_group_sender_invite(tl_group_sender *s, const char *name);
+
 typedef struct tl_group_receiver tl_group_receiver;
 
 typedef struct tl_group_receiver_config {
@@ -112,6 +178,11 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
                           const tl_group_receiver_config *cfg, const tl_group_callbacks *cb,
                           void *ud);
 void tl_group_receiver_free(tl_group_receiver *r);
+
+/* The receiver's view of its sender: as tl_group_sender_stats (one peer at
+ * most; limits 0). */
+size_t tl_group_receiver_stats(const tl_group_receiver *r, tl_group_stats *total,
+                               tl_group_peer_stats *peers, size_t cap);
 
 #pragma GCC visibility pop
 

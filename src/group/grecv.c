@@ -529,3 +529,25 @@ void tl_group_receiver_free(tl_group_receiver *r)
     tl_joincode_wipe(&r->code);
     free(r);
 }
+
+size_t tl_group_receiver_stats(const tl_group_receiver *r, tl_group_stats *total,
+                               tl_group_peer_stats *peers, size_t cap)
+{
+    tl_group_stats t;
+    memset(&t, 0, sizeof(t));
+    if (!r)
+        return 0;
+    size_t n = 0;
+    if (r->sender[0]) {
+        tl_group_peer_stats p;
+        tl_gstats_peer(&p, r->sender, "", r->link, &r->prog, NULL, tl_loop_now_ms(r->loop));
+        tl_gstats_add(&t, &p);
+        if (cap)
+            peers[0] = p;
+        n = 1;
+    }
+    t.relay_only = r->cfg.net.relay_only != 0;
+    if (total)
+        *total = t;
+    return n;
+}
