@@ -11,7 +11,9 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       scdoc dpkg-dev debhelper lintian fakeroot systemd man-db openssl strace
       bash-completion zsh fish
       # hostile-peer tests: packet capture, CPU contention
-      tcpdump stress-ng)
+      tcpdump stress-ng
+      # terminal tests: keys and screen captures of `tallow send` (tmux)
+      tmux)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

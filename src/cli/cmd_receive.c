@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
+#include "cli/live.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
@@ -111,6 +112,7 @@ int tl_cmd_receive(int argc, char **argv)
     tl_loop *loop = NULL;
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 0);
+    tl_report_set_out_dir(rp, cfg->out_dir);
     tl_group_receiver *r = NULL;
     int rc = tl_group_receiver_new(&r, loop, cfg, &tl_report_callbacks, rp);
     if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG) {
@@ -121,7 +123,9 @@ int tl_cmd_receive(int argc, char **argv)
         fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
         status = 3;
     } else {
+        tl_live *lv = tl_live_new(loop, rp, NULL, r);
         status = tl_cli_run(loop, rp, a.net.timeout_s);
+        tl_live_free(lv);
     }
     tl_group_receiver_free(r);
     tl_report_free(rp);

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
+#include "cli/live.h"
 #include "cli/report.h"
 #include "tallow/group.h"
 
@@ -198,7 +199,9 @@ int tl_cmd_send(int argc, char **argv)
         fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
     } else {
+        tl_live *lv = tl_live_new(loop, rp, s, NULL);
         status = tl_cli_run(loop, rp, a.net.timeout_s);
+        tl_live_free(lv);
     }
     tl_group_sender_free(s);
     tl_report_free(rp);

@@ -22,6 +22,7 @@ typedef struct row {
     uint64_t bytes, total;
     double rate;
     char result[160];
+    char link[24]; /* "12 ms direct" from the last stats snapshot */
 } row;
 
 struct tl_report {
@@ -37,7 +38,15 @@ struct tl_report {
     uint64_t last_draw;
     cJSON *files;   /* receiver: files written */
     char iface[64]; /* sender: interface whose address the code carries */
+    char mark[64];  /* sender: the row selected by a key (sanitised peer id) */
+    char footer[200];
+    char out_dir[512]; /* receiver: where files go (shown on the final screen) */
 };
+
+/* The report redrawn in place on the terminal, if any: a log line printed
+ * under its rows would make the next redraw (cursor up by the rows drawn)
+ * land one line low and repeat the top row, so logging goes above it. */
+static tl_report *tty_report;
 
 static void emit(cJSON *o)
 {
@@ -120,11 +129,66 @@ static void draw(tl_report *rp, int force)
         human(r->rate, rate, sizeof(rate));
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
-        printf("\x1b[2K%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %s\n", r->peer, bar,
-               frac * 100, rate, eta, r->state, r->quality, r->result[0] ? r->result : r->sas);
+        printf("\x1b[2K%c%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %-13s %s\n",
+               rp->mark[0] && !strcmp(rp->mark, r->peer) ? '>' : ' ', r->peer, bar, frac * 100,
+               rate, eta, r->state, r->quality, r->link, r->result[0] ? r->result : r->sas);
     }
     rp->drawn = rp->n_rows;
+    if (rp->footer[0] && rp->n_rows) {
+        printf("\x1b[2K%s\n", rp->footer);
+        rp->drawn++;
+    }
     fflush(stdout);
+}
+
+void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps)
+{
+    char peer_s[SAFE_CAP], name_s[SAFE_CAP];
+    const char *peer = safe(peer_s, ps->peer);
+    const char *name = safe(name_s, ps->name);
+    row *r = find_row(rp, peer);
+    if (ps->rtt_ms > 0 || ps->path[0])
+        snprintf(r->link, sizeof(r->link), "%.0f ms %s", ps->rtt_ms, ps->path);
+    if (rp->json) {
+        cJSON *o = event("stats");
+        cJSON_AddStringToObject(o, "peer", peer);
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, "state", ps->state);
+        cJSON_AddStringToObject(o, "quality", ps->quality);
+        cJSON_AddNumberToObject(o, "rtt_ms", ps->rtt_ms);
+        cJSON_AddStringToObject(o, "path", ps->path);
+        cJSON_AddStringToObject(o, "local_candidate", ps->local_candidate);
+        cJSON_AddStringToObject(o, "remote_candidate", ps->remote_candidate);
+        cJSON_AddNumberToObject(o, "bytes", (double)ps->bytes);
+        cJSON_AddNumberToObject(o, "total", (double)ps->total);
+        cJSON_AddNumberToObject(o, "rate", ps->rate_bps);
+        cJSON_AddNumberToObject(o, "retransmits", (double)ps->retransmits);
+        emit(o);
+    }
+}
+
+void tl_report_mark(tl_report *rp, const char *peer, const char *footer)
+{
+    char peer_s[SAFE_CAP];
+    snprintf(rp->mark, sizeof(rp->mark), "%.*s", (int)sizeof(rp->mark) - 1,
+             peer ? safe(peer_s, peer) : "");
+    snprintf(rp->footer, sizeof(rp->footer), "%s", footer ? footer : "");
+    draw(rp, 1);
+}
+
+int tl_report_interactive(const tl_report *rp)
+{
+    return rp->tty;
+}
+
+void tl_report_redraw(tl_report *rp)
+{
+    draw(rp, 1);
+}
+
+void tl_report_set_out_dir(tl_report *rp, const char *dir)
+{
+    snprintf(rp->out_dir, sizeof(rp->out_dir), "%s", dir ? dir : ".");
 }
 
 void tl_report_set_interface(tl_report *rp, const char *iface)
@@ -271,7 +335,24 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
         return;
     rp->finished = 1;
     rp->status = status;
+    if (!rp->is_sender) /* the last state on the receiver's row is the outcome */
+        for (size_t i = 0; i < rp->n_rows; i++)
+            snprintf(rp->rows[i].state, sizeof(rp->rows[i].state), "%s",
+                     status ? "failed" : "done");
+    rp->footer[0] = '\0';
+    rp->mark[0] = '\0';
     draw(rp, 1);
+    if (rp->tty && !rp->is_sender && rp->files) { /* what was saved, and where */
+        int n = cJSON_GetArraySize(rp->files);
+        for (int i = 0; i < n; i++) {
+            cJSON *f = cJSON_GetArrayItem(rp->files, i);
+            const cJSON *p = cJSON_GetObjectItem(f, "path"), *z = cJSON_GetObjectItem(f, "size");
+            char size[32];
+            human(cJSON_IsNumber(z) ? z->valuedouble : 0, size, sizeof(size));
+            printf("saved %s/%s (%s)\n", rp->out_dir[0] ? rp->out_dir : ".",
+                   cJSON_IsString(p) ? p->valuestring : "?", size);
+        }
+    }
     if (rp->json) {
         if (!rp->is_sender) {
             cJSON *o = event("result");
@@ -318,6 +399,8 @@ tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)
     rp->is_sender = is_sender;
     rp->status = 3;
     rp->files = cJSON_CreateArray();
+    if (rp->tty)
+        tty_report = rp;
     return rp;
 }
 
@@ -325,6 +408,8 @@ void tl_report_free(tl_report *rp)
 {
     if (!rp)
         return;
+    if (tty_report == rp)
+        tty_report = NULL;
     cJSON_Delete(rp->files);
     free(rp);
 }
@@ -342,7 +427,15 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
     (void)ud;
+    tl_report *rp = tty_report;
+    if (rp && rp->drawn && isatty(STDERR_FILENO)) { /* clear the rows, log, redraw */
+        printf("\x1b[%zuA\x1b[J", rp->drawn);
+        fflush(stdout);
+        rp->drawn = 0;
+    }
     fprintf(stderr, "tallow %s [%s] %s\n", names[level < 4 ? level : 3], subject, msg);
+    if (rp && !rp->drawn && rp->n_rows)
+        draw(rp, 1);
 }
 
 tl_logger tl_report_logger(void)

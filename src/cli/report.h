@@ -23,6 +23,20 @@ extern const tl_group_callbacks tl_report_callbacks;
  * none to mention); shown with the code. */
 void tl_report_set_interface(tl_report *rp, const char *iface);
 
+/* One peer's statistics (tl_group_*_stats): a JSON "stats" event, and the
+ * RTT and path on the peer's terminal row (docs/CLI.md). */
+void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps);
+
+/* Terminal view: marks the row of peer (NULL: none) and shows footer (a key
+ * help or prompt line; NULL: none) under the rows; redraws. */
+void tl_report_mark(tl_report *rp, const char *peer, const char *footer);
+void tl_report_redraw(tl_report *rp);
+/* 1 when the view is redrawn in place (stdout is a terminal, no --json). */
+int tl_report_interactive(const tl_report *rp);
+
+/* Receiver: the output folder, for the final list of saved files. */
+void tl_report_set_out_dir(tl_report *rp, const char *dir);
+
 /* Exit status recorded by on_finished (3 if the job never finished). */
 int tl_report_status(const tl_report *rp);
 
