@@ -52,6 +52,11 @@ if(TALLOW_E2E)
   tl_add_e2e(hostile_name_ctrl hostile_names.sh ctrl)
   tl_add_e2e(full_disk full_disk.sh 32)
   tl_add_e2e(vanished_source vanished_source.sh 64)
+  # tallow send on a terminal (tmux): the screen, keys that remove a
+  # recipient and change the limits while sending (#11).
+  foreach(mode screen drop limit)
+    tl_add_e2e(term_send_${mode} term_send.sh ${mode})
+  endforeach()
   # Between machines (namespaces): LAN default, NAT traversal with STUN,
   # TURN over UDP and TCP, ICE servers from the signaling server.
   foreach(mode lan lan6 stun symmetric tcp server-ice embedded-ice mixed)
