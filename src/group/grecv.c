@@ -535,6 +535,8 @@ size_t tl_group_receiver_stats(const tl_group_receiver *r, tl_group_stats *total
 {
     tl_group_stats t;
     memset(&t, 0, sizeof(t));
+    if (total)
+        *total = t;
     if (!r)
         return 0;
     size_t n = 0;

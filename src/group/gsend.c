@@ -778,6 +778,8 @@ size_t tl_group_sender_stats(const tl_group_sender *s, tl_group_stats *total,
 {
     tl_group_stats t;
     memset(&t, 0, sizeof(t));
+    if (total)
+        *total = t;
     if (!s)
         return 0;
     uint64_t now = tl_loop_now_ms(s->loop);
