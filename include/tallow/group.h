@@ -94,6 +94,14 @@ void tl_group_sender_free(tl_group_sender *s);
  * or a separate signaling server). */
 const char *tl_group_sender_interface(const tl_group_sender *s);
 
+/* What a recipient is shown when its sender cancels (tl_group_sender_cancel). */
+#define TL_GROUP_SENDER_CANCELLED                                                                  \
+    "the sender cancelled \xe2\x80\x94 run the same command again to resume"
+
+/* Exit status of a job cancelled by a person (CLI: interrupted, removed by
+ * the sender, the sender cancelled, an offer declined); docs/CLI.md. */
+#define TL_GROUP_STATUS_CANCELLED 4
+
 /* ---- statistics (the seed's updateStats / getPeerQuality /
  * getConnectedPeerCount / getPrivacyStats) ---- */
 
@@ -160,6 +168,15 @@ int tl_group_sender_set_limits(tl_group_sender *s, uint64_t limit, uint64_t peer
  * than 63 bytes), TL_ERR_NOMEM. */
 int tl_group_sender_invite(tl_group_sender *s, const char *name);
 
+/* Ends the whole send at once (e.g. on SIGINT): every recipient's session
+ * ends with a CANCEL saying TL_GROUP_SENDER_CANCELLED (they stop at once
+ * and keep their partial files), nobody new is admitted, the session file
+ * is kept so running the same send again resumes, and on_finished reports
+ * status/message after a short linger that lets the CANCELs leave (none
+ * when no recipient is connected). Returns TL_OK or TL_ERR_STATE (the job
+ * was already decided). */
+int tl_group_sender_cancel(tl_group_sender *s, int status, const char *message);
+
 typedef struct tl_group_receiver tl_group_receiver;
 
 typedef struct tl_group_receiver_config {
@@ -178,6 +195,13 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
                           const tl_group_receiver_config *cfg, const tl_group_callbacks *cb,
                           void *ud);
 void tl_group_receiver_free(tl_group_receiver *r);
+
+/* Leaves at once (e.g. on SIGINT): the session ends with a CANCEL ("cancelled
+ * by the receiver"), the group is left on the signaling server (the sender
+ * sees the recipient leave), partial files stay for a resume, and
+ * on_finished reports status/message after a short linger. Returns TL_OK or
+ * TL_ERR_STATE (already decided). */
+int tl_group_receiver_cancel(tl_group_receiver *r, int status, const char *message);
 
 /* The receiver's view of its sender: as tl_group_sender_stats (one peer at
  * most; limits 0). */

@@ -75,6 +75,16 @@ static int recv_option(void *ud, int c, int idx, const char *arg)
     }
 }
 
+/* SIGINT/SIGTERM: tell the sender (CANCEL, leave the group); the partial
+ * files stay so the same command resumes. */
+static tl_group_receiver *interrupt_receiver;
+static void on_interrupt(void *rp)
+{
+    if (tl_group_receiver_cancel(interrupt_receiver, TL_GROUP_STATUS_CANCELLED,
+                                 "interrupted; run the same command again to resume") != TL_OK)
+        tl_report_finish(rp, TL_GROUP_STATUS_CANCELLED, "interrupted");
+}
+
 int tl_cmd_receive(int argc, char **argv)
 {
     recv_args a;
@@ -124,7 +134,10 @@ int tl_cmd_receive(int argc, char **argv)
         status = 3;
     } else {
         tl_live *lv = tl_live_new(loop, rp, NULL, r);
+        interrupt_receiver = r;
+        tl_cli_on_interrupt(on_interrupt, rp);
         status = tl_cli_run(loop, rp, a.net.timeout_s);
+        tl_cli_on_interrupt(NULL, NULL);
         tl_live_free(lv);
     }
     tl_group_receiver_free(r);

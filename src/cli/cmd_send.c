@@ -143,6 +143,17 @@ static int send_option(void *ud, int c, int idx, const char *arg)
     }
 }
 
+/* SIGINT/SIGTERM: every recipient is told to stop (and keeps its partial
+ * files); the session file stays so the same command resumes. */
+static tl_group_sender *interrupt_sender;
+static void on_interrupt(void *rp)
+{
+    if (tl_group_sender_cancel(interrupt_sender, TL_GROUP_STATUS_CANCELLED,
+                               "interrupted: the recipients were told to stop; run the same "
+                               "command again to resume") != TL_OK)
+        tl_report_finish(rp, TL_GROUP_STATUS_CANCELLED, "interrupted");
+}
+
 int tl_cmd_send(int argc, char **argv)
 {
     send_args a;
@@ -200,7 +211,10 @@ int tl_cmd_send(int argc, char **argv)
         status = 3;
     } else {
         tl_live *lv = tl_live_new(loop, rp, s, NULL);
+        interrupt_sender = s;
+        tl_cli_on_interrupt(on_interrupt, rp);
         status = tl_cli_run(loop, rp, a.net.timeout_s);
+        tl_cli_on_interrupt(NULL, NULL);
         tl_live_free(lv);
     }
     tl_group_sender_free(s);

@@ -191,7 +191,12 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
             char msg[200];
             snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
                      ev->message[0] ? ev->message : tl_strerror(ev->error));
-            finish(r, 1, msg);
+            /* The sender's CANCEL (interrupted, or it removed us) is a
+             * person's decision, not a failure: its own status. */
+            if (ev->remote && ev->error == TL_ERR_CANCELED)
+                tl_gjob_decide(&r->job, TL_GROUP_STATUS_CANCELLED, msg, 0);
+            else
+                finish(r, 1, msg);
         }
         break;
     default:
@@ -552,4 +557,21 @@ size_t tl_group_receiver_stats(const tl_group_receiver *r, tl_group_stats *total
     if (total)
         *total = t;
     return n;
+}
+
+int tl_group_receiver_cancel(tl_group_receiver *r, int status, const char *message)
+{
+    if (!r)
+        return TL_ERR_INVALID_ARG;
+    if (r->job.decided)
+        return TL_ERR_STATE;
+    int live = r->xr && r->link;
+    tl_gjob_decide(&r->job, status, message, live ? GROUP_LINGER_MS / 3 : 0);
+    if (live) {
+        tl_xfer_receiver_cancel(r->xr, tl_loop_now_ms(r->loop));
+        pump(r);
+    }
+    if (r->sig && r->group[0])
+        tl_signal_client_leave(r->sig, r->group);
+    return TL_OK;
 }

@@ -865,3 +865,25 @@ int tl_group_sender_invite(tl_group_sender *s, const char *name)
     tl_signal_client_invite(s->sig, s->group, name, NULL, 0);
     return TL_OK;
 }
+
+int tl_group_sender_cancel(tl_group_sender *s, int status, const char *message)
+{
+    if (!s)
+        return TL_ERR_INVALID_ARG;
+    if (s->job.decided)
+        return TL_ERR_STATE;
+    uint64_t now = tl_loop_now_ms(s->loop);
+    int live = 0;
+    for (const recipient *r = s->recipients; r; r = r->next)
+        live += !r->done && r->xs;
+    /* Decided first: the recipients' results that follow do not decide it;
+     * the linger lets the CANCELs leave (none to deliver: report now). */
+    tl_gjob_decide(&s->job, status, message, live ? GROUP_LINGER_MS : 0);
+    for (recipient *r = s->recipients; r; r = r->next) {
+        if (r->done || !r->xs)
+            continue;
+        tl_xfer_sender_cancel_reason(r->xs, now, TL_GROUP_SENDER_CANCELLED);
+        pump(r);
+    }
+    return TL_OK;
+}

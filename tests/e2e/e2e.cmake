@@ -55,6 +55,7 @@ if(TALLOW_E2E)
   # tallow send on a terminal (tmux): the screen, keys that remove a
   # recipient and change the limits while sending (#11).
   tl_add_e2e(stats_events stats_events.sh)
+  tl_add_e2e(interrupt interrupt.sh)
   foreach(mode screen drop limit)
     tl_add_e2e(term_send_${mode} term_send.sh ${mode})
   endforeach()

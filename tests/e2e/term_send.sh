@@ -7,7 +7,7 @@
 #           recipient, each verified, the RTT and path on it, and the keys
 #           line under the rows (docs/CLI.md "Keys").
 #   drop    3 recipients; `d` removes the selected one mid-transfer: it exits
-#           1 with "removed by the sender" and keeps its partial file, the
+#           4 with "removed by the sender" and keeps its partial file, the
 #           other two verify, the sender exits 0.
 #   limit   1 recipient at --limit 1M; `l 4M` and then `p 500k` change the
 #           limits while sending and the measured rate follows each within
@@ -105,7 +105,7 @@ drop)
         fi
     done
     [[ -n $dropped ]] || e2e_fail "no recipient says it was removed"
-    e2e_expect_rc "r$dropped" 1
+    e2e_expect_rc "r$dropped" 4
     ls "$out/r$dropped"/f.bin.tallow-part >/dev/null 2>&1 || e2e_fail "r$dropped kept no partial file"
     [[ ! -e $out/r$dropped/f.bin ]] || e2e_fail "r$dropped has a complete-looking file"
     for i in 1 2 3; do
