@@ -172,6 +172,9 @@ typedef enum {
     TL_XFER_EV_RTT,           /* rtt_ms measured from a PONG */
     TL_XFER_EV_DONE,          /* session finished; error == 0 if every file OK */
     TL_XFER_EV_ERROR,         /* session failed: error, message; terminal */
+    TL_XFER_EV_NAME,          /* the peer's display name (NAME frame), escaped
+                                 by tl_text_sanitize, in message; before the
+                                 sender's MANIFEST */
 } tl_xfer_event_type;
 
 typedef struct tl_xfer_event {
@@ -219,6 +222,10 @@ typedef struct tl_xfer_config {
      * stalled" (receiver: no verified byte, manifest part or file result;
      * sender: no ACK, RESUME or FILE_RESULT), however many PINGs arrive. */
     uint32_t stall_timeout_ms;
+    /* Display name sent to the peer inside the encrypted channel right after
+     * keying (a NAME frame, PROTOCOL.md; only the first 64 bytes; NULL or
+     * "": none). Borrowed until the session is keyed. */
+    const char *name;
 } tl_xfer_config;
 
 /* ------------------------------------------------------------------ */

@@ -230,6 +230,33 @@ static void test_sender_removes(void **state)
     assert_same(f, "data.bin");
 }
 
+/* Display names travel inside the channel after keying, both ways; the
+ * sender's arrives before its MANIFEST, escaped for printing; a name over
+ * 64 bytes is cut; none is sent when none is set. */
+static void test_names(void **state)
+{
+    fx *f = *state;
+    static const char *const one[] = {"data.bin"};
+    char p[1200];
+    path(p, sizeof(p), f->src, "data.bin");
+    hx_write_random(p, 100000, 12);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    h.name_s = "alice\x1b[2J";
+    h.name_r = "bob's phone with a name that is far too long to be sent in one NAME fr";
+    assert_int_equal(hx_run(&h), 0);
+    assert_string_equal(h.R.peer_name, "alice\\x1b[2J");
+    assert_false(h.R.name_late);
+    assert_int_equal(strlen(h.S.peer_name), 64);
+    assert_memory_equal(h.S.peer_name, h.name_r, 64);
+    hx_teardown(&h, 0);
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    assert_int_equal(hx_run(&h), 0);
+    assert_string_equal(h.R.peer_name, "");
+    assert_string_equal(h.S.peer_name, "");
+    hx_teardown(&h, 0);
+}
+
 static void test_tampered_record(void **state)
 {
     fx *f = *state;
@@ -529,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_random_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_twice_then_complete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sender_removes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_hashes, setup, teardown),
