@@ -21,6 +21,21 @@ extern "C" {
 /* Exported from libtallow.so (built with -fvisibility=hidden). */
 #pragma GCC visibility push(default)
 
+/* What a sender offers, as the receiver learns it once keyed and before
+ * anything is written (on_offer). Strings came from the network and are
+ * already escaped (tl_text_sanitize). */
+#define TL_GROUP_OFFER_NAMES 8
+typedef struct tl_group_offer {
+    const char *peer; /* the sender's peer id */
+    const char *from; /* its display name (NAME frame), "" if it sent none */
+    const char *sas;  /* the short authentication string, "123 456" */
+    uint32_t files, folders;
+    uint64_t total;                          /* bytes of all files */
+    const char *names[TL_GROUP_OFFER_NAMES]; /* top-level names, manifest order */
+    uint32_t n_names;                        /* of names[] */
+    uint32_t more_names;                     /* top-level names not listed */
+} tl_group_offer;
+
 /* Progress and state reports, shared by sender and receiver. peer is the
  * remote peer id (the receiver reports about its sender). */
 typedef struct tl_group_callbacks {
@@ -39,6 +54,14 @@ typedef struct tl_group_callbacks {
     /* The whole job ended: status is the CLI exit status (0, 1, 3) and
      * message a one-line summary. */
     void (*on_finished)(void *ud, int status, const char *message);
+    /* The peer's display name arrived (inside the encrypted channel, after
+     * keying; escaped). Reports about that peer may show it beside its id. */
+    void (*on_name)(void *ud, const char *peer, const char *name);
+    /* Receiver: the sender's offer, once keyed and before anything is
+     * written. When set, the receiver waits for tl_group_receiver_answer()
+     * (which may be called from inside this callback); NULL: it proceeds.
+     * Asked once per job: a resumed session after a reconnection goes on. */
+    void (*on_offer)(void *ud, const tl_group_offer *offer);
 } tl_group_callbacks;
 
 /* Network options common to both sides. */
@@ -80,6 +103,9 @@ typedef struct tl_group_sender_config {
      * (0: 12 h). NULL: each side uses its own net.ice_servers. */
     const char *turn_secret;
     uint32_t turn_ttl_s;
+    /* Display name sent to each recipient inside the encrypted channel once
+     * keyed (at most 64 bytes are sent; NULL: none). */
+    const char *display_name;
 } tl_group_sender_config;
 
 /* Hashes the sources, starts signaling and waits for recipients. Returns
@@ -101,6 +127,8 @@ const char *tl_group_sender_interface(const tl_group_sender *s);
 /* Exit status of a job cancelled by a person (CLI: interrupted, removed by
  * the sender, the sender cancelled, an offer declined); docs/CLI.md. */
 #define TL_GROUP_STATUS_CANCELLED 4
+/* Exit status of a receive whose offer was declined (nothing written). */
+#define TL_GROUP_STATUS_DECLINED 5
 
 /* ---- statistics (the seed's updateStats / getPeerQuality /
  * getConnectedPeerCount / getPrivacyStats) ---- */
@@ -109,7 +137,7 @@ const char *tl_group_sender_interface(const tl_group_sender *s);
  * came from the network: escape them (tl_text_sanitize) before printing. */
 typedef struct tl_group_peer_stats {
     char peer[64];       /* remote peer id */
-    char name[64];       /* its registered device name (invitations), "" if none */
+    char name[64];       /* its display name (NAME frame, escaped), "" until it comes */
     const char *state;   /* link state ("connecting", "connected", ...) or "done"/"failed" */
     const char *quality; /* tl_quality_name() of rtt_ms (thresholds 100/200/500 ms) */
     int connected;       /* 1 while its data channel is open */
@@ -189,6 +217,9 @@ typedef struct tl_group_receiver_config {
     const char *out_dir;             /* default "." */
     int overwrite;
     tl_group_net net;
+    /* Display name sent to the sender inside the encrypted channel once
+     * keyed (NULL: none). Independent of `name` (the registered device). */
+    const char *display_name;
 } tl_group_receiver_config;
 
 int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
@@ -202,6 +233,12 @@ void tl_group_receiver_free(tl_group_receiver *r);
  * on_finished reports status/message after a short linger. Returns TL_OK or
  * TL_ERR_STATE (already decided). */
 int tl_group_receiver_cancel(tl_group_receiver *r, int status, const char *message);
+
+/* Answers the pending offer (on_offer): accept lets the transfer start;
+ * decline ends the session with a CANCEL ("declined by the receiver"),
+ * writes nothing, and on_finished reports TL_GROUP_STATUS_DECLINED.
+ * Returns TL_OK or TL_ERR_STATE (no offer pending). */
+int tl_group_receiver_answer(tl_group_receiver *r, int accept);
 
 /* The receiver's view of its sender: as tl_group_sender_stats (one peer at
  * most; limits 0). */

@@ -327,6 +327,9 @@ int tl_xfer_receiver_verify_done(tl_xfer_receiver *r, uint64_t now, int err,
 const uint8_t *tl_xfer_receiver_receipt_key(const tl_xfer_receiver *r);
 
 int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now);
+/* The same with the text the sender is shown (NULL: "cancelled by the
+ * receiver"; at most 256 bytes are sent). */
+int tl_xfer_receiver_cancel_reason(tl_xfer_receiver *r, uint64_t now, const char *text);
 uint64_t tl_xfer_receiver_next_timeout(const tl_xfer_receiver *r);
 int tl_xfer_receiver_is_done(const tl_xfer_receiver *r);
 

@@ -9,35 +9,36 @@
 #include "cli/cli_net.h"
 #include "cli/config.h"
 #include "cli/live.h"
+#include "cli/offer.h"
+
+#include <unistd.h>
 #include "cli/report.h"
 #include "tallow/group.h"
 
 static void usage(FILE *f)
 {
     fprintf(
-        f, "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--overwrite]\n"
-           "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
-           "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-           "         [--ca FILE | --insecure] [--json]\n");
+        f,
+        "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--yes] [--overwrite]\n"
+        "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
+        "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+        "         [--ca FILE | --insecure] [--json]\n");
 }
 
 typedef struct recv_args {
     tl_group_receiver_config cfg;
     tl_cli_net net;
     int json;
+    int yes;      /* --yes: accept the offer without asking */
     int defaults; /* applying defaults (config.h), not the command line */
 } recv_args;
 
 static const struct option recv_opts[] = {
-    {"name", required_argument, 0, 'N'},
-    {"out", required_argument, 0, 'o'},
-    {"accept", no_argument, 0, 'a'},
-    {"overwrite", no_argument, 0, 'O'},
-    {"signal", required_argument, 0, 's'},
-    {"json", no_argument, 0, 'j'},
-    TL_CLI_NET_OPTIONS,
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
+    {"name", required_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
+    {"accept", no_argument, 0, 'a'},     {"yes", no_argument, 0, 'y'},
+    {"overwrite", no_argument, 0, 'O'},  {"signal", required_argument, 0, 's'},
+    {"json", no_argument, 0, 'j'},       TL_CLI_NET_OPTIONS,
+    {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
 };
 
 /* One option, from the command line or from the defaults: 0, or -1 for a
@@ -55,6 +56,9 @@ static int recv_option(void *ud, int c, int idx, const char *arg)
         return 0;
     case 'a':
         a->cfg.accept = 1;
+        return 0;
+    case 'y':
+        a->yes = 1;
         return 0;
     case 'O':
         a->cfg.overwrite = 1;
@@ -117,14 +121,29 @@ int tl_cmd_receive(int argc, char **argv)
     if (status)
         goto out;
     tl_cli_net_apply(&a.net, &cfg->net);
+    /* The name the sender sees: --name, else this machine's host name. */
+    char host[65] = "";
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        host[0] = '\0';
+    cfg->display_name = cfg->name ? cfg->name : host[0] ? host : NULL;
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 0);
     tl_report_set_out_dir(rp, cfg->out_dir);
+    /* On a terminal the offer is a question; --yes, --json or no terminal
+     * (scripts) accept it as before. */
+    tl_group_callbacks cbs = tl_report_callbacks;
+    int ask = !a.yes && !a.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    tl_offer_init(&cbs, rp, loop, ask);
+    /* Asked on a terminal, an invitation is joined without --accept: the
+     * offer question (who invites, what) comes before anything is written. */
+    if (ask)
+        cfg->accept = 1;
     tl_group_receiver *r = NULL;
-    int rc = tl_group_receiver_new(&r, loop, cfg, &tl_report_callbacks, rp);
+    int rc = tl_group_receiver_new(&r, loop, cfg, &cbs, rp);
+    tl_offer_bind(r);
     if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG) {
         fprintf(stderr, "tallow receive: %s\n",
                 rc == TL_ERR_PARSE ? "that is not a valid join code" : tl_strerror(rc));
@@ -140,6 +159,7 @@ int tl_cmd_receive(int argc, char **argv)
         tl_cli_on_interrupt(NULL, NULL);
         tl_live_free(lv);
     }
+    tl_offer_end();
     tl_group_receiver_free(r);
     tl_report_free(rp);
     tl_loop_free(loop);

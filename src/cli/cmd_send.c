@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* $XDG_STATE_HOME/tallow/send-<sha256(listen, real paths)>.session: a re-run
  * of the same send finds its group and join code there (docs/CLI.md). */
@@ -67,7 +68,7 @@ static void usage(FILE *f)
                "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
                "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
                "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-               "         [--session FILE]\n"
+               "         [--session FILE] [--name NAME]\n"
                "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
                "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--json]\n");
 }
@@ -94,6 +95,7 @@ static const struct option send_opts[] = {
     {"turn-secret", required_argument, 0, 'X'},
     {"turn-secret-file", required_argument, 0, 'F'},
     {"turn-ttl", required_argument, 0, 'T'},
+    {"name", required_argument, 0, 'N'},
     TL_CLI_NET_OPTIONS,
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
@@ -136,6 +138,9 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         return a->secret ? 0 : -1;
     case 'T':
         return tl_parse_u32(arg, &a->cfg.turn_ttl_s) || !a->cfg.turn_ttl_s ? -1 : 0;
+    case 'N':
+        a->cfg.display_name = arg;
+        return 0;
     case 'n':
         return tl_cli_net_option(&a->net, send_opts[idx].name, arg) < 0 ? -1 : 0;
     default:
@@ -189,6 +194,10 @@ int tl_cmd_send(int argc, char **argv)
     cfg->n_to = a.n_to;
     tl_cli_net_apply(&a.net, &cfg->net);
     cfg->turn_secret = a.secret;
+    /* The name the recipients see: --name, else this machine's host name. */
+    char host[65] = "";
+    if (!cfg->display_name && gethostname(host, sizeof(host) - 1) == 0 && host[0])
+        cfg->display_name = host;
     if (a.secret && cfg->signal_url) {
         fprintf(stderr, "tallow send: --turn-secret is for the embedded server (no --signal)\n");
         goto usage_error;

@@ -16,6 +16,7 @@
 
 typedef struct row {
     char peer[64];
+    char name[64]; /* display name the peer sent (escaped), "" if none */
     char state[16];
     char quality[16];
     char sas[16];
@@ -41,6 +42,7 @@ struct tl_report {
     char mark[64];  /* sender: the row selected by a key (sanitised peer id) */
     char footer[200];
     char out_dir[512]; /* receiver: where files go (shown on the final screen) */
+    int prompting;     /* a question is on the screen: no redraw until answered */
 };
 
 /* The report redrawn in place on the terminal, if any: a log line printed
@@ -113,7 +115,7 @@ static void draw(tl_report *rp, int force)
     if (!force && now - rp->last_draw < 250)
         return;
     rp->last_draw = now;
-    if (!rp->tty)
+    if (!rp->tty || rp->prompting)
         return;
     if (rp->drawn)
         printf("\x1b[%zuA", rp->drawn);
@@ -129,9 +131,10 @@ static void draw(tl_report *rp, int force)
         human(r->rate, rate, sizeof(rate));
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
-        printf("\x1b[2K%c%-12.12s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %-13s %s\n",
-               rp->mark[0] && !strcmp(rp->mark, r->peer) ? '>' : ' ', r->peer, bar, frac * 100,
-               rate, eta, r->state, r->quality, r->link, r->result[0] ? r->result : r->sas);
+        printf("\x1b[2K%c%-12.12s %-14.14s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %-13s %s\n",
+               rp->mark[0] && !strcmp(rp->mark, r->peer) ? '>' : ' ', r->peer, r->name, bar,
+               frac * 100, rate, eta, r->state, r->quality, r->link,
+               r->result[0] ? r->result : r->sas);
     }
     rp->drawn = rp->n_rows;
     if (rp->footer[0] && rp->n_rows) {
@@ -164,6 +167,69 @@ void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps)
         cJSON_AddNumberToObject(o, "rate", ps->rate_bps);
         cJSON_AddNumberToObject(o, "retransmits", (double)ps->retransmits);
         emit(o);
+    }
+}
+
+static void on_name(void *ud, const char *peer, const char *name)
+{
+    char peer_s[SAFE_CAP], name_s[SAFE_CAP];
+    tl_report *rp = ud;
+    row *r = find_row(rp, safe(peer_s, peer));
+    snprintf(r->name, sizeof(r->name), "%.*s", (int)sizeof(r->name) - 1, safe(name_s, name));
+    if (!rp->json && !rp->tty) {
+        printf("%s: %s\n", r->peer, r->name);
+        fflush(stdout);
+    }
+    draw(rp, 1);
+}
+
+void tl_report_offer(tl_report *rp, const tl_group_offer *o, char *question, size_t cap)
+{
+    char from_s[SAFE_CAP], total[32], what[96];
+    const char *from = safe(from_s, o->from && o->from[0] ? o->from : "");
+    human((double)o->total, total, sizeof(total));
+    if (o->folders)
+        snprintf(what, sizeof(what), "%u file%s in %u folder%s", o->files, o->files == 1 ? "" : "s",
+                 o->folders, o->folders == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof(what), "%u file%s", o->files, o->files == 1 ? "" : "s");
+    if (question)
+        snprintf(question, cap, "Receive %s (%s) from %s%.40s? SAS %s [y/N] ", what, total,
+                 from[0] ? "" : "peer ", from[0] ? from : o->peer, o->sas);
+    if (rp->json) {
+        cJSON *e = event("offer");
+        cJSON_AddStringToObject(e, "peer", o->peer);
+        cJSON_AddStringToObject(e, "from", from);
+        cJSON_AddNumberToObject(e, "files", o->files);
+        cJSON_AddNumberToObject(e, "folders", o->folders);
+        cJSON_AddNumberToObject(e, "total", (double)o->total);
+        cJSON *names = cJSON_AddArrayToObject(e, "names");
+        for (uint32_t i = 0; i < o->n_names; i++) {
+            char n_s[SAFE_CAP];
+            cJSON_AddItemToArray(names, cJSON_CreateString(safe(n_s, o->names[i])));
+        }
+        cJSON_AddNumberToObject(e, "more_names", o->more_names);
+        cJSON_AddStringToObject(e, "sas", o->sas);
+        emit(e);
+    } else if (!rp->tty) {
+        printf("offer: %s (%s) from %s%s, SAS %s\n", what, total, from[0] ? "" : "peer ",
+               from[0] ? from : o->peer, o->sas);
+        fflush(stdout);
+    }
+}
+
+void tl_report_prompt(tl_report *rp, const char *question)
+{
+    if (question) {
+        if (rp->tty && rp->drawn) /* the question goes where the rows were */
+            printf("\x1b[%zuA\x1b[J", rp->drawn);
+        rp->drawn = 0;
+        rp->prompting = 1;
+        fputs(question, stdout);
+        fflush(stdout);
+    } else {
+        rp->prompting = 0; /* the answer's newline ended the line */
+        draw(rp, 1);
     }
 }
 
@@ -250,13 +316,16 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     if (rp->json) {
         cJSON *o = event("peer");
         cJSON_AddStringToObject(o, "peer", peer);
+        if (r->name[0])
+            cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddStringToObject(o, "state", state);
         cJSON_AddStringToObject(o, "quality", quality);
         if (sas)
             cJSON_AddStringToObject(o, "sas", sas);
         emit(o);
     } else if (!rp->tty) {
-        printf("%s: %s (%s)%s%s\n", peer, state, quality, sas ? " SAS " : "", sas ? sas : "");
+        printf("%s%s%s%s: %s (%s)%s%s\n", peer, r->name[0] ? " (" : "", r->name,
+               r->name[0] ? ")" : "", state, quality, sas ? " SAS " : "", sas ? sas : "");
         fflush(stdout);
     }
     draw(rp, 1);
@@ -275,6 +344,8 @@ static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t tot
         cJSON *o = event("progress");
         if (rp->is_sender)
             cJSON_AddStringToObject(o, "peer", peer);
+        if (r->name[0])
+            cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddNumberToObject(o, "bytes", (double)bytes);
         cJSON_AddNumberToObject(o, "total", (double)total);
         cJSON_AddNumberToObject(o, "rate", rate);
@@ -299,6 +370,8 @@ static void on_result(void *ud, const char *peer, int ok, const char *error, uin
     if (rp->json) {
         cJSON *o = event("result");
         cJSON_AddStringToObject(o, "peer", peer);
+        if (r->name[0])
+            cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddBoolToObject(o, "ok", ok);
         if (!ok)
             cJSON_AddStringToObject(o, "error", error ? error : "unknown error");
@@ -386,6 +459,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_result = on_result,
     .on_file = on_file,
     .on_finished = on_finished,
+    .on_name = on_name,
 };
 
 tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)

@@ -34,6 +34,14 @@ void tl_report_redraw(tl_report *rp);
 /* 1 when the view is redrawn in place (stdout is a terminal, no --json). */
 int tl_report_interactive(const tl_report *rp);
 
+/* Receiver: reports an offer (JSON "offer" event; a plain line when stdout
+ * is not a terminal) and, when question is set, writes the terminal
+ * question "Receive 3 files (1.2 GB) from alice? SAS 123 456 [y/N] " there. */
+void tl_report_offer(tl_report *rp, const tl_group_offer *o, char *question, size_t cap);
+/* Shows a question in place of the rows and holds redraws until called
+ * again with NULL (answered). */
+void tl_report_prompt(tl_report *rp, const char *question);
+
 /* Receiver: the output folder, for the final list of saved files. */
 void tl_report_set_out_dir(tl_report *rp, const char *dir);
 

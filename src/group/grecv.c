@@ -41,6 +41,10 @@ struct tl_group_receiver {
     tl_timer *join_timer;
     unsigned join_retries;
     tl_timer *gone_timer; /* no session: the sender is gone when this fires */
+    char sas[TL_HS_SAS_LEN];
+    char from[128];    /* the sender's display name (escaped), "" if none */
+    int offer_pending; /* on_offer called, waiting for tl_group_receiver_answer */
+    int accepted;      /* the offer was accepted (asked once per job) */
 };
 
 static void pump(tl_group_receiver *r);
@@ -142,6 +146,37 @@ static int open_sinks(tl_group_receiver *r)
     return rc;
 }
 
+/* Tells the application what is offered (on_offer) and waits. */
+static void make_offer(tl_group_receiver *r, const tl_xfer_manifest *m)
+{
+    tl_group_offer o;
+    memset(&o, 0, sizeof(o));
+    char names[TL_GROUP_OFFER_NAMES][256];
+    o.peer = r->sender;
+    o.from = r->from;
+    o.sas = r->sas;
+    for (uint32_t i = 0; m && i < m->count; i++) {
+        const tl_xfer_entry *e = &m->entries[i];
+        if (e->kind == TL_XFER_FILE) {
+            o.files++;
+            o.total += e->size;
+        } else {
+            o.folders++;
+        }
+        if (strchr(e->path, '/'))
+            continue;
+        if (o.n_names < TL_GROUP_OFFER_NAMES) {
+            tl_text_sanitize(names[o.n_names], sizeof(names[0]), e->path, strlen(e->path));
+            o.names[o.n_names] = names[o.n_names];
+            o.n_names++;
+        } else {
+            o.more_names++;
+        }
+    }
+    r->offer_pending = 1;
+    r->cb.on_offer(r->ud, &o);
+}
+
 static int is_transport_error(int err)
 {
     return err == TL_ERR_TIMEOUT || err == TL_ERR_CLOSED;
@@ -152,11 +187,21 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
     const tl_xfer_manifest *m = tl_xfer_receiver_manifest(r->xr);
     switch (ev->type) {
     case TL_XFER_EV_KEYED:
+        snprintf(r->sas, sizeof(r->sas), "%s", ev->sas);
         if (r->cb.on_peer)
             r->cb.on_peer(r->ud, r->sender, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
         break;
+    case TL_XFER_EV_NAME:
+        snprintf(r->from, sizeof(r->from), "%s", ev->message);
+        if (r->cb.on_name)
+            r->cb.on_name(r->ud, r->sender, r->from);
+        break;
     case TL_XFER_EV_MANIFEST: {
+        if (r->cb.on_offer && !r->accepted) { /* nothing is written until accepted */
+            make_offer(r, m);
+            break;
+        }
         int rc = open_sinks(r);
         if (rc != TL_OK)
             tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
@@ -267,6 +312,7 @@ static void link_open(tl_link *l, void *ud)
     xc.stall_timeout_ms = r->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)r->group;
     xc.hs.group_id_len = strlen(r->group);
+    xc.name = r->cfg.display_name;
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
         finish(r, 1, "no DTLS fingerprint");
         return;
@@ -547,7 +593,7 @@ size_t tl_group_receiver_stats(const tl_group_receiver *r, tl_group_stats *total
     size_t n = 0;
     if (r->sender[0]) {
         tl_group_peer_stats p;
-        tl_gstats_peer(&p, r->sender, "", r->link, &r->prog, NULL, tl_loop_now_ms(r->loop));
+        tl_gstats_peer(&p, r->sender, r->from, r->link, &r->prog, NULL, tl_loop_now_ms(r->loop));
         tl_gstats_add(&t, &p);
         if (cap)
             peers[0] = p;
@@ -573,5 +619,30 @@ int tl_group_receiver_cancel(tl_group_receiver *r, int status, const char *messa
     }
     if (r->sig && r->group[0])
         tl_signal_client_leave(r->sig, r->group);
+    return TL_OK;
+}
+
+int tl_group_receiver_answer(tl_group_receiver *r, int accept)
+{
+    if (!r || !r->offer_pending)
+        return TL_ERR_STATE;
+    r->offer_pending = 0;
+    uint64_t now = tl_loop_now_ms(r->loop);
+    if (!accept) {
+        tl_loop_log(r->loop, TL_LOG_INFO, "receive", "offer declined");
+        tl_gjob_decide(&r->job, TL_GROUP_STATUS_DECLINED, "declined: nothing was written",
+                       r->link ? GROUP_LINGER_MS / 3 : 0);
+        if (r->xr)
+            tl_xfer_receiver_cancel_reason(r->xr, now, "declined by the receiver");
+        pump(r);
+        return TL_OK;
+    }
+    r->accepted = 1;
+    if (r->xr && tl_xfer_receiver_manifest(r->xr)) {
+        int rc = open_sinks(r);
+        if (rc != TL_OK)
+            tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
+    }
+    pump(r);
     return TL_OK;
 }

@@ -19,7 +19,8 @@
 typedef struct recipient {
     struct tl_group_sender *s;
     char peer[64];
-    char name[64];
+    char name[64];     /* registered device name (signaling), "" if none */
+    char display[128]; /* display name it sent (NAME frame, escaped) */
     tl_link *link;
     tl_xfer_sender *xs;
     int bucket;
@@ -273,6 +274,11 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
             s->cb.on_peer(s->ud, r->peer, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
         break;
+    case TL_XFER_EV_NAME:
+        snprintf(r->display, sizeof(r->display), "%s", ev->message);
+        if (s->cb.on_name)
+            s->cb.on_name(s->ud, r->peer, r->display);
+        break;
     case TL_XFER_EV_PROGRESS:
         if (tl_gprogress_update(&r->prog, ev->bytes, ev->total, now, PROGRESS_EVERY_MS) &&
             s->cb.on_progress)
@@ -396,6 +402,7 @@ static void link_open(tl_link *l, void *ud)
     xc.stall_timeout_ms = s->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
+    xc.name = s->cfg.display_name;
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
         recipient_result(r, 0, "no DTLS fingerprint");
         return;
@@ -787,7 +794,7 @@ size_t tl_group_sender_stats(const tl_group_sender *s, tl_group_stats *total,
     for (const recipient *r = s->recipients; r; r = r->next) {
         tl_group_peer_stats p;
         const char *done = !r->done ? NULL : r->ok ? "done" : r->dropped ? "removed" : "failed";
-        tl_gstats_peer(&p, r->peer, r->name, r->link, &r->prog, done, now);
+        tl_gstats_peer(&p, r->peer, r->display, r->link, &r->prog, done, now);
         tl_gstats_add(&t, &p);
         if (n < cap)
             peers[n] = p;
