@@ -23,7 +23,7 @@ e2e_need tmux jq
 
 src=$E2E_TMP/src
 out=$E2E_TMP/out
-ROW='^[ >][0-9a-f]{12} \['
+ROW='^[ >][0-9a-f]{12} '
 
 case $mode in
 screen | drop)
