@@ -51,7 +51,8 @@ typedef struct tl_group_callbacks {
     void (*on_result)(void *ud, const char *peer, int ok, const char *error, uint64_t bytes_sent);
     /* Receiver: one per file verified and in place (path relative to out). */
     void (*on_file)(void *ud, const char *path, uint64_t size, const uint8_t sha256[32]);
-    /* The whole job ended: status is the CLI exit status (0, 1, 3) and
+    /* The whole job ended: status is the CLI exit status (0, 1, 3,
+     * TL_GROUP_STATUS_CANCELLED, TL_GROUP_STATUS_DECLINED) and
      * message a one-line summary. */
     void (*on_finished)(void *ud, int status, const char *message);
     /* The peer's display name arrived (inside the encrypted channel, after
