@@ -80,7 +80,7 @@ static void stats_tick(void *arg)
     for (size_t i = 0; i < n; i++) {
         if (!active(&p[i]))
             continue;
-        tl_report_peer_stats(lv->rp, &p[i]);
+        tl_report_peer_stats(lv->rp, &p[i], &t);
         still |= !strcmp(p[i].peer, lv->selected);
     }
     if (lv->stdin_src && !still) /* the selected one finished: select another */

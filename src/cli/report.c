@@ -144,7 +144,7 @@ static void draw(tl_report *rp, int force)
     fflush(stdout);
 }
 
-void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps)
+void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps, const tl_group_stats *t)
 {
     char peer_s[SAFE_CAP], name_s[SAFE_CAP];
     const char *peer = safe(peer_s, ps->peer);
@@ -166,6 +166,8 @@ void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps)
         cJSON_AddNumberToObject(o, "total", (double)ps->total);
         cJSON_AddNumberToObject(o, "rate", ps->rate_bps);
         cJSON_AddNumberToObject(o, "retransmits", (double)ps->retransmits);
+        cJSON_AddBoolToObject(o, "relay_only", t->relay_only);
+        cJSON_AddNumberToObject(o, "connected_peers", t->connected);
         emit(o);
     }
 }
@@ -411,7 +413,10 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
     if (!rp->is_sender) /* the last state on the receiver's row is the outcome */
         for (size_t i = 0; i < rp->n_rows; i++)
             snprintf(rp->rows[i].state, sizeof(rp->rows[i].state), "%s",
-                     status ? "failed" : "done");
+                     status == 0                           ? "done"
+                     : status == TL_GROUP_STATUS_CANCELLED ? "cancelled"
+                     : status == TL_GROUP_STATUS_DECLINED  ? "declined"
+                                                           : "failed");
     rp->footer[0] = '\0';
     rp->mark[0] = '\0';
     draw(rp, 1);

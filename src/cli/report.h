@@ -25,7 +25,7 @@ void tl_report_set_interface(tl_report *rp, const char *iface);
 
 /* One peer's statistics (tl_group_*_stats): a JSON "stats" event, and the
  * RTT and path on the peer's terminal row (docs/CLI.md). */
-void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps);
+void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps, const tl_group_stats *t);
 
 /* Terminal view: marks the row of peer (NULL: none) and shows footer (a key
  * help or prompt line; NULL: none) under the rows; redraws. */

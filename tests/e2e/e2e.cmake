@@ -59,7 +59,7 @@ if(TALLOW_E2E)
   foreach(mode accept decline auto invite)
     tl_add_e2e(offer_${mode} offer.sh ${mode})
   endforeach()
-  foreach(mode screen drop limit)
+  foreach(mode screen drop limit invite)
     tl_add_e2e(term_send_${mode} term_send.sh ${mode})
   endforeach()
   # Between machines (namespaces): LAN default, NAT traversal with STUN,

@@ -29,7 +29,8 @@ check()
                (.path == "direct" | not) or .local_candidate != "host" or
                .remote_candidate != "host" or (.bytes|type) != "number" or
                (.rate|type) != "number" or (.retransmits|type) != "number" or
-               (.quality|type) != "string") | tojson')
+               (.quality|type) != "string" or .relay_only != false or
+               (.connected_peers|type) != "number") | tojson')
     [[ -z $bad ]] || e2e_fail "$name: bad stats event: ${bad%%$'\n'*}"
     peers=$(e2e_events "$name" 'select(.event=="stats") | .peer' | sort -u)
     [[ $(wc -l <<<"$peers") -eq $want ]] || e2e_fail "$name: stats for $(wc -l <<<"$peers") peers, expected $want"

@@ -12,6 +12,10 @@
 #   limit   1 recipient at --limit 1M; `l 4M` and then `p 500k` change the
 #           limits while sending and the measured rate follows each within
 #           a few seconds; `l 0`, `p 0` lift them.
+#   invite  1 recipient by code at --limit 2M; meanwhile the device "bob"
+#           registered (receive --name bob --accept); `i bob` invites it
+#           mid-transfer: it receives everything and the sender, now
+#           expecting 2, exits 0 once both verified.
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=term.sh
@@ -32,6 +36,12 @@ screen | drop)
     term_start send 220 30 "$E2E_TALLOW" send "$src/f.bin" --expect 3 --listen 127.0.0.1:0 \
         --limit "$limit" --timeout 120
     ;;
+invite)
+    e2e_random_file "$src/f.bin" $((16 << 20))
+    port=$(e2e_free_port tcp)
+    term_start send 220 30 "$E2E_TALLOW" send "$src/f.bin" --listen "127.0.0.1:$port" --limit 2M \
+        --timeout 150
+    ;;
 limit)
     e2e_random_file "$src/f.bin" $((48 << 20))
     term_start send 220 30 "$E2E_TALLOW" send "$src/f.bin" --listen 127.0.0.1:0 --limit 1M \
@@ -39,7 +49,7 @@ limit)
     ;;
 esac
 term_code send
-n=$([[ $mode == limit ]] && echo 1 || echo 3)
+n=$([[ $mode == limit || $mode == invite ]] && echo 1 || echo 3)
 e2e_start_receivers "$n" "$E2E_CODE" "$out" --timeout 150
 
 # Every recipient has received something.
@@ -140,6 +150,24 @@ limit)
     [[ $(term_rc send) == 0 ]] || e2e_fail "send exited $(term_rc send)"
     e2e_assert_receive_ok r1 "$out/r1"
     e2e_verify_received "$out/r1" "$src/f.bin"
+    ;;
+invite)
+    mkdir -p "$out/bob"
+    e2e_spawn bob - "$E2E_TALLOW" receive --json --out "$out/bob" --name bob --accept \
+        --signal "ws://127.0.0.1:$port" --timeout 150
+    e2e_wait_until 60 all_moving || e2e_fail "r1 is not receiving"
+    term_keys send i bob Enter
+    e2e_wait_until 10 term_has send 'invited bob' || e2e_fail "the invitation is not shown"
+    e2e_wait_until 150 term_ended send || e2e_fail "send did not end"
+    e2e_wait_all_exit 30 r1 bob
+    term_screen send >"$E2E_LOG/send.screen"
+    [[ $(term_rc send) == 0 ]] || e2e_fail "send exited $(term_rc send)"
+    [[ $(grep -Ec "$ROW" "$E2E_LOG/send.screen") -eq 2 ]] || e2e_fail "expected 2 rows"
+    grep -q '2 recipient(s) verified every file' "$E2E_LOG/send.screen" || e2e_fail "no summary for 2"
+    e2e_assert_receive_ok r1 "$out/r1"
+    e2e_assert_receive_ok bob "$out/bob"
+    e2e_verify_received "$out/r1" "$src/f.bin"
+    e2e_verify_received "$out/bob" "$src/f.bin"
     ;;
 *) e2e_fail "unknown mode $mode" ;;
 esac
