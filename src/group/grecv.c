@@ -571,9 +571,9 @@ void tl_group_receiver_free(tl_group_receiver *r)
     if (r->gone_timer)
         tl_timer_stop(r->gone_timer);
     gc(r);
+    close_sinks(r); /* first: a sink saves its state through the session's manifest */
     tl_xfer_receiver_free(r->xr);
     tl_link_free(r->link);
-    close_sinks(r);
     tl_signal_client_free(r->sig);
     if (r->out_fd >= 0)
         close(r->out_fd);

@@ -15,6 +15,9 @@
 #include "tallow/transfer.h"
 
 #define PROGRESS_EVERY_MS 250
+/* A removed recipient's link stays until it left the group (it got the
+ * CANCEL, which may wait behind file data already queued) or this long. */
+#define DROP_LINGER_MS 15000
 
 typedef struct recipient {
     struct tl_group_sender *s;
@@ -27,6 +30,7 @@ typedef struct recipient {
     int done;
     int ok;           /* it verified every file */
     int dropped;      /* removed by the sender (tl_group_sender_drop) */
+    int left;         /* it left the group (signaling) */
     uint64_t done_at; /* when it was decided: reaped GROUP_LINGER_MS later */
     int pumping;
     tl_timer *timer;
@@ -180,9 +184,10 @@ static void reap(void *arg)
     recipient **pp = &s->recipients;
     while (*pp) {
         recipient *r = *pp;
-        if (r->done && now - r->done_at < GROUP_LINGER_MS) {
-            if (r->done_at + GROUP_LINGER_MS < next)
-                next = r->done_at + GROUP_LINGER_MS;
+        uint64_t linger = r->dropped && !r->left ? DROP_LINGER_MS : GROUP_LINGER_MS;
+        if (r->done && now - r->done_at < linger) {
+            if (r->done_at + linger < next)
+                next = r->done_at + linger;
             pp = &r->next;
         } else if (r->done && !r->pumping) {
             *pp = r->next;
@@ -598,6 +603,12 @@ static void sig_peer_left(void *ud, const char *group, const char *peer)
 {
     tl_group_sender *s = ud;
     (void)group;
+    for (recipient *o = s->recipients; o; o = o->next)
+        if (o->dropped && !strcmp(o->peer, peer) && !o->left) {
+            o->left = 1; /* its CANCEL arrived: released at the next reap */
+            if (!s->reap_timer)
+                s->reap_timer = tl_timer_start(s->loop, 0, reap, s);
+        }
     recipient *r = find(s, peer);
     if (r && !(r->xs && tl_xfer_sender_is_done(r->xs)))
         recipient_result(r, 0, "recipient left the group");

@@ -16,20 +16,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init "$1"
 e2e_need jq
 
-size=$((24 << 20))
+size=$((32 << 20))
 src=$E2E_TMP/src
 out=$E2E_TMP/out
 e2e_random_file "$src/f.bin" "$size"
 port=$(e2e_free_port tcp)
-args=("$src/f.bin" --expect 2 --listen "127.0.0.1:$port" --peer-limit 3M --timeout 150)
+args=("$src/f.bin" --expect 2 --listen "127.0.0.1:$port" --peer-limit 2M --timeout 150)
 
 e2e_start_send send1 - "${args[@]}"
 code=$E2E_CODE
 e2e_start_receivers 2 "$code" "$out" --timeout 150
 past() { (($(e2e_progress "$1") >= $2)); }
 has_event() { [[ -n $(e2e_events "$1" "$2") ]]; }
-e2e_wait_until 60 past r1 4000000 || e2e_fail "r1 is not receiving"
-e2e_wait_until 60 past r2 4000000 || e2e_fail "r2 is not receiving"
+e2e_wait_until 60 past r1 3000000 || e2e_fail "r1 is not receiving"
+e2e_wait_until 60 past r2 3000000 || e2e_fail "r2 is not receiving"
+e2e_alive r2 || e2e_fail "r2 ended before it could be interrupted"
 
 # 1. the recipient r2 is interrupted
 kill -INT "${E2E_PIDS[r2]}"

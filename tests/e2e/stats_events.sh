@@ -23,11 +23,13 @@ e2e_fanout_check 2 "$out" "$src/f.bin"
 check()
 {
     local name=$1 want=$2 peers p n bad
+    # (before ICE selected a pair, path and candidates are still "")
     bad=$(e2e_events "$name" 'select(.event=="stats") |
         select((.peer|type) != "string" or (.name|type) != "string" or
                (.rtt_ms|type) != "number" or .rtt_ms < 0 or
-               (.path == "direct" | not) or .local_candidate != "host" or
-               .remote_candidate != "host" or (.bytes|type) != "number" or
+               (.state == "connected" and (.path != "direct" or .local_candidate != "host" or
+                                           .remote_candidate != "host")) or
+               (.path | IN("direct", "relayed", "") | not) or (.bytes|type) != "number" or
                (.rate|type) != "number" or (.retransmits|type) != "number" or
                (.quality|type) != "string" or .relay_only != false or
                (.connected_peers|type) != "number") | tojson')
@@ -42,6 +44,8 @@ check()
             awk 'NR > 1 && $1 < prev { exit 1 } { prev = $1 }' || e2e_fail "$name: bytes went down"
         e2e_events "$name" "select(.event==\"stats\" and .peer==\"$p\" and .rate > 0) | .rate" |
             grep -q . || e2e_fail "$name: no rate for $p"
+        e2e_events "$name" "select(.event==\"stats\" and .peer==\"$p\" and .path==\"direct\") | .path" |
+            grep -q . || e2e_fail "$name: no direct path for $p"
         e2e_log "$name: $n stats events for $p in ${secs}s, last: $(e2e_events "$name" \
             "select(.event==\"stats\" and .peer==\"$p\") | \"rtt \(.rtt_ms) ms, \(.path), \(.rate|floor) B/s\"" | tail -n 1)"
     done
