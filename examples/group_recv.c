@@ -25,6 +25,14 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     fflush(stdout);
 }
 
+/* The group fingerprint: six words, the same on the sender and on every
+ * recipient keyed to it (docs/CRYPTO.md §3). */
+static void on_sender(void *ud, const char *fingerprint)
+{
+    (void)ud;
+    printf("sender fingerprint (the sender shows the same): %s\n", fingerprint);
+}
+
 static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t total, double rate)
 {
     (void)ud;
@@ -67,6 +75,7 @@ int main(int argc, char **argv)
     cfg.out_dir = argc > 2 ? argv[2] : ".";
     tl_group_callbacks cb = {0};
     cb.on_peer = on_peer;
+    cb.on_sender = on_sender;
     cb.on_progress = on_progress;
     cb.on_file = on_file;
     cb.on_finished = on_finished;

@@ -35,6 +35,14 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     fflush(stdout);
 }
 
+/* The group fingerprint: six words, the same on the sender and on every
+ * recipient keyed to it (docs/CRYPTO.md §3). */
+static void on_sender(void *ud, const char *fingerprint)
+{
+    (void)ud;
+    printf("group fingerprint (every recipient must show the same): %s\n", fingerprint);
+}
+
 static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t total, double rate)
 {
     (void)ud;
@@ -77,6 +85,7 @@ int main(int argc, char **argv)
     tl_group_callbacks cb = {0};
     cb.on_code = on_code;
     cb.on_peer = on_peer;
+    cb.on_sender = on_sender;
     cb.on_progress = on_progress;
     cb.on_result = on_result;
     cb.on_finished = on_finished;

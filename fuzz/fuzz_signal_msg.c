@@ -1,6 +1,7 @@
 /* libFuzzer target: the signaling message parser/validator and the builders
  * fed from its output (the fast relay path checked against the cJSON path),
- * plus the join-code parser on the same bytes. */
+ * plus the join-code parser (long codes too) and the group-fingerprint
+ * parser on the same bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,9 +44,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(text, data, size);
         text[size] = '\0';
         tl_joincode jc;
-        if (tl_joincode_parse(text, &jc) == TL_OK && jc.group > TL_JOINCODE_MAX_GROUP)
-            abort();
+        if (tl_joincode_parse(text, &jc) == TL_OK) {
+            if (jc.group > TL_JOINCODE_MAX_GROUP)
+                abort();
+            /* A long code's commitment survives the round trip. */
+            if (jc.has_sender) {
+                uint8_t id[32] = {0};
+                char c[TL_SENDER_COMMIT_CHARS + 1];
+                uint8_t back[TL_JOINCODE_SENDER_LEN];
+                memcpy(id, jc.sender, sizeof(jc.sender));
+                tl_sender_commit_encode(id, c);
+                if (tl_sender_commit_decode(c, strlen(c), back) != TL_OK ||
+                    memcmp(back, jc.sender, sizeof(back)) != 0)
+                    abort();
+            }
+        }
         tl_joincode_wipe(&jc);
+        /* The group fingerprint a user types (--sender-fingerprint): six
+         * words, or an error; what parses prints back as the same words. */
+        uint8_t fp[32];
+        if (tl_sender_fingerprint_parse(text, fp) == TL_OK) {
+            char words[128];
+            uint8_t again[32];
+            if (tl_sender_fingerprint(fp, words, sizeof(words)) != TL_OK ||
+                tl_sender_fingerprint_parse(words, again) != TL_OK || memcmp(fp, again, 32) != 0)
+                abort();
+        }
     }
     return 0;
 }

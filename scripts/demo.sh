@@ -54,7 +54,10 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 pids=()
 end=$(date +%s.%N)
 
-jq -r 'select(.event=="peer" and .state=="keyed") | "   recipient \(.peer) keyed, SAS \(.sas)"' "$work/send.jsonl"
+jq -r 'select(.event=="sender") | "   group fingerprint (sender): \(.fingerprint)"' "$work/send.jsonl"
+for i in 1 2 3; do
+  jq -r --arg i "$i" 'select(.event=="result") | "   recipient \($i) verified the sender: \(.sender)"' "$work/recv$i.jsonl"
+done
 jq -r 'select(.event=="result") | "   recipient \(.peer): \(if .ok then "verified" else "FAILED: " + .error end)"' "$work/send.jsonl"
 (cd "$work/src" && find . -type f -exec sha256sum {} + | sort -k2) > "$work/want.sha"
 for i in 1 2 3; do

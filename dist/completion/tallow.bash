@@ -30,7 +30,7 @@ _tallow()
     --to | --expect | --signal | --listen | --limit | --peer-limit | --turn | --turn-user | \
         --turn-pass | --stun | --bind | --timeout | --max-failed-keys | --name | --redis | \
         --max-group | --max-msg | --rate | --idle-timeout | --grace | --snapshot-every | \
-        --size | --msg | --conns | --time | --recipients)
+        --size | --msg | --conns | --time | --recipients | --sender-fingerprint)
         return ;;
     esac
     if [[ $cur == -* ]]; then

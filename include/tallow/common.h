@@ -40,6 +40,7 @@ enum {
     TL_ERR_CANCELED = -20,    /* the operation was cancelled by the peer or user */
     TL_ERR_INTERNAL = -21,    /* a bug: an invariant did not hold */
     TL_ERR_STALLED = -22,     /* the peer made no progress for the stall timeout */
+    TL_ERR_IDENTITY = -23,    /* the peer is not the sender the code or link names */
 };
 
 /* Returns a static, never-NULL string describing err. */

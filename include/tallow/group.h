@@ -63,6 +63,10 @@ typedef struct tl_group_callbacks {
      * (which may be called from inside this callback); NULL: it proceeds.
      * Asked once per job: a resumed session after a reconnection goes on. */
     void (*on_offer)(void *ud, const tl_group_offer *offer);
+    /* The group fingerprint (six words, docs/CRYPTO.md §3): the sender's own
+     * once the group exists; a receiver's for the sender it verified, once
+     * keyed. The same on the sender and on every recipient keyed to it. */
+    void (*on_sender)(void *ud, const char *fingerprint);
 } tl_group_callbacks;
 
 /* Network options common to both sides. */
@@ -107,6 +111,9 @@ typedef struct tl_group_sender_config {
     /* Display name sent to each recipient inside the encrypted channel once
      * keyed (at most 64 bytes are sent; NULL: none). */
     const char *display_name;
+    /* on_code gets the long code: the short one plus a 160-bit commitment
+     * to the sender identity, which receivers then check automatically. */
+    int long_code;
 } tl_group_sender_config;
 
 /* Hashes the sources, starts signaling and waits for recipients. Returns
@@ -206,6 +213,10 @@ int tl_group_sender_invite(tl_group_sender *s, const char *name);
  * was already decided). */
 int tl_group_sender_cancel(tl_group_sender *s, int status, const char *message);
 
+/* The group fingerprint: six words every recipient shows for the sender it
+ * is keyed to ("" before the sender exists). */
+const char *tl_group_sender_fingerprint(const tl_group_sender *s);
+
 typedef struct tl_group_receiver tl_group_receiver;
 
 typedef struct tl_group_receiver_config {
@@ -215,7 +226,11 @@ typedef struct tl_group_receiver_config {
     const char *fallback_signal_url; /* used when neither signal_url nor the code
                                         names a server (TALLOW_SIGNAL, config file) */
     int accept;                      /* accept invitations without asking */
-    const char *out_dir;             /* default "." */
+    /* The group fingerprint the sender shows (six words): a sender with
+     * another identity is refused (TL_ERR_IDENTITY). NULL: shown, not
+     * checked, unless the code is a long one (its commitment is checked). */
+    const char *sender_fingerprint;
+    const char *out_dir; /* default "." */
     int overwrite;
     tl_group_net net;
     /* Display name sent to the sender inside the encrypted channel once

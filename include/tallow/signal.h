@@ -33,7 +33,8 @@ extern "C" {
 
 #define TL_JOINCODE_SECRET_LEN 32
 #define TL_JOINCODE_PROOF_LEN 32
-#define TL_JOINCODE_MAX_TEXT 320 /* including the NUL */
+#define TL_JOINCODE_MAX_TEXT 360  /* including the NUL */
+#define TL_JOINCODE_SENDER_LEN 20 /* a long code's commitment to the sender: 160 bits */
 
 /* A parsed join code. secret feeds the key schedule and never leaves the
  * process; proof is what the server compares. Wipe with tl_joincode_wipe(). */
@@ -42,10 +43,15 @@ typedef struct tl_joincode {
     uint32_t group; /* 0..999999 */
     uint8_t proof[TL_JOINCODE_PROOF_LEN];
     uint8_t secret[TL_JOINCODE_SECRET_LEN];
+    /* A long code (or a link) also commits to the sender's identity: the
+     * first 160 bits of its hash (docs/CRYPTO.md §3). */
+    uint8_t sender[TL_JOINCODE_SENDER_LEN];
+    int has_sender;
 } tl_joincode;
 
 /* Parses a code typed by a user: case-insensitive, words separated by '-' or
- * spaces, each word given whole or by its first four letters. Returns TL_OK,
+ * spaces, each word given whole or by its first four letters, optionally
+ * followed by the 32-character commitment to the sender of a long code. Returns TL_OK,
  * TL_ERR_INVALID_ARG (NULL) or TL_ERR_PARSE (not a code / unknown word). */
 int tl_joincode_parse(const char *text, tl_joincode *out);
 
@@ -128,6 +134,8 @@ typedef enum {
 typedef struct tl_signal_member {
     const char *peer; /* peer id */
     const char *name; /* device name, "" if none */
+    int creator;      /* the group's creator: its sender, the only member whose
+                         offers the server relays */
 } tl_signal_member;
 
 /* Every callback is optional. group is the 6-digit group number as a string,

@@ -155,6 +155,8 @@ typedef struct tl_xfer_crypto {
     void (*opener_free)(void *o);
     int (*open)(void *o, uint64_t expected_index, const uint8_t *frame, size_t frame_len,
                 uint8_t *out, size_t *out_len, int *final);
+    /* Initiator: the responder's identity hash (NULL: not available). */
+    int (*hs_peer_identity)(const void *hs, uint8_t out[TL_HS_IDENTITY_LEN]);
 } tl_xfer_crypto;
 
 const tl_xfer_crypto *tl_xfer_crypto_default(void);
@@ -185,6 +187,10 @@ typedef struct tl_xfer_event {
     uint64_t total;  /* PROGRESS: payload bytes this session has to move */
     uint32_t rtt_ms; /* RTT */
     char sas[TL_HS_SAS_LEN];
+    /* KEYED (receiver) and ERROR TL_ERR_IDENTITY: the sender's identity hash
+     * (docs/CRYPTO.md §3), when has_identity. */
+    uint8_t identity[TL_HS_IDENTITY_LEN];
+    int has_identity;
     char message[128]; /* ERROR: human-readable (peer's text if remote) */
     int remote;        /* ERROR: 1 if the peer reported it */
 } tl_xfer_event;

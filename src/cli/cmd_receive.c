@@ -22,7 +22,7 @@ static void usage(FILE *f)
         "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--yes] [--overwrite]\n"
         "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
         "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-        "         [--ca FILE | --insecure] [--json]\n");
+        "         [--ca FILE | --insecure] [--sender-fingerprint WORDS] [--json]\n");
 }
 
 typedef struct recv_args {
@@ -34,11 +34,17 @@ typedef struct recv_args {
 } recv_args;
 
 static const struct option recv_opts[] = {
-    {"name", required_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
-    {"accept", no_argument, 0, 'a'},     {"yes", no_argument, 0, 'y'},
-    {"overwrite", no_argument, 0, 'O'},  {"signal", required_argument, 0, 's'},
-    {"json", no_argument, 0, 'j'},       TL_CLI_NET_OPTIONS,
-    {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+    {"name", required_argument, 0, 'N'},
+    {"out", required_argument, 0, 'o'},
+    {"accept", no_argument, 0, 'a'},
+    {"yes", no_argument, 0, 'y'},
+    {"overwrite", no_argument, 0, 'O'},
+    {"signal", required_argument, 0, 's'},
+    {"json", no_argument, 0, 'j'},
+    {"sender-fingerprint", required_argument, 0, 'F'},
+    TL_CLI_NET_OPTIONS,
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
 };
 
 /* One option, from the command line or from the defaults: 0, or -1 for a
@@ -71,6 +77,9 @@ static int recv_option(void *ud, int c, int idx, const char *arg)
         return 0;
     case 'j':
         a->json = 1;
+        return 0;
+    case 'F':
+        a->cfg.sender_fingerprint = arg;
         return 0;
     case 'n':
         return tl_cli_net_option(&a->net, recv_opts[idx].name, arg) < 0 ? -1 : 0;
@@ -144,9 +153,11 @@ int tl_cmd_receive(int argc, char **argv)
     tl_group_receiver *r = NULL;
     int rc = tl_group_receiver_new(&r, loop, cfg, &cbs, rp);
     tl_offer_bind(r);
-    if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG) {
+    if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG || rc == TL_ERR_IDENTITY) {
         fprintf(stderr, "tallow receive: %s\n",
-                rc == TL_ERR_PARSE ? "that is not a valid join code" : tl_strerror(rc));
+                rc == TL_ERR_PARSE      ? "that is not a valid join code or sender fingerprint"
+                : rc == TL_ERR_IDENTITY ? "the code and --sender-fingerprint name different senders"
+                                        : tl_strerror(rc));
         status = 2;
     } else if (rc != TL_OK) {
         fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));

@@ -64,13 +64,15 @@ static char *default_session_file(const char *listen, char **paths, int n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
-               "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
-               "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
-               "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-               "         [--session FILE] [--name NAME]\n"
-               "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
-               "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--json]\n");
+    fprintf(f,
+            "usage: tallow send FILE... [--to NAME,...] [--expect N] [--signal URL]\n"
+            "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
+            "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
+            "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+            "         [--session FILE] [--name NAME]\n"
+            "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
+            "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--long-code]\n"
+            "         [--json]\n");
 }
 
 typedef struct send_args {
@@ -96,6 +98,7 @@ static const struct option send_opts[] = {
     {"turn-secret-file", required_argument, 0, 'F'},
     {"turn-ttl", required_argument, 0, 'T'},
     {"name", required_argument, 0, 'N'},
+    {"long-code", no_argument, 0, 'C'},
     TL_CLI_NET_OPTIONS,
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
@@ -130,6 +133,9 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         return tl_parse_rate(arg, &a->cfg.peer_limit) ? -1 : 0;
     case 'j':
         a->json = 1;
+        return 0;
+    case 'C':
+        a->cfg.long_code = 1;
         return 0;
     case 'X':
     case 'F':

@@ -19,7 +19,6 @@ typedef struct row {
     char name[64]; /* display name the peer sent (escaped), "" if none */
     char state[16];
     char quality[16];
-    char sas[16];
     uint64_t bytes, total;
     double rate;
     char result[160];
@@ -37,9 +36,10 @@ struct tl_report {
     size_t n_rows;
     size_t drawn;
     uint64_t last_draw;
-    cJSON *files;   /* receiver: files written */
-    char iface[64]; /* sender: interface whose address the code carries */
-    char mark[64];  /* sender: the row selected by a key (sanitised peer id) */
+    cJSON *files;    /* receiver: files written */
+    char sender[64]; /* the group fingerprint (sender) / the verified sender's (receiver) */
+    char iface[64];  /* sender: interface whose address the code carries */
+    char mark[64];   /* sender: the row selected by a key (sanitised peer id) */
     char footer[200];
     char out_dir[512]; /* receiver: where files go (shown on the final screen) */
     int prompting;     /* a question is on the screen: no redraw until answered */
@@ -133,8 +133,7 @@ static void draw(tl_report *rp, int force)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
         printf("\x1b[2K%c%-12.12s %-14.14s [%s] %5.1f%% %10s/s eta %-6s %-12s %-9s %-13s %s\n",
                rp->mark[0] && !strcmp(rp->mark, r->peer) ? '>' : ' ', r->peer, r->name, bar,
-               frac * 100, rate, eta, r->state, r->quality, r->link,
-               r->result[0] ? r->result : r->sas);
+               frac * 100, rate, eta, r->state, r->quality, r->link, r->result);
     }
     rp->drawn = rp->n_rows;
     if (rp->footer[0] && rp->n_rows) {
@@ -298,6 +297,30 @@ static void on_code(void *ud, const char *code)
     }
 }
 
+/* The group fingerprint: the sender shows its own once, every recipient the
+ * one of the sender it verified (docs/CRYPTO.md §3). One glance for the
+ * whole group. */
+static void on_sender(void *ud, const char *fingerprint)
+{
+    char fp_s[SAFE_CAP];
+    fingerprint = safe(fp_s, fingerprint);
+    tl_report *rp = ud;
+    snprintf(rp->sender, sizeof(rp->sender), "%.*s", (int)sizeof(rp->sender) - 1, fingerprint);
+    if (rp->json) {
+        cJSON *o = event("sender");
+        cJSON_AddStringToObject(o, "fingerprint", fingerprint);
+        emit(o);
+    } else if (rp->is_sender) {
+        printf("Group fingerprint: %s\n  every recipient must show these six words; or, on the "
+               "recipients:\n  tallow receive CODE --sender-fingerprint \"%s\"\n",
+               fingerprint, fingerprint);
+        fflush(stdout);
+    } else {
+        printf("Sender fingerprint: %s\n  (the sender shows the same six words)\n", fingerprint);
+        fflush(stdout);
+    }
+}
+
 static void on_peer(void *ud, const char *peer, const char *state, const char *quality,
                     const char *sas)
 {
@@ -313,8 +336,8 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     row *r = find_row(rp, peer);
     snprintf(r->state, sizeof(r->state), "%.*s", (int)sizeof(r->state) - 1, state);
     snprintf(r->quality, sizeof(r->quality), "%.*s", (int)sizeof(r->quality) - 1, quality);
-    if (sas)
-        snprintf(r->sas, sizeof(r->sas), "SAS %.*s", (int)sizeof(r->sas) - 5, sas);
+    /* The per-pair SAS stays in JSON; people compare the group fingerprint
+     * (on_sender), one for the whole group. */
     if (rp->json) {
         cJSON *o = event("peer");
         cJSON_AddStringToObject(o, "peer", peer);
@@ -326,8 +349,8 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
             cJSON_AddStringToObject(o, "sas", sas);
         emit(o);
     } else if (!rp->tty) {
-        printf("%s%s%s%s: %s (%s)%s%s\n", peer, r->name[0] ? " (" : "", r->name,
-               r->name[0] ? ")" : "", state, quality, sas ? " SAS " : "", sas ? sas : "");
+        printf("%s%s%s%s: %s (%s)\n", peer, r->name[0] ? " (" : "", r->name, r->name[0] ? ")" : "",
+               state, quality);
         fflush(stdout);
     }
     draw(rp, 1);
@@ -437,6 +460,8 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
             cJSON_AddBoolToObject(o, "ok", status == 0);
             if (status != 0)
                 cJSON_AddStringToObject(o, "error", msg);
+            if (rp->sender[0])
+                cJSON_AddStringToObject(o, "sender", rp->sender);
             cJSON_AddItemToObject(o, "files", rp->files);
             rp->files = NULL;
             emit(o);
@@ -465,6 +490,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_file = on_file,
     .on_finished = on_finished,
     .on_name = on_name,
+    .on_sender = on_sender,
 };
 
 tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)

@@ -52,6 +52,8 @@ const char *tl_strerror(int err)
         return "internal error";
     case TL_ERR_STALLED:
         return "peer stalled";
+    case TL_ERR_IDENTITY:
+        return "the peer is not the sender this code belongs to";
     default:
         return "unknown error";
     }

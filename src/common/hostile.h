@@ -16,7 +16,15 @@
  *   pingflood   transfer session: PINGs as fast as the channel takes them
  *   stall       sender: keeps back the last chunk, keeps answering PINGs
  *   fakeresult  receiver: claims every file is already complete
- *   badresult   receiver: reports success for files it did not keep */
+ *   badresult   receiver: reports success for files it did not keep
+ *   poser       sender: an insider posing as the group's sender. Instead of
+ *               creating a group it joins the one whose code is in
+ *               TALLOW_POSER_CODE (it knows the whole code, as every
+ *               recipient does) and offers its own files, with its own
+ *               identity, to every other member (tests/e2e/poser.sh)
+ *   anyoffer    signaling server: relays offers and ICE restarts from any
+ *               member and marks no member as the creator (a server that
+ *               does not enforce who may send) */
 #ifndef TL_COMMON_HOSTILE_H
 #define TL_COMMON_HOSTILE_H
 

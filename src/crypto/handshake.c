@@ -10,11 +10,12 @@
 #include "tallow/mlkem.h"
 
 enum {
-    ST_NEW,        /* initiator: before start; responder: waiting for HELLO */
-    ST_HELLO_SENT, /* initiator: waiting for REPLY */
-    ST_REPLY_SENT, /* responder: waiting for FINISH */
-    ST_DONE,       /* keys confirmed */
-    ST_DEAD,       /* an error happened; everything wiped */
+    ST_NEW,         /* initiator: before start; responder: waiting for HELLO */
+    ST_HELLO_SENT,  /* initiator: waiting for REPLY */
+    ST_REPLY_SENT,  /* responder: waiting for FINISH */
+    ST_FINISH_SENT, /* initiator: waiting for CONFIRM */
+    ST_DONE,        /* keys confirmed */
+    ST_DEAD,        /* an error happened; everything wiped */
 };
 
 struct tl_hs {
@@ -29,11 +30,20 @@ struct tl_hs {
     /* Initiator, between HELLO and REPLY. */
     uint8_t dk[TL_MLKEM768_DK_LEN];
     tl_x25519_key *x_key; /* X25519 private key (inside OpenSSL) */
+    tl_x25519_key *e_key; /* ephemeral for the static DH (base point 9) */
     uint8_t sas_nonce[TL_HS_NONCE_LEN];
+    uint8_t expect_id[TL_HS_IDENTITY_LEN];
+    unsigned expect_bits; /* 0: any identity */
+    uint8_t peer_id[TL_HS_IDENTITY_LEN];
+    int have_peer_id;
+    /* Responder: the static identity (borrowed). */
+    const tl_hs_identity *identity;
     /* Responder, between REPLY and FINISH. */
     uint8_t sas_commit[TL_SHA256_LEN];
-    uint8_t prk[TL_SHA256_LEN];
+    uint8_t prk[TL_SHA256_LEN];     /* first stage; then the final PRK */
     uint8_t mk_init[TL_SHA256_LEN]; /* initiator confirmation key */
+    /* Initiator, between FINISH and CONFIRM. */
+    uint8_t mk_sender[TL_SHA256_LEN]; /* sender identity confirmation key */
     /* Results. */
     tl_session_keys keys;
     char sas[TL_HS_SAS_LEN];
@@ -59,9 +69,12 @@ static void hs_wipe_secrets(tl_hs *hs)
     tl_wipe(hs->dk, sizeof(hs->dk));
     tl_x25519_key_free(hs->x_key);
     hs->x_key = NULL;
+    tl_x25519_key_free(hs->e_key);
+    hs->e_key = NULL;
     tl_wipe(hs->sas_nonce, sizeof(hs->sas_nonce));
     tl_wipe(hs->prk, sizeof(hs->prk));
     tl_wipe(hs->mk_init, sizeof(hs->mk_init));
+    tl_wipe(hs->mk_sender, sizeof(hs->mk_sender));
 }
 
 /* Kills the handshake: wipes everything secret, including results. */
@@ -89,15 +102,109 @@ static int expand_label(uint8_t *out, size_t len, const uint8_t prk[32], const c
 }
 
 int tl_hs_derive_prk(uint8_t prk[32], const uint8_t th1[32], const uint8_t ss_mlkem[32],
-                     const uint8_t ss_x25519[32], const uint8_t psk[32])
+                     const uint8_t ss_x25519[32], const uint8_t psk[32],
+                     const uint8_t ss_static_x25519[32])
 {
-    uint8_t ikm[96];
+    uint8_t ikm[128];
     memcpy(ikm, ss_mlkem, 32);
     memcpy(ikm + 32, ss_x25519, 32);
     memcpy(ikm + 64, psk, 32);
+    memcpy(ikm + 96, ss_static_x25519, 32);
     int rc = tl_hkdf_extract(prk, th1, 32, ikm, sizeof(ikm));
     tl_wipe(ikm, sizeof(ikm));
     return rc;
+}
+
+int tl_hs_derive_prk2(uint8_t prk2[32], const uint8_t th2[32], const uint8_t prk1[32],
+                      const uint8_t ss_static_mlkem[32])
+{
+    uint8_t ikm[64];
+    memcpy(ikm, prk1, 32);
+    memcpy(ikm + 32, ss_static_mlkem, 32);
+    int rc = tl_hkdf_extract(prk2, th2, 32, ikm, sizeof(ikm));
+    tl_wipe(ikm, sizeof(ikm));
+    return rc;
+}
+
+int tl_hs_identity_hash(uint8_t id[32], const uint8_t ek[TL_MLKEM768_EK_LEN],
+                        const uint8_t x_pub[32])
+{
+    static const char label[] = TL_HS_ID_LABEL;
+    uint8_t buf[sizeof(label) - 1 + TL_MLKEM768_EK_LEN + 32];
+    memcpy(buf, label, sizeof(label) - 1);
+    memcpy(buf + sizeof(label) - 1, ek, TL_MLKEM768_EK_LEN);
+    memcpy(buf + sizeof(label) - 1 + TL_MLKEM768_EK_LEN, x_pub, 32);
+    return tl_sha256(id, buf, sizeof(buf));
+}
+
+/* ---- sender identity -------------------------------------------------- */
+
+struct tl_hs_identity {
+    uint8_t seed[TL_HS_IDENTITY_SEED_LEN];
+    uint8_t ek[TL_MLKEM768_EK_LEN];
+    uint8_t dk[TL_MLKEM768_DK_LEN];
+    tl_x25519_key *x;
+    uint8_t x_pub[TL_X25519_LEN];
+    uint8_t id[TL_HS_IDENTITY_LEN];
+};
+
+void tl_hs_identity_free(tl_hs_identity *id)
+{
+    if (id == NULL)
+        return;
+    tl_x25519_key_free(id->x);
+    tl_wipe(id, sizeof(*id));
+    free(id);
+}
+
+int tl_hs_identity_new(tl_hs_identity **out, const uint8_t *seed)
+{
+    *out = NULL;
+    tl_hs_identity *id = calloc(1, sizeof(*id));
+    if (id == NULL)
+        return TL_ERR_NOMEM;
+    int rc = TL_OK;
+    if (seed != NULL)
+        memcpy(id->seed, seed, sizeof(id->seed));
+    else
+        rc = tl_random(id->seed, sizeof(id->seed));
+    if (rc == TL_OK)
+        rc = tl_mlkem768_keygen_internal(id->ek, id->dk, id->seed, id->seed + TL_MLKEM768_SEED_LEN);
+    if (rc == TL_OK)
+        rc = tl_x25519_key_new(&id->x, id->seed + 2 * TL_MLKEM768_SEED_LEN);
+    if (rc == TL_OK)
+        rc = tl_x25519_key_public(id->x, id->x_pub);
+    if (rc == TL_OK)
+        rc = tl_hs_identity_hash(id->id, id->ek, id->x_pub);
+    if (rc != TL_OK) {
+        tl_hs_identity_free(id);
+        return rc;
+    }
+    *out = id;
+    return TL_OK;
+}
+
+void tl_hs_identity_seed(const tl_hs_identity *id, uint8_t out[TL_HS_IDENTITY_SEED_LEN])
+{
+    memcpy(out, id->seed, TL_HS_IDENTITY_SEED_LEN);
+}
+
+void tl_hs_identity_id(const tl_hs_identity *id, uint8_t out[TL_HS_IDENTITY_LEN])
+{
+    memcpy(out, id->id, TL_HS_IDENTITY_LEN);
+}
+
+/* 1 when the first bits of a and b are equal. Public values (identity
+ * hashes), but compared without an early exit anyway. */
+static int id_prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+    unsigned full = bits / 8, rest = bits % 8;
+    uint8_t d = 0;
+    for (unsigned i = 0; i < full; i++)
+        d |= (uint8_t)(a[i] ^ b[i]);
+    if (rest)
+        d |= (uint8_t)((a[full] ^ b[full]) & (uint8_t)(0xffu << (8 - rest)));
+    return d == 0;
 }
 
 int tl_hs_confirm_keys(uint8_t mk_resp[32], uint8_t mk_init[32], const uint8_t prk[32])
@@ -146,6 +253,7 @@ static int hs_finish_keys(tl_hs *hs, const uint8_t th2[32])
     tl_wipe(sas, sizeof(sas));
     tl_wipe(hs->prk, sizeof(hs->prk));
     tl_wipe(hs->mk_init, sizeof(hs->mk_init));
+    tl_wipe(hs->mk_sender, sizeof(hs->mk_sender));
     return rc;
 }
 
@@ -231,7 +339,10 @@ int tl_hs_new(tl_hs **out, const tl_hs_config *cfg)
     if ((cfg->role != TL_HS_INITIATOR && cfg->role != TL_HS_RESPONDER) || cfg->group_id == NULL ||
         cfg->group_id_len < 1 || cfg->group_id_len > 64 ||
         (cfg->code_secret != NULL &&
-         (cfg->code_secret_len < 1 || cfg->code_secret_len > TL_HS_MAX_CODE_SECRET)))
+         (cfg->code_secret_len < 1 || cfg->code_secret_len > TL_HS_MAX_CODE_SECRET)) ||
+        (cfg->role == TL_HS_RESPONDER && cfg->identity == NULL) ||
+        (cfg->role == TL_HS_INITIATOR && cfg->expect_identity != NULL &&
+         (cfg->expect_identity_bits < 1 || cfg->expect_identity_bits > 8 * TL_HS_IDENTITY_LEN)))
         return TL_ERR_INVALID_ARG;
     tl_hs *hs = calloc(1, sizeof(*hs));
     if (hs == NULL)
@@ -241,6 +352,12 @@ int tl_hs_new(tl_hs **out, const tl_hs_config *cfg)
     hs->rng = cfg->rng;
     hs->rng_ctx = cfg->rng_ctx;
     hs->has_code = cfg->code_secret != NULL;
+    if (cfg->role == TL_HS_RESPONDER) {
+        hs->identity = cfg->identity;
+    } else if (cfg->expect_identity != NULL) {
+        memcpy(hs->expect_id, cfg->expect_identity, (cfg->expect_identity_bits + 7) / 8);
+        hs->expect_bits = cfg->expect_identity_bits;
+    }
     int rc = tl_sha256_new(&hs->th);
     if (rc == TL_OK)
         rc = hs_context(hs, cfg);
@@ -263,6 +380,7 @@ void tl_hs_free(tl_hs *hs)
         return;
     tl_sha256_free(hs->th);
     tl_x25519_key_free(hs->x_key);
+    tl_x25519_key_free(hs->e_key);
     tl_wipe(hs, sizeof(*hs));
     free(hs);
 }
@@ -270,6 +388,14 @@ void tl_hs_free(tl_hs *hs)
 int tl_hs_is_done(const tl_hs *hs)
 {
     return hs->state == ST_DONE;
+}
+
+int tl_hs_peer_identity(const tl_hs *hs, uint8_t out[TL_HS_IDENTITY_LEN])
+{
+    if (hs->role != TL_HS_INITIATOR || !hs->have_peer_id)
+        return TL_ERR_STATE;
+    memcpy(out, hs->peer_id, TL_HS_IDENTITY_LEN);
+    return TL_OK;
 }
 
 int tl_hs_sas(const tl_hs *hs, char out[TL_HS_SAS_LEN])
@@ -297,7 +423,7 @@ void tl_session_keys_wipe(tl_session_keys *keys)
 
 static int hs_write_hello(tl_hs *hs, uint8_t *out)
 {
-    uint8_t seeds[2 * TL_MLKEM768_SEED_LEN], x_priv[TL_X25519_LEN];
+    uint8_t seeds[2 * TL_MLKEM768_SEED_LEN], x_priv[TL_X25519_LEN], e_priv[TL_X25519_LEN];
     uint8_t *p = out;
     *p++ = TL_HS_MSG_HELLO;
     *p++ = TL_HS_VERSION;
@@ -307,8 +433,13 @@ static int hs_write_hello(tl_hs *hs, uint8_t *out)
     if (rc == TL_OK)
         rc = hs_random(hs, x_priv, sizeof(x_priv));
     if (rc == TL_OK)
+        rc = hs_random(hs, e_priv, sizeof(e_priv));
+    if (rc == TL_OK)
         rc = tl_x25519_key_new(&hs->x_key, x_priv);
+    if (rc == TL_OK)
+        rc = tl_x25519_key_new(&hs->e_key, e_priv);
     tl_wipe(x_priv, sizeof(x_priv));
+    tl_wipe(e_priv, sizeof(e_priv));
     if (rc == TL_OK)
         rc = sas_commitment(p, hs->sas_nonce);
     p += TL_SHA256_LEN;
@@ -318,6 +449,12 @@ static int hs_write_hello(tl_hs *hs, uint8_t *out)
     p += TL_MLKEM768_EK_LEN;
     if (rc == TL_OK)
         rc = hs_public_share(hs, hs->x_key, p);
+    p += TL_X25519_LEN;
+    /* The ephemeral for the static DH is an ordinary public key (base 9):
+     * it is combined with the sender's static X25519 key, which is not on
+     * the PAKE generator. */
+    if (rc == TL_OK)
+        rc = tl_x25519_key_public(hs->e_key, p);
     return rc;
 }
 
@@ -345,10 +482,24 @@ static int hs_on_reply(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
 {
     const uint8_t *ct = in + 2;
     const uint8_t *x_peer = ct + TL_MLKEM768_CT_LEN;
-    const uint8_t *conf = x_peer + TL_X25519_LEN;
-    uint8_t th1[32], th2[32], ss_m[32], ss_x[32], mk_resp[32], mac[32];
+    const uint8_t *id_ek = x_peer + TL_X25519_LEN;
+    const uint8_t *id_x = id_ek + TL_MLKEM768_EK_LEN;
+    const uint8_t *conf = id_x + TL_X25519_LEN;
+    uint8_t th1[32], th2[32], ss_m[32], ss_x[32], ss_sx[32], ss_sm[32], mk_resp[32], mac[32];
+    uint8_t m[32], prk2[32];
 
-    int rc = tl_sha256_update(hs->th, in, TL_HS_REPLY_LEN - TL_HS_MAC_LEN);
+    /* The identity first: a responder we were told not to trust gets no
+     * FINISH (and no ciphertext to its key). */
+    int rc = tl_hs_identity_hash(hs->peer_id, id_ek, id_x);
+    if (rc != TL_OK)
+        return rc;
+    hs->have_peer_id = 1;
+    if (hs->expect_bits && !id_prefix_equal(hs->peer_id, hs->expect_id, hs->expect_bits))
+        return TL_ERR_IDENTITY;
+    if (tl_mlkem768_check_ek(id_ek) != TL_OK)
+        return TL_ERR_INVALID_ARG;
+
+    rc = tl_sha256_update(hs->th, in, TL_HS_REPLY_LEN - TL_HS_MAC_LEN);
     if (rc == TL_OK)
         rc = tl_sha256_peek(hs->th, th1);
     if (rc == TL_OK)
@@ -359,9 +510,14 @@ static int hs_on_reply(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
     tl_x25519_key_free(hs->x_key);
     hs->x_key = NULL;
     if (rc == TL_OK)
-        rc = tl_hs_derive_prk(hs->prk, th1, ss_m, ss_x, hs->psk);
+        rc = tl_x25519_key_shared(hs->e_key, id_x, ss_sx);
+    tl_x25519_key_free(hs->e_key);
+    hs->e_key = NULL;
+    if (rc == TL_OK)
+        rc = tl_hs_derive_prk(hs->prk, th1, ss_m, ss_x, hs->psk, ss_sx);
     tl_wipe(ss_m, sizeof(ss_m));
     tl_wipe(ss_x, sizeof(ss_x));
+    tl_wipe(ss_sx, sizeof(ss_sx));
     tl_wipe(hs->psk, sizeof(hs->psk));
     if (rc == TL_OK)
         rc = tl_hs_confirm_keys(mk_resp, hs->mk_init, hs->prk);
@@ -370,28 +526,64 @@ static int hs_on_reply(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
     tl_wipe(mk_resp, sizeof(mk_resp));
     if (rc == TL_OK && tl_ct_verify(mac, conf, TL_HS_MAC_LEN) != 0)
         rc = TL_ERR_AUTH;
-    /* FINISH = type | version | SAS nonce | HMAC(mk_init, th2). */
+    /* FINISH = type | version | SAS nonce | Encaps(identity ek) |
+     * HMAC(mk_init, th2). */
+    uint8_t *c_s = out + 2 + TL_HS_NONCE_LEN;
     out[0] = TL_HS_MSG_FINISH;
     out[1] = TL_HS_VERSION;
     memcpy(out + 2, hs->sas_nonce, TL_HS_NONCE_LEN);
     if (rc == TL_OK)
+        rc = hs_random(hs, m, sizeof(m));
+    if (rc == TL_OK)
+        rc = tl_mlkem768_encaps_internal(c_s, ss_sm, id_ek, m);
+    tl_wipe(m, sizeof(m));
+    if (rc == TL_OK)
         rc = tl_sha256_update(hs->th, conf, TL_HS_MAC_LEN);
     if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, out, 2 + TL_HS_NONCE_LEN);
+        rc = tl_sha256_update(hs->th, out, TL_HS_FINISH_LEN - TL_HS_MAC_LEN);
     if (rc == TL_OK)
-        rc = tl_sha256_final(hs->th, th2);
+        rc = tl_sha256_peek(hs->th, th2);
     if (rc == TL_OK)
-        rc = tl_hmac_sha256(out + 2 + TL_HS_NONCE_LEN, hs->mk_init, 32, th2, 32);
+        rc = tl_hmac_sha256(out + TL_HS_FINISH_LEN - TL_HS_MAC_LEN, hs->mk_init, 32, th2, 32);
     if (rc == TL_OK)
-        rc = hs_finish_keys(hs, th2);
+        rc = tl_sha256_update(hs->th, out + TL_HS_FINISH_LEN - TL_HS_MAC_LEN, TL_HS_MAC_LEN);
+    /* The final PRK also needs the static ML-KEM secret: only the holder of
+     * the identity's dk can compute CONFIRM and the traffic keys. */
+    if (rc == TL_OK)
+        rc = tl_hs_derive_prk2(prk2, th2, hs->prk, ss_sm);
+    tl_wipe(ss_sm, sizeof(ss_sm));
+    if (rc == TL_OK)
+        memcpy(hs->prk, prk2, sizeof(prk2));
+    tl_wipe(prk2, sizeof(prk2));
+    tl_wipe(hs->mk_init, sizeof(hs->mk_init));
+    if (rc == TL_OK)
+        rc = expand_label(hs->mk_sender, 32, hs->prk, "tallow-v2 confirm sender", NULL, 0);
     if (rc != TL_OK) {
         tl_wipe(out, TL_HS_FINISH_LEN);
         return rc;
     }
     tl_wipe(hs->sas_nonce, sizeof(hs->sas_nonce));
     *out_len = TL_HS_FINISH_LEN;
-    hs->state = ST_DONE;
+    hs->state = ST_FINISH_SENT;
     return TL_OK;
+}
+
+/* CONFIRM -> done. */
+static int hs_on_confirm(tl_hs *hs, const uint8_t *in)
+{
+    uint8_t th3[32], mac[32];
+    int rc = tl_sha256_update(hs->th, in, 2);
+    if (rc == TL_OK)
+        rc = tl_sha256_final(hs->th, th3);
+    if (rc == TL_OK)
+        rc = tl_hmac_sha256(mac, hs->mk_sender, 32, th3, 32);
+    if (rc == TL_OK && tl_ct_verify(mac, in + 2, TL_HS_MAC_LEN) != 0)
+        rc = TL_ERR_AUTH;
+    if (rc == TL_OK)
+        rc = hs_finish_keys(hs, th3);
+    if (rc == TL_OK)
+        hs->state = ST_DONE;
+    return rc;
 }
 
 /* ---- responder -------------------------------------------------------- */
@@ -399,18 +591,24 @@ static int hs_on_reply(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
 /* HELLO -> REPLY. */
 static int hs_on_hello(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_len)
 {
+    const tl_hs_identity *id = hs->identity;
     const uint8_t *commit = in + 2;
     const uint8_t *ek = commit + TL_SHA256_LEN;
     const uint8_t *x_peer = ek + TL_MLKEM768_EK_LEN;
+    const uint8_t *e_peer = x_peer + TL_X25519_LEN;
     uint8_t *ct = out + 2;
     uint8_t *x_pub = ct + TL_MLKEM768_CT_LEN;
-    uint8_t *conf = x_pub + TL_X25519_LEN;
-    uint8_t m[32], x_priv[32], ss_m[32], ss_x[32], th1[32], mk_resp[32];
+    uint8_t *id_ek = x_pub + TL_X25519_LEN;
+    uint8_t *id_x = id_ek + TL_MLKEM768_EK_LEN;
+    uint8_t *conf = id_x + TL_X25519_LEN;
+    uint8_t m[32], x_priv[32], ss_m[32], ss_x[32], ss_sx[32], th1[32], mk_resp[32];
     tl_x25519_key *x_key = NULL;
 
     memcpy(hs->sas_commit, commit, sizeof(hs->sas_commit));
     out[0] = TL_HS_MSG_REPLY;
     out[1] = TL_HS_VERSION;
+    memcpy(id_ek, id->ek, TL_MLKEM768_EK_LEN);
+    memcpy(id_x, id->x_pub, TL_X25519_LEN);
     int rc = hs_random(hs, m, sizeof(m));
     if (rc == TL_OK)
         rc = hs_random(hs, x_priv, sizeof(x_priv));
@@ -426,15 +624,18 @@ static int hs_on_hello(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
         rc = tl_x25519_key_shared(x_key, x_peer, ss_x);
     tl_x25519_key_free(x_key);
     if (rc == TL_OK)
+        rc = tl_x25519_key_shared(id->x, e_peer, ss_sx);
+    if (rc == TL_OK)
         rc = tl_sha256_update(hs->th, in, TL_HS_HELLO_LEN);
     if (rc == TL_OK)
         rc = tl_sha256_update(hs->th, out, TL_HS_REPLY_LEN - TL_HS_MAC_LEN);
     if (rc == TL_OK)
         rc = tl_sha256_peek(hs->th, th1);
     if (rc == TL_OK)
-        rc = tl_hs_derive_prk(hs->prk, th1, ss_m, ss_x, hs->psk);
+        rc = tl_hs_derive_prk(hs->prk, th1, ss_m, ss_x, hs->psk, ss_sx);
     tl_wipe(ss_m, sizeof(ss_m));
     tl_wipe(ss_x, sizeof(ss_x));
+    tl_wipe(ss_sx, sizeof(ss_sx));
     tl_wipe(hs->psk, sizeof(hs->psk));
     if (rc == TL_OK)
         rc = tl_hs_confirm_keys(mk_resp, hs->mk_init, hs->prk);
@@ -452,28 +653,56 @@ static int hs_on_hello(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_l
     return TL_OK;
 }
 
-/* FINISH -> done. */
-static int hs_on_finish(tl_hs *hs, const uint8_t *in)
+/* FINISH -> CONFIRM, done. */
+static int hs_on_finish(tl_hs *hs, const uint8_t *in, uint8_t *out, size_t *out_len)
 {
     const uint8_t *nonce = in + 2;
-    const uint8_t *conf = nonce + TL_HS_NONCE_LEN;
-    uint8_t commit[32], th2[32], mac[32];
+    const uint8_t *c_s = nonce + TL_HS_NONCE_LEN;
+    const uint8_t *conf = in + TL_HS_FINISH_LEN - TL_HS_MAC_LEN;
+    uint8_t commit[32], th2[32], th3[32], mac[32], ss_sm[32], prk2[32];
     int rc = sas_commitment(commit, nonce);
     if (rc == TL_OK && tl_ct_verify(commit, hs->sas_commit, sizeof(commit)) != 0)
         rc = TL_ERR_AUTH;
     if (rc == TL_OK)
-        rc = tl_sha256_update(hs->th, in, 2 + TL_HS_NONCE_LEN);
+        rc = tl_sha256_update(hs->th, in, TL_HS_FINISH_LEN - TL_HS_MAC_LEN);
     if (rc == TL_OK)
-        rc = tl_sha256_final(hs->th, th2);
+        rc = tl_sha256_peek(hs->th, th2);
     if (rc == TL_OK)
         rc = tl_hmac_sha256(mac, hs->mk_init, 32, th2, 32);
     if (rc == TL_OK && tl_ct_verify(mac, conf, TL_HS_MAC_LEN) != 0)
         rc = TL_ERR_AUTH;
     if (rc == TL_OK)
-        rc = hs_finish_keys(hs, th2);
+        rc = tl_sha256_update(hs->th, conf, TL_HS_MAC_LEN);
+    /* Implicit rejection: a wrong c_s gives a random secret, so the
+     * initiator's CONFIRM check fails; never an error here. */
     if (rc == TL_OK)
-        hs->state = ST_DONE;
-    return rc;
+        rc = tl_mlkem768_decaps_internal(ss_sm, c_s, hs->identity->dk);
+    if (rc == TL_OK)
+        rc = tl_hs_derive_prk2(prk2, th2, hs->prk, ss_sm);
+    tl_wipe(ss_sm, sizeof(ss_sm));
+    if (rc == TL_OK)
+        memcpy(hs->prk, prk2, sizeof(prk2));
+    tl_wipe(prk2, sizeof(prk2));
+    if (rc == TL_OK)
+        rc = expand_label(hs->mk_sender, 32, hs->prk, "tallow-v2 confirm sender", NULL, 0);
+    /* CONFIRM = type | version | HMAC(mk_sender, th3). */
+    out[0] = TL_HS_MSG_CONFIRM;
+    out[1] = TL_HS_VERSION;
+    if (rc == TL_OK)
+        rc = tl_sha256_update(hs->th, out, 2);
+    if (rc == TL_OK)
+        rc = tl_sha256_final(hs->th, th3);
+    if (rc == TL_OK)
+        rc = tl_hmac_sha256(out + 2, hs->mk_sender, 32, th3, 32);
+    if (rc == TL_OK)
+        rc = hs_finish_keys(hs, th3);
+    if (rc != TL_OK) {
+        tl_wipe(out, TL_HS_CONFIRM_LEN);
+        return rc;
+    }
+    *out_len = TL_HS_CONFIRM_LEN;
+    hs->state = ST_DONE;
+    return TL_OK;
 }
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -482,10 +711,11 @@ int tl_hs_parse_header(const uint8_t *in, size_t in_len)
 {
     if (in == NULL || in_len < 2)
         return TL_ERR_PARSE;
-    size_t want = in[0] == TL_HS_MSG_HELLO    ? TL_HS_HELLO_LEN
-                  : in[0] == TL_HS_MSG_REPLY  ? TL_HS_REPLY_LEN
-                  : in[0] == TL_HS_MSG_FINISH ? TL_HS_FINISH_LEN
-                                              : 0;
+    size_t want = in[0] == TL_HS_MSG_HELLO     ? TL_HS_HELLO_LEN
+                  : in[0] == TL_HS_MSG_REPLY   ? TL_HS_REPLY_LEN
+                  : in[0] == TL_HS_MSG_FINISH  ? TL_HS_FINISH_LEN
+                  : in[0] == TL_HS_MSG_CONFIRM ? TL_HS_CONFIRM_LEN
+                                               : 0;
     if (want == 0)
         return TL_ERR_PARSE;
     if (in[1] != TL_HS_VERSION)
@@ -512,7 +742,9 @@ int tl_hs_recv(tl_hs *hs, const uint8_t *in, size_t in_len, uint8_t *out, size_t
     else if (type == TL_HS_MSG_REPLY && hs->state == ST_HELLO_SENT)
         rc = hs_on_reply(hs, in, out, out_len);
     else if (type == TL_HS_MSG_FINISH && hs->state == ST_REPLY_SENT)
-        rc = hs_on_finish(hs, in);
+        rc = hs_on_finish(hs, in, out, out_len);
+    else if (type == TL_HS_MSG_CONFIRM && hs->state == ST_FINISH_SENT)
+        rc = hs_on_confirm(hs, in);
     else
         rc = TL_ERR_STATE;
     if (rc != TL_OK) {

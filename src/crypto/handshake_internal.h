@@ -10,10 +10,11 @@
 #include "tallow/mlkem.h"
 
 #define TL_HS_LABEL "tallow-v1 hybrid handshake ML-KEM-768+X25519"
-#define TL_HS_VERSION 1
+#define TL_HS_VERSION 2 /* 2: sender identity (CONFIRM, static keys) */
 #define TL_HS_MSG_HELLO 1
 #define TL_HS_MSG_REPLY 2
 #define TL_HS_MSG_FINISH 3
+#define TL_HS_MSG_CONFIRM 4
 #define TL_HS_NONCE_LEN 32
 #define TL_HS_MAC_LEN 32
 #define TL_HS_MAX_CODE_SECRET 256
@@ -22,12 +23,16 @@
 /* label+NUL | u8 len | group id (<= 64) | fp_I | fp_R | u8 has_code */
 #define TL_HS_CTX_MAX (sizeof(TL_HS_LABEL) + 1 + 64 + 32 + 32 + 1)
 
-/* type | version | commit(32) | ek | x25519 pub */
-#define TL_HS_HELLO_LEN (2 + 32 + TL_MLKEM768_EK_LEN + 32)
-/* type | version | ct | x25519 pub | responder MAC */
-#define TL_HS_REPLY_LEN (2 + TL_MLKEM768_CT_LEN + 32 + TL_HS_MAC_LEN)
-/* type | version | SAS nonce | initiator MAC */
-#define TL_HS_FINISH_LEN (2 + TL_HS_NONCE_LEN + TL_HS_MAC_LEN)
+/* type | version | commit(32) | ek | x25519 share | x25519 ephemeral (base 9) */
+#define TL_HS_HELLO_LEN (2 + 32 + TL_MLKEM768_EK_LEN + 32 + 32)
+/* type | version | ct | x25519 share | identity ek | identity x25519 | MAC */
+#define TL_HS_REPLY_LEN (2 + TL_MLKEM768_CT_LEN + 32 + TL_MLKEM768_EK_LEN + 32 + TL_HS_MAC_LEN)
+/* type | version | SAS nonce | ct to the identity ek | initiator MAC */
+#define TL_HS_FINISH_LEN (2 + TL_HS_NONCE_LEN + TL_MLKEM768_CT_LEN + TL_HS_MAC_LEN)
+/* type | version | sender MAC */
+#define TL_HS_CONFIRM_LEN (2 + TL_HS_MAC_LEN)
+/* The identity label: id = SHA-256(label || ek_S || S). */
+#define TL_HS_ID_LABEL "tallow-v2 sender identity"
 
 /* The message type (TL_HS_MSG_*) of a well-formed message, or TL_ERR_PARSE /
  * TL_ERR_UNSUPPORTED. Checks type, version and exact length only. */
@@ -44,9 +49,17 @@ size_t tl_hs_context(uint8_t out[TL_HS_CTX_MAX], const uint8_t *group_id, size_t
 int tl_hs_generator(uint8_t g[32], const uint8_t *code, size_t code_len, const uint8_t *ctx,
                     size_t ctx_len);
 
-/* prk = HKDF-Extract(salt = th1, ikm = ss_mlkem || ss_x25519 || psk). */
+/* prk = HKDF-Extract(salt = th1, ikm = ss_mlkem || ss_x25519 || psk ||
+ * ss_static_x25519). */
 int tl_hs_derive_prk(uint8_t prk[32], const uint8_t th1[32], const uint8_t ss_mlkem[32],
-                     const uint8_t ss_x25519[32], const uint8_t psk[32]);
+                     const uint8_t ss_x25519[32], const uint8_t psk[32],
+                     const uint8_t ss_static_x25519[32]);
+/* prk2 = HKDF-Extract(salt = th2, ikm = prk1 || ss_static_mlkem). */
+int tl_hs_derive_prk2(uint8_t prk2[32], const uint8_t th2[32], const uint8_t prk1[32],
+                      const uint8_t ss_static_mlkem[32]);
+/* id = SHA-256(TL_HS_ID_LABEL || ek || x25519 public key). */
+int tl_hs_identity_hash(uint8_t id[32], const uint8_t ek[TL_MLKEM768_EK_LEN],
+                        const uint8_t x_pub[32]);
 /* The two key-confirmation keys from prk. */
 int tl_hs_confirm_keys(uint8_t mk_resp[32], uint8_t mk_init[32], const uint8_t prk[32]);
 /* "123 456" from the first 8 SAS bytes (big-endian integer mod 10^6). */

@@ -188,20 +188,57 @@ int tl_gsession_create_group(tl_signal_client *sig, const char *session_file, co
     return rc;
 }
 
-void tl_gsession_save(const char *session_file, const char *code)
+/* The session file: the code on the first line, "identity HEX" (the sender
+ * identity's seed) on the second. Mode 0600; removed when the send
+ * completes. */
+void tl_gsession_save(const char *session_file, const char *code,
+                      const uint8_t seed[TL_HS_IDENTITY_SEED_LEN])
 {
     if (!session_file)
         return;
+    char line[16 + 2 * TL_HS_IDENTITY_SEED_LEN];
+    int n0 = snprintf(line, sizeof(line), "identity ");
+    for (size_t i = 0; i < TL_HS_IDENTITY_SEED_LEN; i++)
+        snprintf(line + n0 + 2 * i, 3, "%02x", seed[i]);
     int fd = open(session_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    size_t n = strlen(code);
-    if (write(fd, code, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
-        close(fd);
-        unlink(session_file);
+    if (fd < 0) {
+        OPENSSL_cleanse(line, sizeof(line));
         return;
     }
-    close(fd);
+    size_t n = strlen(code), m = strlen(line);
+    if (write(fd, code, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
+        write(fd, line, m) != (ssize_t)m || write(fd, "\n", 1) != 1) {
+        close(fd);
+        unlink(session_file);
+    } else {
+        close(fd);
+    }
+    OPENSSL_cleanse(line, sizeof(line));
+}
+
+int tl_gsession_identity(const char *session_file, uint8_t seed[TL_HS_IDENTITY_SEED_LEN])
+{
+    char line[TL_JOINCODE_MAX_TEXT + 2 * TL_HS_IDENTITY_SEED_LEN];
+    FILE *f = session_file ? fopen(session_file, "re") : NULL;
+    if (!f)
+        return TL_ERR_NOT_FOUND;
+    int rc = TL_ERR_NOT_FOUND;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "identity ", 9) || strlen(line + 9) != 2 * TL_HS_IDENTITY_SEED_LEN)
+            continue;
+        rc = TL_OK;
+        for (size_t i = 0; i < TL_HS_IDENTITY_SEED_LEN && rc == TL_OK; i++) {
+            unsigned v;
+            if (sscanf(line + 9 + 2 * i, "%2x", &v) != 1)
+                rc = TL_ERR_PARSE;
+            seed[i] = (uint8_t)v;
+        }
+        break;
+    }
+    fclose(f);
+    OPENSSL_cleanse(line, sizeof(line));
+    return rc;
 }
 
 int tl_grandom(uint8_t *buf, size_t len)

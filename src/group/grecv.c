@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "group/group_internal.h"
+#include "signal/joincode.h"
 
 struct tl_group_receiver {
     tl_loop *loop;
@@ -45,10 +46,26 @@ struct tl_group_receiver {
     char from[128];    /* the sender's display name (escaped), "" if none */
     int offer_pending; /* on_offer called, waiting for tl_group_receiver_answer */
     int accepted;      /* the offer was accepted (asked once per job) */
+    /* Sender identity (docs/CRYPTO.md §3): what the code, the link or
+     * --sender-fingerprint commits to, then the identity pinned at the first
+     * keyed session (every later session must present the same). */
+    uint8_t expect_id[TL_HS_IDENTITY_LEN];
+    unsigned expect_bits;
+    int pinned;
+    int refused;      /* a session failed the identity check */
+    char creator[64]; /* the group's creator as the server named it */
+    /* An offer from another member while a session runs: kept (the latest
+     * one only) until the running session ends. */
+    char pend_from[64], pend_group[16];
+    char *pend_sdp;
+    tl_timer *pend_timer;
+    tl_timer *refuse_timer; /* ends a refused session once its ERROR is out */
 };
 
 static void pump(tl_group_receiver *r);
 static void sender_gone(void *arg);
+static void pending_offer(void *arg);
+static void drop_refused(void *arg);
 
 /* The job is decided. A failure is reported after a short linger so the
  * ERROR frame queued for the sender is delivered first. */
@@ -79,6 +96,10 @@ static void gc(void *arg)
 /* Ends the current session (not the job): the sinks keep what is verified. */
 static void drop_session(tl_group_receiver *r, const char *why)
 {
+    if (r->refuse_timer) {
+        tl_timer_stop(r->refuse_timer);
+        r->refuse_timer = NULL;
+    }
     if (!r->link)
         return;
     tl_loop_log(r->loop, TL_LOG_INFO, "receive", "session ended (%s); waiting for the sender", why);
@@ -97,6 +118,8 @@ static void drop_session(tl_group_receiver *r, const char *why)
         r->cb.on_peer(r->ud, r->sender, "disconnected", "disconnected", NULL);
     if (!r->gone_timer)
         r->gone_timer = tl_timer_start(r->loop, TL_LINK_RECONNECT_WINDOW_MS, sender_gone, r);
+    if (r->pend_sdp && !r->pend_timer)
+        r->pend_timer = tl_timer_start(r->loop, 0, pending_offer, r);
 }
 
 /* No new offer within the reconnection window after a session ended: the
@@ -109,7 +132,9 @@ static void sender_gone(void *arg)
         return;
     if (r->cb.on_peer)
         r->cb.on_peer(r->ud, r->sender, "gone", "disconnected", NULL);
-    finish(r, 1, "the sender is gone (no reconnection within the window)");
+    finish(r, 1,
+           r->refused && !r->pinned ? tl_strerror(TL_ERR_IDENTITY)
+                                    : "the sender is gone (no reconnection within the window)");
 }
 
 static void timer_fire(void *arg)
@@ -188,6 +213,14 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
     switch (ev->type) {
     case TL_XFER_EV_KEYED:
         snprintf(r->sas, sizeof(r->sas), "%s", ev->sas);
+        if (ev->has_identity && !r->pinned) {
+            char fp[64];
+            memcpy(r->expect_id, ev->identity, sizeof(r->expect_id));
+            r->expect_bits = 8 * TL_HS_IDENTITY_LEN;
+            r->pinned = 1;
+            if (tl_sender_fingerprint(ev->identity, fp, sizeof(fp)) == TL_OK && r->cb.on_sender)
+                r->cb.on_sender(r->ud, fp);
+        }
         if (r->cb.on_peer)
             r->cb.on_peer(r->ud, r->sender, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
@@ -230,7 +263,20 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
         finish(r, ev->error ? 1 : 0, ev->error ? tl_strerror(ev->error) : "every file verified");
         break;
     case TL_XFER_EV_ERROR:
-        if (is_transport_error(ev->error) && !ev->remote) {
+        if (ev->error == TL_ERR_IDENTITY && !ev->remote) {
+            /* Someone who knows the code but is not the sender: refuse it,
+             * keep nothing from it, and wait for the real sender. */
+            char fp[64] = "";
+            if (ev->has_identity)
+                (void)tl_sender_fingerprint(ev->identity, fp, sizeof(fp));
+            tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "%s%s%s%s", tl_strerror(ev->error),
+                        fp[0] ? " (it is \"" : "", fp, fp[0] ? "\")" : "");
+            r->refused = 1;
+            /* After a short linger, so the peer gets our ERROR (and does not
+             * retry a connection that will be refused again). */
+            if (!r->refuse_timer)
+                r->refuse_timer = tl_timer_start(r->loop, GROUP_LINGER_MS, drop_refused, r);
+        } else if (is_transport_error(ev->error) && !ev->remote) {
             drop_session(r, ev->message[0] ? ev->message : tl_strerror(ev->error));
         } else {
             char msg[200];
@@ -321,6 +367,10 @@ static void link_open(tl_link *l, void *ud)
         xc.hs.code_secret = r->code.secret;
         xc.hs.code_secret_len = sizeof(r->code.secret);
     }
+    if (r->expect_bits) {
+        xc.hs.expect_identity = r->expect_id;
+        xc.hs.expect_identity_bits = r->expect_bits;
+    }
     int rc = tl_xfer_receiver_new(&r->xr, &xc);
     if (rc == TL_OK)
         rc = tl_xfer_receiver_start(r->xr, tl_loop_now_ms(r->loop));
@@ -391,8 +441,12 @@ static void sig_registered(void *ud, const char *peer_id, int resumed)
 static void sig_joined(void *ud, const char *group, const tl_signal_member *m, size_t n)
 {
     tl_group_receiver *r = ud;
-    (void)m;
-    (void)n;
+    /* The creator is the sender. The first one named is kept: a server
+     * restart does not make another member the sender (its peer id cannot
+     * be claimed without its token either, SIGNALING.md §4). */
+    for (size_t i = 0; i < n && !r->creator[0]; i++)
+        if (m[i].creator)
+            snprintf(r->creator, sizeof(r->creator), "%s", m[i].peer);
     snprintf(r->group, sizeof(r->group), "%s", group);
     r->join_retries = 0;
     tl_loop_log(r->loop, TL_LOG_INFO, "receive", "joined the group; waiting for the sender");
@@ -413,15 +467,19 @@ static void sig_invite(void *ud, const char *invite, const char *group, const ch
         finish(r, 1, "invitation received but not accepted (use --accept)");
 }
 
-static void sig_offer(void *ud, const char *group, const char *from, const char *sdp)
+static void drop_refused(void *arg)
 {
-    tl_group_receiver *r = ud;
-    if (r->job.decided)
-        return;
-    /* An offer always starts a new connection (ICE restarts arrive as
-     * ice-restart): the sender replaces a connection it lost, and the new
-     * session resumes from what the sinks have verified. */
-    drop_session(r, "a new offer arrived");
+    tl_group_receiver *r = arg;
+    r->refuse_timer = NULL;
+    drop_session(r, "not the sender");
+}
+
+static void take_offer(tl_group_receiver *r, const char *group, const char *from, const char *sdp)
+{
+    /* An offer from the sender we are talking to starts a new connection
+     * (ICE restarts arrive as ice-restart): it replaces a connection it
+     * lost, and the new session resumes from what the sinks have verified. */
+    drop_session(r, "the sender reconnected");
     if (r->gone_timer)
         tl_timer_stop(r->gone_timer);
     r->gone_timer = NULL;
@@ -438,6 +496,57 @@ static void sig_offer(void *ud, const char *group, const char *from, const char 
         return;
     }
     tl_link_remote_offer(r->link, sdp);
+}
+
+static void clear_pending(tl_group_receiver *r)
+{
+    free(r->pend_sdp);
+    r->pend_sdp = NULL;
+    r->pend_from[0] = '\0';
+}
+
+/* The running session ended: an offer that waited for it goes now. */
+static void pending_offer(void *arg)
+{
+    tl_group_receiver *r = arg;
+    r->pend_timer = NULL;
+    if (r->link || r->job.decided || !r->pend_sdp)
+        return;
+    char from[64], group[16];
+    char *sdp = r->pend_sdp;
+    r->pend_sdp = NULL;
+    snprintf(from, sizeof(from), "%s", r->pend_from);
+    snprintf(group, sizeof(group), "%s", r->pend_group);
+    clear_pending(r);
+    take_offer(r, group, from, sdp);
+    free(sdp);
+}
+
+static void sig_offer(void *ud, const char *group, const char *from, const char *sdp)
+{
+    tl_group_receiver *r = ud;
+    if (r->job.decided)
+        return;
+    /* Only the group's creator sends. An honest server relays nobody
+     * else's offer; this check covers a server that does. */
+    if (r->creator[0] && strcmp(from, r->creator) != 0) {
+        tl_loop_log(r->loop, TL_LOG_WARN, "receive",
+                    "ignored an offer from %s: not the group's sender", from);
+        return;
+    }
+    /* Another peer while a session runs: a member (or a lying server)
+     * must not tear down the transfer. Its offer waits until this session
+     * ends; the identity check then decides. */
+    if (r->link && strcmp(from, r->sender) != 0) {
+        tl_loop_log(r->loop, TL_LOG_WARN, "receive",
+                    "an offer from %s waits: a session with %s is running", from, r->sender);
+        clear_pending(r);
+        r->pend_sdp = strdup(sdp);
+        snprintf(r->pend_from, sizeof(r->pend_from), "%s", from);
+        snprintf(r->pend_group, sizeof(r->pend_group), "%s", group);
+        return;
+    }
+    take_offer(r, group, from, sdp);
 }
 
 static void sig_ice_restart(void *ud, const char *group, const char *from, const char *sdp)
@@ -529,6 +638,25 @@ int tl_group_receiver_new(tl_group_receiver **out, tl_loop *loop,
         url = cfg->fallback_signal_url;
     if (rc == TL_OK && (!url || !url[0]))
         rc = TL_ERR_INVALID_ARG;
+    /* What the sender must be: a long code's commitment (160 bits) or the
+     * group fingerprint given by the user (60 bits); both must agree. */
+    uint8_t fp[TL_HS_IDENTITY_LEN];
+    if (rc == TL_OK && cfg->sender_fingerprint &&
+        tl_sender_fingerprint_parse(cfg->sender_fingerprint, fp) != TL_OK)
+        rc = TL_ERR_PARSE;
+    if (rc == TL_OK && r->have_code && r->code.has_sender) {
+        memcpy(r->expect_id, r->code.sender, sizeof(r->code.sender));
+        r->expect_bits = 8 * sizeof(r->code.sender);
+    }
+    if (rc == TL_OK && cfg->sender_fingerprint) {
+        if (r->expect_bits &&
+            (memcmp(fp, r->expect_id, 7) != 0 || ((fp[7] ^ r->expect_id[7]) & 0xf0) != 0))
+            rc = TL_ERR_IDENTITY; /* the code and the fingerprint name different senders */
+        if (!r->expect_bits) {
+            memcpy(r->expect_id, fp, sizeof(fp));
+            r->expect_bits = TL_SENDER_FP_BITS;
+        }
+    }
     if (rc == TL_OK) {
         r->out_fd = open(cfg->out_dir ? cfg->out_dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (r->out_fd < 0)
@@ -570,6 +698,11 @@ void tl_group_receiver_free(tl_group_receiver *r)
         tl_timer_stop(r->join_timer);
     if (r->gone_timer)
         tl_timer_stop(r->gone_timer);
+    if (r->pend_timer)
+        tl_timer_stop(r->pend_timer);
+    if (r->refuse_timer)
+        tl_timer_stop(r->refuse_timer);
+    clear_pending(r);
     gc(r);
     close_sinks(r); /* first: a sink saves its state through the session's manifest */
     tl_xfer_receiver_free(r->xr);

@@ -72,7 +72,11 @@ int tl_gsignal_start(tl_loop *loop, const char *url, const char *listen, tl_sign
  * re-run of the same send keeps its join code and recipients can resume). */
 int tl_gsession_create_group(tl_signal_client *sig, const char *session_file, const char *location);
 /* Saves the join code to session_file (mode 0600); no-op when NULL. */
-void tl_gsession_save(const char *session_file, const char *code);
+void tl_gsession_save(const char *session_file, const char *code,
+                      const uint8_t seed[TL_HS_IDENTITY_SEED_LEN]);
+/* The sender identity's seed kept in the session file: TL_OK, or
+ * TL_ERR_NOT_FOUND (no file, or a file from before identities). */
+int tl_gsession_identity(const char *session_file, uint8_t seed[TL_HS_IDENTITY_SEED_LEN]);
 
 int tl_grandom(uint8_t *buf, size_t len);
 

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hostile.h"
 #include "group/group_internal.h"
+#include "signal/joincode.h"
 #include "group/link.h"
 #include "tallow/group.h"
 #include "tallow/signal.h"
@@ -36,8 +38,9 @@ typedef struct recipient {
     tl_timer *timer;
     uint64_t timer_at;
     tl_gprogress prog;
-    uint32_t sends_big; /* DATA-sized records sent (test tamper hook) */
-    uint32_t relinks;   /* new connections made after one was lost */
+    uint32_t sends_big;   /* DATA-sized records sent (test tamper hook) */
+    uint32_t relinks;     /* new connections made after one was lost */
+    uint64_t sent_before; /* payload bytes sent in earlier sessions (connections) */
     tl_timer *relink_timer;
     tl_link *dead_link; /* replaced link, freed outside its callbacks */
     int opened;         /* its data channel opened: a key exchange could start */
@@ -59,6 +62,9 @@ struct tl_group_sender {
     char group[16];
     uint8_t secret[TL_JOINCODE_SECRET_LEN];
     int have_group;
+    tl_hs_identity *identity; /* the sender identity every recipient checks */
+    uint8_t identity_id[TL_HS_IDENTITY_LEN];
+    char fingerprint[64]; /* the group fingerprint: six words */
     tl_xfer_manifest *manifest;
     tl_source *source;
     tl_bucket_group *buckets;
@@ -132,7 +138,7 @@ static void recipient_result(recipient *r, int ok, const char *error)
     r->done = 1;
     r->ok = ok;
     r->done_at = tl_loop_now_ms(s->loop);
-    uint64_t sent = r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0;
+    uint64_t sent = r->sent_before + (r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0);
     if (ok)
         s->n_ok++;
     else if (!r->dropped)
@@ -408,6 +414,7 @@ static void link_open(tl_link *l, void *ud)
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
     xc.name = s->cfg.display_name;
+    xc.hs.identity = s->identity;
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
         recipient_result(r, 0, "no DTLS fingerprint");
         return;
@@ -458,6 +465,9 @@ static void relink(void *arg)
         return;
     tl_link_free(r->dead_link);
     r->dead_link = NULL;
+    /* bytes_sent counts every session of this recipient, not the last. */
+    if (r->xs)
+        r->sent_before += tl_xfer_sender_bytes_sent(r->xs);
     tl_xfer_sender_free(r->xs);
     r->xs = NULL;
     tl_link_config lc;
@@ -540,12 +550,45 @@ static void add_recipient(tl_group_sender *s, const char *peer, const char *name
 
 /* ---- signaling ---- */
 
+/* Test-only (tallow-hostile, TALLOW_HOSTILE=poser): join the group of the
+ * code in TALLOW_POSER_CODE, as any recipient can, and act as its sender. */
+static int poser_join(tl_group_sender *s)
+{
+    const char *text = getenv("TALLOW_POSER_CODE");
+    tl_joincode jc;
+    if (!text || tl_joincode_parse(text, &jc) != TL_OK)
+        return TL_ERR_INVALID_ARG;
+    memcpy(s->secret, jc.secret, sizeof(s->secret));
+    snprintf(s->group, sizeof(s->group), "%06u", (unsigned)jc.group);
+    s->have_group = 1;
+    int rc = tl_signal_client_join_code(s->sig, &jc);
+    tl_joincode_wipe(&jc);
+    return rc;
+}
+
+static void sig_joined(void *ud, const char *group, const tl_signal_member *m, size_t n)
+{
+    tl_group_sender *s = ud;
+    (void)group;
+    if (!tl_hostile("poser"))
+        return;
+    /* The poser treats every member it finds as its recipient. */
+    for (size_t i = 0; i < n; i++)
+        if (!find(s, m[i].peer))
+            add_recipient(s, m[i].peer, m[i].name);
+}
+
 static void sig_registered(void *ud, const char *peer_id, int resumed)
 {
     tl_group_sender *s = ud;
     (void)peer_id;
     if (resumed || s->have_group)
         return;
+    if (tl_hostile("poser")) {
+        if (poser_join(s) != TL_OK)
+            finish_job(s, 3, "poser: no TALLOW_POSER_CODE");
+        return;
+    }
     int rc = tl_gsession_create_group(s->sig, s->cfg.session_file, s->location);
     if (rc != TL_OK)
         finish_job(s, 3, "cannot create the group");
@@ -558,9 +601,19 @@ static void sig_group_created(void *ud, const char *group, const char *code,
     snprintf(s->group, sizeof(s->group), "%s", group);
     memcpy(s->secret, secret, sizeof(s->secret));
     s->have_group = 1;
-    tl_gsession_save(s->cfg.session_file, code);
+    uint8_t seed[TL_HS_IDENTITY_SEED_LEN];
+    tl_hs_identity_seed(s->identity, seed);
+    tl_gsession_save(s->cfg.session_file, code, seed);
+    OPENSSL_cleanse(seed, sizeof(seed));
+    /* A long code carries the commitment to our identity; the short one
+     * is checked against the group fingerprint by eye. */
+    char long_code[TL_JOINCODE_MAX_TEXT];
+    int use_long = s->cfg.long_code &&
+                   tl_joincode_long(code, s->identity_id, long_code, sizeof(long_code)) == TL_OK;
     if (s->cb.on_code)
-        s->cb.on_code(s->ud, code);
+        s->cb.on_code(s->ud, use_long ? long_code : code);
+    if (s->cb.on_sender)
+        s->cb.on_sender(s->ud, s->fingerprint);
     for (size_t i = 0; i < s->cfg.n_to; i++)
         tl_signal_client_invite(s->sig, s->group, s->to[i], NULL, 0);
 }
@@ -711,7 +764,21 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     s->to_joined = calloc(cfg->n_to + 1, sizeof(int));
     for (size_t i = 0; s->to && i < cfg->n_to; i++)
         s->to[i] = strdup(cfg->to[i]);
-    int rc = s->to && s->to_joined ? build_manifest(s) : TL_ERR_NOMEM;
+    int rc = s->to && s->to_joined ? TL_OK : TL_ERR_NOMEM;
+    /* The identity: the session file's (a resumed send: recipients that
+     * verified it before check the same), else a fresh one. */
+    if (rc == TL_OK) {
+        uint8_t seed[TL_HS_IDENTITY_SEED_LEN];
+        int have = tl_gsession_identity(cfg->session_file, seed) == TL_OK;
+        rc = tl_hs_identity_new(&s->identity, have ? seed : NULL);
+        OPENSSL_cleanse(seed, sizeof(seed));
+    }
+    if (rc == TL_OK) {
+        tl_hs_identity_id(s->identity, s->identity_id);
+        rc = tl_sender_fingerprint(s->identity_id, s->fingerprint, sizeof(s->fingerprint));
+    }
+    if (rc == TL_OK)
+        rc = build_manifest(s);
     /* Always there (unlimited costs nothing): limits may change while
      * sending (tl_group_sender_set_limits). */
     if (rc == TL_OK)
@@ -720,6 +787,7 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         .on_state = sig_state,
         .on_registered = sig_registered,
         .on_group_created = sig_group_created,
+        .on_joined = sig_joined,
         .on_peer_joined = sig_peer_joined,
         .on_peer_left = sig_peer_left,
         .on_answer = sig_answer,
@@ -786,6 +854,7 @@ void tl_group_sender_free(tl_group_sender *s)
     free(s->to);
     free(s->to_joined);
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    tl_hs_identity_free(s->identity);
     free(s);
 }
 
@@ -904,4 +973,9 @@ int tl_group_sender_cancel(tl_group_sender *s, int status, const char *message)
         pump(r);
     }
     return TL_OK;
+}
+
+const char *tl_group_sender_fingerprint(const tl_group_sender *s)
+{
+    return s ? s->fingerprint : "";
 }

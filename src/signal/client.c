@@ -27,6 +27,7 @@ typedef struct my_group {
     int role;
     uint32_t max;
     uint8_t proof[TL_SIG_PROOF_LEN]; /* verifier (creator) or join proof (code) */
+    int need_rejoin;                 /* a rejoin came before the creator re-created the group */
 } my_group;
 
 typedef struct pending {
@@ -64,6 +65,8 @@ struct tl_signal_client {
     GArray *pendings; /* pending */
     int64_t next_rid;
     tl_timer *retry;
+    tl_timer *rejoin_timer; /* joins again while the creator is not back */
+    unsigned rejoin_tries;
     SSL_CTX *ssl_ctx;   /* ours, lent to lws for wss (lws 4.1 leaks its own) */
     char cert_err[160]; /* why the server's certificate was refused ("" if not) */
     int doomed;
@@ -159,6 +162,15 @@ static int parse_group(const char *s, uint32_t *out)
     return 1;
 }
 
+/* What the server says about peers is checked before anyone sees it: a
+ * group number, a peer id, a device name in their documented formats
+ * (SIGNALING.md §2), else the message is dropped. */
+static int valid_peer_ref(const char *g, const char *peer)
+{
+    uint32_t n;
+    return g && peer && parse_group(g, &n) && tl_sig_valid_hex(peer, TL_SIG_ID_LEN);
+}
+
 static const char *jstr(const cJSON *o, const char *k)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -231,8 +243,11 @@ static void send_rejoin(tl_signal_client *c, const my_group *m, int as_join)
 }
 
 /* After a registration that did not keep our groups (the server lost its
- * state): the join proof is also the group's verifier, so whichever member
- * comes back first re-creates the group and the others join it. */
+ * state): the creator re-creates its group (same number and verifier) and
+ * the others join it. A joiner never re-creates a group, so the creator
+ * stays the creator (docs/SIGNALING.md §4); a join that comes before the
+ * creator is back fails and is reported ("rejoin-failed"), for the caller
+ * to try again. */
 static void rejoin_groups(tl_signal_client *c)
 {
     for (guint i = 0; i < c->groups->len; i++) {
@@ -244,7 +259,7 @@ static void rejoin_groups(tl_signal_client *c)
                 c->cb.on_error(c->ud, "rejoin-failed", "join", gs);
             continue;
         }
-        send_rejoin(c, m, 0);
+        send_rejoin(c, m, m->role != ROLE_CREATOR);
     }
 }
 
@@ -324,6 +339,26 @@ static void on_group_created(tl_signal_client *c, const cJSON *o, int64_t rid)
     OPENSSL_cleanse(&m, sizeof(m));
 }
 
+/* Rejoins that failed because the creator had not re-created its group yet
+ * (a server restart, SIGNALING.md §4): tried again every second, for a
+ * minute, before the caller hears "rejoin-failed". */
+#define REJOIN_TRIES 60
+static void rejoin_retry(void *arg)
+{
+    tl_signal_client *c = arg;
+    c->rejoin_timer = NULL;
+    int left = 0;
+    for (guint i = 0; i < c->groups->len; i++) {
+        my_group *m = &g_array_index(c->groups, my_group, i);
+        if (m->need_rejoin) {
+            send_rejoin(c, m, 1);
+            left = 1;
+        }
+    }
+    if (left)
+        c->rejoin_tries++;
+}
+
 static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
 {
     pending p;
@@ -331,6 +366,9 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
     if (!parse_group(jstr(o, "group"), &g))
         return;
     int had = take_pending(c, rid, &p);
+    my_group *mine = find_group(c, g);
+    if (mine)
+        mine->need_rejoin = 0;
     if (had && p.rejoin)
         return;
     if (!find_group(c, g)) {
@@ -348,9 +386,12 @@ static void on_joined(tl_signal_client *c, const cJSON *o, int64_t rid)
     cJSON_ArrayForEach(it, arr)
     {
         const char *peer = jstr(it, "peer"), *name = jstr(it, "name");
-        if (mem && peer && n < cap) {
+        if (name && name[0] && !tl_sig_valid_name(name))
+            name = "";
+        if (mem && peer && tl_sig_valid_hex(peer, TL_SIG_ID_LEN) && n < cap) {
             mem[n].peer = peer;
             mem[n].name = name ? name : "";
+            mem[n].creator = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "creator"));
             n++;
         }
     }
@@ -363,8 +404,11 @@ static void on_invite(tl_signal_client *c, const cJSON *o)
 {
     const char *inv = jstr(o, "invite"), *g = jstr(o, "group"), *from = jstr(o, "from");
     const char *fname = jstr(o, "from_name"), *blob = jstr(o, "blob");
-    if (!inv || !g || !from || !c->cb.on_invite)
+    if (!valid_peer_ref(g, from) || !inv || !tl_sig_valid_hex(inv, TL_SIG_INVITE_LEN) ||
+        !c->cb.on_invite)
         return;
+    if (fname && fname[0] && !tl_sig_valid_name(fname))
+        fname = "";
     uint8_t buf[TL_SIG_BLOB_MAX];
     long n = blob ? tl_sig_b64_decode(blob, strlen(blob), buf, sizeof(buf)) : 0;
     c->cb.on_invite(c->ud, inv, g, from, fname ? fname : "", buf, n > 0 ? (size_t)n : 0);
@@ -389,6 +433,16 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
             OPENSSL_cleanse(&p, sizeof(p));
             return;
         }
+        if (p.rejoin && p.kind == TL_SIG_JOIN && code && !strcmp(code, "bad-code") &&
+            c->rejoin_tries < REJOIN_TRIES) {
+            my_group *m = find_group(c, p.group);
+            if (m)
+                m->need_rejoin = 1;
+            if (m && !c->rejoin_timer)
+                c->rejoin_timer = tl_timer_start(c->loop, 1000, rejoin_retry, c);
+            OPENSSL_cleanse(&p, sizeof(p));
+            return;
+        }
         if (p.rejoin && c->cb.on_error) {
             char gs[8];
             tl_sig_group_str(p.group, gs);
@@ -408,7 +462,7 @@ static void on_error_msg(tl_signal_client *c, const cJSON *o, int64_t rid, int h
 static void on_relay(tl_signal_client *c, const char *type, const cJSON *o)
 {
     const char *g = jstr(o, "group"), *from = jstr(o, "from");
-    if (!g || !from)
+    if (!valid_peer_ref(g, from))
         return;
     const char *sdp = jstr(o, "sdp");
     if (!strcmp(type, "offer") && sdp && c->cb.on_offer)
@@ -426,10 +480,12 @@ static void on_relay(tl_signal_client *c, const char *type, const cJSON *o)
 static void on_member_event(tl_signal_client *c, const char *type, const cJSON *o)
 {
     const char *g = jstr(o, "group"), *peer = jstr(o, "peer");
-    if (!g || !peer)
+    if (!valid_peer_ref(g, peer))
         return;
     if (!strcmp(type, "group-joined") && c->cb.on_peer_joined) {
         const char *name = jstr(o, "name");
+        if (name && name[0] && !tl_sig_valid_name(name))
+            name = "";
         int rej = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "rejoined"));
         c->cb.on_peer_joined(c->ud, g, peer, name ? name : "", rej);
     } else if (!strcmp(type, "group-left") && c->cb.on_peer_left) {
@@ -794,6 +850,8 @@ static void client_destroy(void *arg)
     tl_signal_client *c = arg;
     if (c->retry)
         tl_timer_stop(c->retry);
+    if (c->rejoin_timer)
+        tl_timer_stop(c->rejoin_timer);
     if (c->ctx)
         lws_context_destroy(c->ctx);
     if (c->ssl_ctx)

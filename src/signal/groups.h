@@ -40,6 +40,7 @@ typedef struct tl_sig_peer {
 typedef struct tl_sig_group {
     uint32_t id;
     uint8_t verifier[TL_SIG_PROOF_LEN];
+    char creator[TL_SIG_ID_LEN + 1]; /* the only member whose offers are relayed */
     uint32_t max;
     tl_sig_peer **members;
     size_t n_members;

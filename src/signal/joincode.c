@@ -175,10 +175,17 @@ int tl_joincode_decode(const char *text, tl_joincode *out, uint8_t rnd[TL_JOINCO
         if (p >= end)
             break;
         const char *w = p;
-        while (p < end && isalpha((unsigned char)*p))
+        while (p < end && isalnum((unsigned char)*p))
             p++;
         if (p < end && *p != '-' && *p != ' ' && *p != '\t')
             return TL_ERR_PARSE;
+        if (words == NWORDS_IN_CODE && !out->has_sender) {
+            /* A long code: the commitment to the sender follows the words. */
+            if (tl_sender_commit_decode(w, (size_t)(p - w), out->sender) != TL_OK)
+                return TL_ERR_PARSE;
+            out->has_sender = 1;
+            continue;
+        }
         int idx = tl_joincode_word_index(w, (size_t)(p - w));
         if (idx < 0 || words == NWORDS_IN_CODE)
             return TL_ERR_PARSE;

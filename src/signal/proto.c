@@ -49,6 +49,7 @@ static const char *const err_codes[TL_SIGE_COUNT] = {
     [TL_SIGE_NO_SUCH_DEVICE] = "no-such-device",
     [TL_SIGE_NO_SUCH_INVITE] = "no-such-invite",
     [TL_SIGE_GROUP_EXISTS] = "group-exists",
+    [TL_SIGE_NOT_CREATOR] = "not-creator",
     [TL_SIGE_TOO_MANY_GROUPS] = "too-many-groups",
     [TL_SIGE_INTERNAL] = "internal",
     [TL_SIGE_UNAVAILABLE] = "unavailable",

@@ -69,6 +69,7 @@ typedef enum {
     TL_SIGE_TOO_MANY_GROUPS, /* "too-many-groups" */
     TL_SIGE_INTERNAL,        /* "internal" */
     TL_SIGE_UNAVAILABLE,     /* "unavailable": scale-out store unreachable */
+    TL_SIGE_NOT_CREATOR,     /* "not-creator": offers come from the group's creator only */
     TL_SIGE_COUNT
 } tl_sig_err;
 

@@ -46,6 +46,21 @@ static void sha256(const char *s, uint8_t out[32])
     EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL);
 }
 
+/* A peer id is the hash of its resume token (docs/SIGNALING.md §4): after a
+ * restart a server that knows nobody can still tell that whoever claims an
+ * id holds its token, so nobody can take over another member's id (the
+ * group creator's above all). */
+static void peer_id_of_token(const char *token, char id[TL_SIG_ID_LEN + 1])
+{
+    static const char label[] = "tallow peer id ";
+    char buf[sizeof(label) + TL_SIG_TOKEN_LEN];
+    uint8_t h[32];
+    snprintf(buf, sizeof(buf), "%s%s", label, token);
+    sha256(buf, h);
+    tl_sig_hex_encode(h, TL_SIG_ID_LEN / 2, id);
+    OPENSSL_cleanse(buf, sizeof(buf));
+}
+
 static tl_sig_conn *conn_by_serial(tl_signal_server *s, uint64_t serial)
 {
     return g_hash_table_lookup(s->conns, &serial);
@@ -126,6 +141,8 @@ static cJSON *members_array(const tl_sig_group *g, const tl_sig_peer *skip)
         cJSON_AddStringToObject(o, "peer", p->id);
         cJSON_AddStringToObject(o, "name", p->name);
         cJSON_AddBoolToObject(o, "online", p->online);
+        if (!strcmp(p->id, g->creator) && !tl_hostile("anyoffer"))
+            cJSON_AddBoolToObject(o, "creator", 1);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -168,8 +185,10 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
     int fresh = 1;
     if (m->peer[0]) {
         tl_sig_peer *old = tl_sig_peer_find(&s->st, m->peer);
+        char derived[TL_SIG_ID_LEN + 1];
+        peer_id_of_token(m->token, derived);
         sha256(m->token, th);
-        if (!old || CRYPTO_memcmp(old->token_hash, th, 32) == 0) {
+        if (!strcmp(derived, m->peer) && (!old || CRYPTO_memcmp(old->token_hash, th, 32) == 0)) {
             memcpy(id, m->peer, sizeof(id));
             memcpy(token, m->token, sizeof(token));
             fresh = 0;
@@ -177,10 +196,11 @@ static void h_register(tl_sig_conn *c, tl_sig_msg *m)
     }
     if (fresh) {
         do {
-            if (random_hex(id, TL_SIG_ID_LEN / 2) || random_hex(token, TL_SIG_TOKEN_LEN / 2)) {
+            if (random_hex(token, TL_SIG_TOKEN_LEN / 2)) {
                 reply_err(c, TL_SIGE_INTERNAL, m, NULL);
                 return;
             }
+            peer_id_of_token(token, id);
         } while (tl_sig_peer_find(&s->st, id));
         sha256(token, th);
     }
@@ -435,6 +455,15 @@ static void h_relay(tl_sig_conn *c, tl_sig_msg *m)
     }
     if (!to->online) {
         reply_err(c, TL_SIGE_PEER_OFFLINE, m, NULL);
+        return;
+    }
+    /* Only the group's creator sends files, so only it may start or restart
+     * a connection: a member's offer never reaches another member. */
+    if ((m->type == TL_SIG_OFFER || m->type == TL_SIG_ICE_RESTART) &&
+        strcmp(g->creator, c->peer->id) != 0 && !tl_hostile("anyoffer")) {
+        tl_loop_log(s->loop, TL_LOG_WARN, "signal", "%s: refused an %s from %s (not the creator)",
+                    s->id, tl_sig_type_name(m->type), c->peer->id);
+        reply_err(c, TL_SIGE_NOT_CREATOR, m, NULL);
         return;
     }
     /* Built without allocating unless it is large (SDP). */
@@ -734,6 +763,9 @@ static void ap_create(tl_signal_server *s, const ev_args *a)
     tl_sig_group *g = tl_sig_group_create(&s->st, a->group, ver, a->max < 2 ? 2 : a->max);
     if (!g)
         return;
+    /* The creator is the group's only sender: its offers alone are relayed
+     * (docs/SIGNALING.md §3, "Who may offer"). */
+    memcpy(g->creator, p->id, TL_SIG_ID_LEN + 1);
     tl_sig_err e = tl_sig_group_add(g, p);
     if (e != TL_SIGE_OK) {
         tl_sig_group_remove(&s->st, g, p);

@@ -3,6 +3,7 @@
 target_sources(tallow PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/proto.c
   ${CMAKE_CURRENT_LIST_DIR}/joincode.c
+  ${CMAKE_CURRENT_LIST_DIR}/sender_id.c
   ${CMAKE_CURRENT_LIST_DIR}/wordlist.c
   ${CMAKE_CURRENT_LIST_DIR}/groups.c
   ${CMAKE_CURRENT_LIST_DIR}/snapshot.c

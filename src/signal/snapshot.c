@@ -37,6 +37,7 @@ static cJSON *dump_group(const tl_sig_group *g)
     tl_sig_b64_encode(g->verifier, TL_SIG_PROOF_LEN, ver, sizeof(ver));
     cJSON_AddNumberToObject(o, "g", g->id);
     cJSON_AddStringToObject(o, "v", ver);
+    cJSON_AddStringToObject(o, "c", g->creator);
     cJSON_AddNumberToObject(o, "m", g->max);
     cJSON *mem = cJSON_AddArrayToObject(o, "mem");
     for (size_t i = 0; mem && i < g->n_members; i++)
@@ -136,13 +137,13 @@ static int load_peer(tl_sig_state *st, const cJSON *o, uint64_t now_ms, const ch
 static int load_group(tl_sig_state *st, const cJSON *o, const char **why)
 {
     double gid = uint_of(o, "g", 999999), max = uint_of(o, "m", 100000);
-    const char *ver = str_of(o, "v");
+    const char *ver = str_of(o, "v"), *creator = str_of(o, "c");
     const cJSON *mem = cJSON_GetObjectItemCaseSensitive(o, "mem");
     uint8_t v[TL_SIG_PROOF_LEN];
     if (gid < 0 || max < 2 || !ver ||
-        tl_sig_b64_decode(ver, strlen(ver), v, sizeof(v)) != TL_SIG_PROOF_LEN ||
-        !cJSON_IsArray(mem) || cJSON_GetArraySize(mem) < 1 ||
-        (double)cJSON_GetArraySize(mem) > max) {
+        tl_sig_b64_decode(ver, strlen(ver), v, sizeof(v)) != TL_SIG_PROOF_LEN || !creator ||
+        !tl_sig_valid_hex(creator, TL_SIG_ID_LEN) || !cJSON_IsArray(mem) ||
+        cJSON_GetArraySize(mem) < 1 || (double)cJSON_GetArraySize(mem) > max) {
         *why = "bad group";
         return -1;
     }
@@ -151,6 +152,7 @@ static int load_group(tl_sig_state *st, const cJSON *o, const char **why)
         *why = "duplicate group";
         return -1;
     }
+    memcpy(g->creator, creator, TL_SIG_ID_LEN + 1);
     const cJSON *m;
     cJSON_ArrayForEach(m, mem)
     {

@@ -30,6 +30,10 @@ static int hs_keys(const void *hs, tl_session_keys *out)
 {
     return tl_hs_session_keys(hs, out);
 }
+static int hs_peer_id(const void *hs, uint8_t out[TL_HS_IDENTITY_LEN])
+{
+    return tl_hs_peer_identity(hs, out);
+}
 static int sealer_new(void **s, const uint8_t key[32], const uint8_t tid[TL_TRANSFER_ID_LEN],
                       uint64_t now)
 {
@@ -66,6 +70,7 @@ static const tl_xfer_crypto real_crypto = {
     .hs_is_done = hs_is_done,
     .hs_sas = hs_sas,
     .hs_session_keys = hs_keys,
+    .hs_peer_identity = hs_peer_id,
     .sealer_new = sealer_new,
     .sealer_free = sealer_free,
     .seal = seal,

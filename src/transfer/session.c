@@ -12,14 +12,14 @@
 
 uint16_t tl_xsess_wire_code(int err)
 {
-    if (err >= 0 || err < TL_ERR_STALLED)
+    if (err >= 0 || err < TL_ERR_IDENTITY)
         return (uint16_t)(-TL_ERR_INTERNAL);
     return (uint16_t)(-err);
 }
 
 int tl_xsess_from_wire(uint16_t code)
 {
-    if (code == 0 || code > (uint16_t)(-TL_ERR_STALLED))
+    if (code == 0 || code > (uint16_t)(-TL_ERR_IDENTITY))
         return TL_ERR_PROTO; /* unknown codes from a newer peer */
     return -(int)code;
 }
@@ -175,6 +175,8 @@ int tl_xsess_fail(tl_xsess *s, uint64_t now, int err, int remote, const char *te
         return err;
     tl_xfer_event ev = {.type = TL_XFER_EV_ERROR, .error = err, .remote = remote};
     snprintf(ev.message, sizeof(ev.message), "%s", text ? text : tl_strerror(err));
+    if (err == TL_ERR_IDENTITY && s->hs && s->c->hs_peer_identity)
+        ev.has_identity = s->c->hs_peer_identity(s->hs, ev.identity) == TL_OK;
     tl_xsess_event(s, &ev);
     /* Queued records keep their sequence numbers (resealing one would reuse
      * a nonce), so the ERROR goes after them. */
@@ -255,6 +257,8 @@ static int keys_ready(tl_xsess *s, uint64_t now)
     tl_session_keys keys;
     tl_xfer_event ev = {.type = TL_XFER_EV_KEYED};
     int rc = s->c->hs_sas(s->hs, ev.sas);
+    if (rc == TL_OK && s->role == TL_FR_ROLE_RECEIVER && s->c->hs_peer_identity)
+        ev.has_identity = s->c->hs_peer_identity(s->hs, ev.identity) == TL_OK;
     if (rc == TL_OK)
         rc = s->c->hs_session_keys(s->hs, &keys);
     if (rc != TL_OK)
@@ -306,6 +310,8 @@ static int got_hs(tl_xsess *s, uint64_t now, const tl_frame *f)
     uint8_t reply[TL_HS_MAX_MSG_LEN];
     size_t n = 0;
     int rc = s->c->hs_recv(s->hs, f->u.hs.msg, f->u.hs.len, reply, sizeof(reply), &n);
+    if (rc == TL_ERR_IDENTITY)
+        return tl_xsess_fail(s, now, rc, 0, tl_strerror(rc));
     if (rc != TL_OK)
         return tl_xsess_fail(s, now, rc, 0,
                              rc == TL_ERR_AUTH ? "key confirmation failed" : "handshake failed");

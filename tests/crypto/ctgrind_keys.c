@@ -77,29 +77,44 @@ static void check_hkdf(void)
 
 static void check_handshake_schedule(void)
 {
-    uint8_t th1[32], ssm[32], ssx[32], psk[32], prk[32], mkr[32], mki[32];
+    uint8_t th1[32], th2[32], ssm[32], ssx[32], psk[32], sssx[32], sssm[32], prk[32], prk2[32],
+        mkr[32], mki[32], mks[32];
     memset(th1, 1, 32);
+    memset(th2, 6, 32);
     memset(ssm, 2, 32);
     memset(ssx, 3, 32);
     memset(psk, 4, 32);
+    memset(sssx, 5, 32);
+    memset(sssm, 7, 32);
     SECRET(ssm, 32);
     SECRET(ssx, 32);
     SECRET(psk, 32);
-    int rc = tl_hs_derive_prk(prk, th1, ssm, ssx, psk);
+    SECRET(sssx, 32);
+    SECRET(sssm, 32);
+    /* v2: the static X25519 secret joins the first PRK, the static ML-KEM
+     * secret the second one, which gives the sender confirmation key. */
+    int rc = tl_hs_derive_prk(prk, th1, ssm, ssx, psk, sssx);
     rc |= tl_hs_confirm_keys(mkr, mki, prk);
+    rc |= tl_hs_derive_prk2(prk2, th2, prk, sssm);
+    rc |= tl_hkdf_expand(mks, 32, prk2, 32, (const uint8_t *)"tallow-v2 confirm sender", 24);
     /* A received MAC compared with the expected one: the verdict is public. */
     uint8_t mac[32], peer_mac[32];
     rc |= tl_hmac_sha256(mac, mkr, 32, th1, 32);
     memset(peer_mac, 0x55, sizeof(peer_mac));
     int v = tl_ct_verify(mac, peer_mac, 32);
     PUBLIC(&v, sizeof(v));
-    check(rc == TL_OK && v == -1, "handshake key schedule");
+    rc |= tl_hmac_sha256(mac, mks, 32, th2, 32);
+    int v2 = tl_ct_verify(mac, peer_mac, 32);
+    PUBLIC(&v2, sizeof(v2));
+    check(rc == TL_OK && v == -1 && v2 == -1, "handshake key schedule");
     /* Session key copy and wipe. */
     tl_session_keys k;
     memcpy(k.send, mki, 32);
     memcpy(k.recv, mkr, 32);
     tl_session_keys_wipe(&k);
     tl_wipe(prk, sizeof(prk));
+    tl_wipe(prk2, sizeof(prk2));
+    tl_wipe(mks, sizeof(mks));
 }
 
 static void check_chunk(void)

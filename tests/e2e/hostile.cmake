@@ -11,7 +11,8 @@ set(TL_HOSTILE_HOOKED
     ${PROJECT_SOURCE_DIR}/src/transfer/session.c
     ${PROJECT_SOURCE_DIR}/src/transfer/sender.c
     ${PROJECT_SOURCE_DIR}/src/transfer/receiver.c
-    ${PROJECT_SOURCE_DIR}/src/signal/router.c)
+    ${PROJECT_SOURCE_DIR}/src/signal/router.c
+    ${PROJECT_SOURCE_DIR}/src/group/gsend.c)
 get_target_property(TL_CLI_SOURCES tallow_cli SOURCES)
 get_target_property(TL_CLI_DIR tallow_cli SOURCE_DIR)
 list(TRANSFORM TL_CLI_SOURCES PREPEND ${TL_CLI_DIR}/)
@@ -36,4 +37,11 @@ endif()
 # link-local candidate is signalled (needs root, tcpdump, coturn).
 if(TALLOW_E2E)
   tl_add_e2e(relay_privacy relay_privacy.sh 4)
+endif()
+
+# An insider posing as the sender (tests/e2e/poser.sh, docs/CRYPTO.md §3).
+if(TALLOW_E2E)
+  foreach(v honest nocheck link wrongfp glance)
+    tl_add_e2e(poser_${v} poser.sh ${v})
+  endforeach()
 endif()

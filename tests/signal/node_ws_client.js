@@ -128,6 +128,8 @@ async function main() {
   const joined = await b.wait(is('joined', { rid: 2 }), 'joined');
   if (joined.members.length !== 1 || joined.members[0].peer !== ra.peer || joined.members[0].name !== 'node-a')
     throw new Error('members ' + JSON.stringify(joined));
+  // The creator is marked: it is the group's sender (docs/SIGNALING.md §3).
+  if (joined.members[0].creator !== true) throw new Error('creator not marked ' + JSON.stringify(joined));
   await a.wait(is('group-joined', { group: gs, peer: rb.peer, name: 'node-b' }), 'group-joined');
 
   // Relays.
@@ -141,6 +143,13 @@ async function main() {
   await a.wait(is('end-of-candidates', { from: rb.peer }), 'end-of-candidates');
   a.send({ type: 'ice-restart', group: gs, to: rb.peer, sdp: 'v=0 restart' });
   await b.wait(is('ice-restart', { from: ra.peer }), 'ice-restart');
+  // Only the creator may offer or restart ICE: a member's attempt is refused
+  // and reaches nobody.
+  b.send({ type: 'offer', group: gs, to: ra.peer, sdp: 'v=0 stray', rid: 5 });
+  await b.wait(is('error', { code: 'not-creator', rid: 5 }), 'not-creator (offer)');
+  b.send({ type: 'ice-restart', group: gs, to: ra.peer, sdp: 'v=0 stray', rid: 6 });
+  await b.wait(is('error', { code: 'not-creator', rid: 6 }), 'not-creator (ice-restart)');
+  if (a.seen.some((m) => m.sdp === 'v=0 stray')) throw new Error('a stray offer was relayed');
   b.send({ type: 'members', group: gs, rid: 7 });
   const mem = await b.wait(is('members', { rid: 7 }), 'members');
   if (mem.members.length !== 2) throw new Error('members');
@@ -196,6 +205,42 @@ async function main() {
   await b.wait(is('left', { rid: 9 }), 'left');
   await a.wait(is('group-left', { group: gs, peer: rb.peer }), 'group-left');
   for (const x of [a, b, c]) x.ws.close(1000);
+
+  // The server restarts with no state. A member that knows the creator's
+  // peer id and claims it first does not get it (a peer id is the hash of
+  // its resume token); the creator does, re-creates the group and is again
+  // its only sender.
+  await new Promise((res) => { server.once('exit', res); server.kill('SIGKILL'); });
+  server = spawn(tallow, ['signal', '--listen', '127.0.0.1:' + port], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise((resolve, reject) => {
+    let buf = '';
+    server.stderr.on('data', (d) => { buf += d; if (/listening on/.test(buf)) resolve(); });
+    server.once('exit', () => reject(new Error('server exited: ' + buf)));
+  });
+  const m2 = client(url), a2 = client(url), b2 = client(url);
+  await Promise.all([m2.open(), a2.open(), b2.open()]);
+  m2.send({ type: 'register', v: 1, peer: ra.peer, token: crypto.randomBytes(16).toString('hex'), rid: 1 });
+  const rm = await m2.wait(is('registered', { rid: 1 }), 'registered mallory');
+  if (rm.peer === ra.peer) throw new Error('mallory took the creator\'s peer id');
+  if (rm.resumed) throw new Error('mallory resumed');
+  a2.send({ type: 'register', v: 1, peer: ra.peer, token: ra.token, rid: 1 });
+  const ra2 = await a2.wait(is('registered', { rid: 1 }), 'registered a again');
+  if (ra2.peer !== ra.peer) throw new Error('the creator lost its peer id');
+  b2.send({ type: 'register', v: 1, peer: rb.peer, token: rb.token, rid: 1 });
+  await b2.wait(is('registered', { rid: 1, peer: rb.peer }), 'registered b again');
+  a2.send({ type: 'create-group', rid: 2, group: gs, verifier: mine.proof.toString('base64') });
+  await a2.wait(is('group-created', { rid: 2, group: gs }), 're-created');
+  for (const [x, rid] of [[b2, 3], [m2, 3]]) {
+    x.send({ type: 'join', rid, group: gs, proof: theirs.proof.toString('base64') });
+    const j = await x.wait(is('joined', { rid }), 'joined again');
+    if (!j.members.some((mm) => mm.peer === ra.peer && mm.creator === true)) throw new Error('creator after restart ' + JSON.stringify(j));
+  }
+  m2.send({ type: 'offer', group: gs, to: rb.peer, sdp: 'v=0 takeover', rid: 4 });
+  await m2.wait(is('error', { code: 'not-creator', rid: 4 }), 'not-creator after restart');
+  a2.send({ type: 'offer', group: gs, to: rb.peer, sdp: 'v=0 real' });
+  await b2.wait(is('offer', { from: ra.peer, sdp: 'v=0 real' }), 'the creator\'s offer after restart');
+  if (b2.seen.some((mm) => mm.sdp === 'v=0 takeover')) throw new Error('takeover offer relayed');
+  for (const x of [m2, a2, b2]) x.ws.close(1000);
   finish(0);
 }
 main().catch((e) => finish(1, e.stack));

@@ -13,4 +13,9 @@ if(TL_NODE)
            COMMAND ${TL_NODE} ${CMAKE_CURRENT_LIST_DIR}/node_ws_client.js
                    ${PROJECT_BINARY_DIR}/tallow ${PROJECT_SOURCE_DIR}/src/signal/wordlist.c)
   set_tests_properties(test_sig_node_ws PROPERTIES TIMEOUT 60)
+  # A hostile server against a real `tallow receive` (docs/SECURITY.md).
+  add_test(NAME test_sig_hostile_server
+           COMMAND ${TL_NODE} ${CMAKE_CURRENT_LIST_DIR}/node_hostile_server.js
+                   ${PROJECT_BINARY_DIR}/tallow ${PROJECT_SOURCE_DIR}/src/signal/wordlist.c)
+  set_tests_properties(test_sig_hostile_server PROPERTIES TIMEOUT 60)
 endif()

@@ -131,7 +131,7 @@ static void test_redis_two_servers(void **state)
     tl_signal_client_send_answer(b->c, g, pa, "a1");
     tl_signal_client_send_candidate(b->c, g, pa, "cand-b", "0");
     tl_signal_client_send_end_of_candidates(b->c, g, pa);
-    tl_signal_client_send_ice_restart(b->c, g, pc, "r1");
+    tl_signal_client_send_ice_restart(a->c, g, pc, "r1"); /* the creator's */
     snprintf(want, sizeof(want), "offer %s %s o1", g, pa);
     wait_ok(f, b, want);
     snprintf(want, sizeof(want), "answer %s %s a1", g, pb);
@@ -140,7 +140,7 @@ static void test_redis_two_servers(void **state)
     wait_ok(f, a, want);
     snprintf(want, sizeof(want), "eoc %s %s", g, pb);
     wait_ok(f, a, want);
-    snprintf(want, sizeof(want), "ice-restart %s %s r1", g, pb);
+    snprintf(want, sizeof(want), "ice-restart %s %s r1", g, pa);
     wait_ok(f, c, want);
 
     /* Server 1 dies hard. A and C resume on server 2 with their ids. */
@@ -231,9 +231,12 @@ static void test_redis_state(void **state)
     char want[160];
     snprintf(want, sizeof(want), "peer-joined %s %s carol 0", g, tl_signal_client_peer_id(c->c));
     wait_ok(f, a, want);
-    tl_signal_client_send_offer(c->c, g, pa, "o-late");
-    snprintf(want, sizeof(want), "offer %s %s o-late", g, tl_signal_client_peer_id(c->c));
+    tl_signal_client_send_answer(c->c, g, pa, "a-late");
+    snprintf(want, sizeof(want), "answer %s %s a-late", g, tl_signal_client_peer_id(c->c));
     wait_ok(f, a, want);
+    /* The late server learnt the creator from Redis: C may not offer. */
+    tl_signal_client_send_offer(c->c, g, pa, "o-late");
+    wait_ok(f, c, "error not-creator");
     /* A wrong code is refused on the late server too. */
     tl_joincode jc;
     assert_int_equal(tl_joincode_parse(a->code, &jc), TL_OK);
@@ -334,8 +337,8 @@ static void test_wss(void **state)
     tl_signal_client_join_code(b->c, &jc);
     tl_joincode_wipe(&jc);
     wait_ok(f, b, "joined ");
-    tl_signal_client_send_offer(b->c, a->group, tl_signal_client_peer_id(a->c), "over-tls");
-    wait_ok(f, a, "offer ");
+    tl_signal_client_send_offer(a->c, a->group, tl_signal_client_peer_id(b->c), "over-tls");
+    wait_ok(f, b, "offer ");
     rec_free(a);
     rec_free(b);
     run_for(f->loop, 500);

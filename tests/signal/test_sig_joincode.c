@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -134,6 +135,85 @@ static void test_bad_codes(void **state)
                      TL_ERR_INVALID_ARG);
 }
 
+/* The sender's identity for people: the six-word group fingerprint and a
+ * long code's 160-bit commitment (docs/CRYPTO.md §3). */
+static void test_sender_identity(void **state)
+{
+    (void)state;
+    uint8_t id[32], fp[32];
+    for (int i = 0; i < 32; i++)
+        id[i] = (uint8_t)(0x9d * i + 7);
+    char words[128];
+    assert_int_equal(tl_sender_fingerprint(id, words, sizeof(words)), TL_OK);
+    /* Six words, each the word of 10 bits of the hash, first bits first. */
+    int spaces = 0;
+    for (const char *p = words; *p; p++)
+        spaces += *p == ' ';
+    assert_int_equal(spaces, 5);
+    assert_memory_equal(words, tl_joincode_words[(id[0] << 2) | (id[1] >> 6)],
+                        strlen(tl_joincode_words[(id[0] << 2) | (id[1] >> 6)]));
+    /* Parsed back: the first 60 bits, the rest zero; any case, hyphens,
+     * four-letter prefixes. */
+    assert_int_equal(tl_sender_fingerprint_parse(words, fp), TL_OK);
+    assert_memory_equal(fp, id, 7);
+    assert_int_equal(fp[7], id[7] & 0xf0);
+    for (int i = 8; i < 32; i++)
+        assert_int_equal(fp[i], 0);
+    char upper[128];
+    size_t n = strlen(words);
+    for (size_t i = 0; i <= n; i++) {
+        char ch = words[i];
+        upper[i] = ch == ' ' ? '-' : (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+    }
+    uint8_t fp2[32];
+    assert_int_equal(tl_sender_fingerprint_parse(upper, fp2), TL_OK);
+    assert_memory_equal(fp, fp2, 32);
+    /* Five words, seven words, an unknown word, a digit: refused. */
+    char five[128];
+    snprintf(five, sizeof(five), "%s", words);
+    *strrchr(five, ' ') = '\0';
+    assert_int_equal(tl_sender_fingerprint_parse(five, fp2), TL_ERR_PARSE);
+    char seven[160];
+    snprintf(seven, sizeof(seven), "%s %s", words, tl_joincode_words[0]);
+    assert_int_equal(tl_sender_fingerprint_parse(seven, fp2), TL_ERR_PARSE);
+    assert_int_equal(tl_sender_fingerprint_parse("zzzzz zzzzz zzzzz zzzzz zzzzz zzzzz", fp2),
+                     TL_ERR_PARSE);
+    assert_int_equal(tl_sender_fingerprint_parse("", fp2), TL_ERR_PARSE);
+
+    /* A long code: the short code plus the commitment; it parses to the same
+     * group and secret, with the first 160 bits of the identity. */
+    uint8_t rnd[TL_JOINCODE_RANDOM_LEN] = {1, 2, 3, 4, 5, 6, 7};
+    char code[TL_JOINCODE_MAX_TEXT], lc[TL_JOINCODE_MAX_TEXT];
+    assert_int_equal(tl_joincode_format(123456, rnd, "ws://127.0.0.1:7788", code, sizeof(code)),
+                     TL_OK);
+    assert_int_equal(tl_joincode_long(code, id, lc, sizeof(lc)), TL_OK);
+    assert_int_equal(strlen(lc), strlen(code) + 1 + TL_SENDER_COMMIT_CHARS);
+    tl_joincode a, b;
+    assert_int_equal(tl_joincode_parse(code, &a), TL_OK);
+    assert_int_equal(tl_joincode_parse(lc, &b), TL_OK);
+    assert_false(a.has_sender);
+    assert_true(b.has_sender);
+    assert_int_equal(a.group, b.group);
+    assert_memory_equal(a.secret, b.secret, sizeof(a.secret));
+    assert_memory_equal(b.sender, id, TL_JOINCODE_SENDER_LEN);
+    assert_string_equal(a.url, b.url);
+    /* A commitment one character short, or with a character outside base32,
+     * or two commitments: not a code. */
+    char bad[TL_JOINCODE_MAX_TEXT];
+    snprintf(bad, sizeof(bad), "%s", lc);
+    char *at = strchr(bad, '@');
+    memmove(at - 1, at, strlen(at) + 1);
+    assert_int_equal(tl_joincode_parse(bad, &b), TL_ERR_PARSE);
+    snprintf(bad, sizeof(bad), "%s", lc);
+    strchr(bad, '@')[-1] = '1';
+    assert_int_equal(tl_joincode_parse(bad, &b), TL_ERR_PARSE);
+    char twice[TL_JOINCODE_MAX_TEXT];
+    assert_int_equal(tl_joincode_long(lc, id, twice, sizeof(twice)), TL_OK);
+    assert_int_equal(tl_joincode_parse(twice, &b), TL_ERR_PARSE);
+    tl_joincode_wipe(&a);
+    tl_joincode_wipe(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_proof_independent_of_key_bits),
         cmocka_unit_test(test_bad_codes),
+        cmocka_unit_test(test_sender_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

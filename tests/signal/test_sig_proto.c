@@ -259,6 +259,7 @@ static void test_snapshot(void **state)
     b->online = 0;
     b->offline_since = 4000;
     tl_sig_group *g = tl_sig_group_create(&st, 123456, v, 5);
+    memcpy(g->creator, a->id, TL_SIG_ID_LEN + 1);
     assert_int_equal(tl_sig_group_add(g, b), TL_SIGE_OK);
     assert_int_equal(tl_sig_group_add(g, a), TL_SIGE_OK);
     assert_non_null(
@@ -285,6 +286,7 @@ static void test_snapshot(void **state)
     assert_non_null(g2);
     assert_int_equal(g2->max, 5);
     assert_memory_equal(g2->verifier, v, 32);
+    assert_string_equal(g2->creator, a->id);
     assert_int_equal(g2->n_members, 2);
     assert_ptr_equal(g2->members[0], b2);
     assert_ptr_equal(g2->members[1], a2);
@@ -296,7 +298,7 @@ static void test_snapshot(void **state)
     assert_int_equal(g_hash_table_size(cp.peers), 2);
 
     /* Refused whole: a member that is no peer, a duplicate peer, a bad
-     * verifier, a fractional number, not JSON. The state is left empty. */
+     * verifier, a fractional number, not JSON, a bad creator. The state is left empty. */
     static const char *const bad[] = {
         "{\"peers\":[],\"groups\":[{\"g\":1,\"v\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
         "\"m\":2,\"mem\":[\"000000000000000a\"]}],\"invites\":[]}",
@@ -309,6 +311,11 @@ static void test_snapshot(void **state)
         "\"g\":1.5,\"t\":\"000000000000000a\",\"ttl_ms\":1}]}",
         "[1,2]",
         "{\"peers\":[",
+        /* a group whose creator is not a peer id */
+        "{\"peers\":[{\"p\":\"000000000000000a\",\"n\":\"\",\"th\":\"" TH64
+        "\",\"s\":\"0000000000000001\",\"on\":true}],\"groups\":[{\"g\":1,\"v\":"
+        "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"c\":\"zz\",\"m\":2,\"mem\":"
+        "[\"000000000000000a\"]}],\"invites\":[]}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why = NULL;

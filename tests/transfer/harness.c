@@ -103,6 +103,31 @@ void hx_init(hx *h, const tl_xfer_crypto *c, tl_xfer_manifest *m, int out_fd)
     h->now = 1000;
 }
 
+/* The sender's identity (handshake v2): one from a fixed seed, shared by
+ * every live harness session, freed when the last sender is torn down. */
+static tl_hs_identity *g_identity;
+static unsigned g_identity_refs;
+
+static const tl_hs_identity *identity_ref(void)
+{
+    if (g_identity_refs++ == 0) {
+        uint8_t seed[TL_HS_IDENTITY_SEED_LEN];
+        for (size_t i = 0; i < sizeof(seed); i++)
+            seed[i] = (uint8_t)(0xa0 + i);
+        if (tl_hs_identity_new(&g_identity, seed) != TL_OK)
+            abort();
+    }
+    return g_identity;
+}
+
+static void identity_unref(void)
+{
+    if (g_identity_refs > 0 && --g_identity_refs == 0) {
+        tl_hs_identity_free(g_identity);
+        g_identity = NULL;
+    }
+}
+
 static tl_xfer_config make_cfg(hx *h, const char *code, int sender)
 {
     static const uint8_t gid[] = "group-1";
@@ -245,8 +270,11 @@ static int deliver(hx *h)
 int hx_start(hx *h)
 {
     tl_xfer_config cs = make_cfg(h, h->code_s, 1), cr = make_cfg(h, h->code_r, 0);
-    if (tl_xfer_sender_new(&h->s, h->m, &cs) != TL_OK ||
-        tl_xfer_receiver_new(&h->r, &cr) != TL_OK || tl_source_new(&h->src, h->m) != TL_OK)
+    cs.hs.identity = identity_ref(); /* released with the sender in hx_teardown */
+    if (tl_xfer_sender_new(&h->s, h->m, &cs) != TL_OK)
+        identity_unref();
+    if (h->s == NULL || tl_xfer_receiver_new(&h->r, &cr) != TL_OK ||
+        tl_source_new(&h->src, h->m) != TL_OK)
         return -1;
     tl_xfer_sender_start(h->s, h->now);
     tl_xfer_receiver_start(h->r, h->now);
@@ -302,6 +330,8 @@ void hx_teardown(hx *h, int crash)
     }
     free(h->sinks);
     tl_xfer_sender_free(h->s);
+    if (h->s != NULL)
+        identity_unref();
     tl_xfer_receiver_free(h->r);
     tl_source_free(h->src);
     if (!h->shared_manifest)

@@ -4,10 +4,12 @@
 // (SHA-256, SHA-512, HMAC, X25519, AES-GCM) and @noble/post-quantum for
 // ML-KEM-768, plus BigInt for the join-code PAKE's hash to curve25519.
 //   node hybrid_webcrypto.mjs PATH/TO/hs_transcript [COUNT=20]
-// For each transcript the C library printed, it recomputes HELLO, REPLY and
-// FINISH from the random bytes each side drew and requires them byte for
-// byte, then the traffic keys and the SAS, and opens both chunk frames (epoch
-// 0 and, after one ratchet step, epoch 1). Exits 1 on any mismatch.
+// For each transcript the C library printed, it recomputes the four
+// handshake messages (protocol version 2: HELLO, REPLY, FINISH, CONFIRM) from
+// the random bytes each side drew and the sender's identity seed, and
+// requires them byte for byte, then the sender identity hash, the traffic
+// keys and the SAS, and opens both chunk frames (epoch 0 and, after one
+// ratchet step, epoch 1). Exits 1 on any mismatch.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -97,46 +99,91 @@ async function pakeGenerator(code, ctx) {
   return leBytes(x);
 }
 
+// Protocol constants (src/crypto/handshake_internal.h).
+const VERSION = 2;
+const MSG = { hello: 1, reply: 2, finish: 3, confirm: 4 };
+const LABEL = 'tallow-v1 hybrid handshake ML-KEM-768+X25519';
+
+// The sender's static identity from its 96-byte seed d || z || s:
+// ML-KEM-768 key pair (ek_S, dk_S), X25519 key pair (s, S) and the public
+// identity hash id = SHA-256("tallow-v2 sender identity" || ek_S || S).
+async function senderIdentity(seed) {
+  const kem = ml_kem768.keygen(seed.slice(0, 64));
+  const x = await x25519Key(seed.slice(64, 96));
+  const id = await sha256(cat(str('tallow-v2 sender identity'), kem.publicKey, x.pub));
+  return { kem, x, id };
+}
+
+// Traffic keys and SAS from the final PRK and transcript hash.
+async function trafficKeys(prk, th) {
+  const kI2R = await expand(prk, cat(str('tallow-v1 traffic i2r'), th), 32);
+  const kR2I = await expand(prk, cat(str('tallow-v1 traffic r2i'), th), 32);
+  const sasBytes = await expand(prk, cat(str('tallow-v1 sas'), th), 8);
+  const n = Buffer.from(sasBytes).readBigUInt64BE(0) % 1000000n;
+  const d = n.toString().padStart(6, '0');
+  return { kI2R, kR2I, sas: `${d.slice(0, 3)} ${d.slice(3)}` };
+}
+
+// Replays one handshake from the recorded inputs. Both roles are computed;
+// where a secret is derived on both sides, both derivations are compared.
 async function handshake(v) {
   const gid = fromHex(v.group_id), code = fromHex(v.code);
   const ri = fromHex(v.rng_i), rr = fromHex(v.rng_r);
-  const ctx = cat(str('tallow-v1 hybrid handshake ML-KEM-768+X25519'), [0], [gid.length], gid,
-    fromHex(v.fp_i), fromHex(v.fp_r), [code.length ? 1 : 0]);
-  // Initiator: d || z, n_I, x_I (in the order the C side draws them).
+  const ctx = cat(str(LABEL), [0], [gid.length], gid, fromHex(v.fp_i), fromHex(v.fp_r),
+    [code.length ? 1 : 0]);
+  const ident = await senderIdentity(fromHex(v.identity_seed));
+  const transcript = (...msgs) => sha256(cat(ctx, ...msgs));
+
+  // HELLO (initiator draws d || z, n_I, x_I, e_I, in this order).
   const kp = ml_kem768.keygen(ri.slice(0, 64));
   const nI = ri.slice(64, 96);
   const xi = await x25519Key(ri.slice(96, 128));
+  const ei = await x25519Key(ri.slice(128, 160)); // ephemeral on base 9 for the static DH
   // Join code: the X25519 shares are X25519(x, G) instead of X25519(x, 9).
   const gen = code.length ? await pakeGenerator(code, ctx) : null;
   const share = async (k) => (gen ? x25519(k.key, gen) : k.pub);
   const xiShare = await share(xi);
   const commit = await sha256(cat(str('tallow-v1 sas commit'), nI));
-  const hello = cat([1, 1], commit, kp.publicKey, xiShare);
-  // Responder: m, x_R.
+  const hello = cat([MSG.hello, VERSION], commit, kp.publicKey, xiShare, ei.pub);
+
+  // REPLY (responder draws m, x_R).
   const { cipherText: ct, sharedSecret: ssM } = ml_kem768.encapsulate(kp.publicKey, rr.slice(0, 32));
   const xr = await x25519Key(rr.slice(32, 64));
   const xrShare = await share(xr);
   const ssX = await x25519(xr.key, xiShare);
+  const ssSX = await x25519(ident.x.key, ei.pub); // X25519(s, E_I)
   const psk = code.length ? await extract(str('tallow-v1 join code'), code) : new Uint8Array(32);
-  const replyPrefix = cat([2, 1], ct, xrShare);
-  const th1 = await sha256(cat(ctx, hello, replyPrefix));
-  const prk = await extract(th1, cat(ssM, ssX, psk));
-  const mkR = await expand(prk, str('tallow-v1 confirm responder'), 32);
-  const mkI = await expand(prk, str('tallow-v1 confirm initiator'), 32);
+  const replyPrefix = cat([MSG.reply, VERSION], ct, xrShare, ident.kem.publicKey, ident.x.pub);
+  const th1 = await transcript(hello, replyPrefix);
+  const prk1 = await extract(th1, cat(ssM, ssX, psk, ssSX));
+  const mkR = await expand(prk1, str('tallow-v1 confirm responder'), 32);
+  const mkI = await expand(prk1, str('tallow-v1 confirm initiator'), 32);
   const reply = cat(replyPrefix, await hmac(mkR, th1));
-  // Initiator side of the secrets must agree.
-  const ssM2 = ml_kem768.decapsulate(ct, kp.secretKey);
-  const ssX2 = await x25519(xi.key, xrShare);
-  const finPrefix = cat([3, 1], nI);
-  const th2 = await sha256(cat(ctx, hello, reply, finPrefix));
+
+  // The initiator's view of the same secrets: Decaps with its dk,
+  // X25519(x_I, X_R), X25519(e_I, S) with S from REPLY.
+  const same = (a, b) => toHex(a) === toHex(b);
+  const secretsAgree = same(ssM, ml_kem768.decapsulate(ct, kp.secretKey)) &&
+    same(ssX, await x25519(xi.key, xrShare)) && same(ssSX, await x25519(ei.key, ident.x.pub));
+
+  // FINISH (initiator draws m for the ciphertext to the identity's ek_S).
+  const { cipherText: cS, sharedSecret: ssSM } =
+    ml_kem768.encapsulate(ident.kem.publicKey, ri.slice(160, 192));
+  const finPrefix = cat([MSG.finish, VERSION], nI, cS);
+  const th2 = await transcript(hello, reply, finPrefix);
   const finish = cat(finPrefix, await hmac(mkI, th2));
-  const kI2R = await expand(prk, cat(str('tallow-v1 traffic i2r'), th2), 32);
-  const kR2I = await expand(prk, cat(str('tallow-v1 traffic r2i'), th2), 32);
-  const sasBytes = await expand(prk, cat(str('tallow-v1 sas'), th2), 8);
-  const n = Buffer.from(sasBytes).readBigUInt64BE(0) % 1000000n;
-  const d = n.toString().padStart(6, '0');
-  const sas = `${d.slice(0, 3)} ${d.slice(3)}`;
-  return { hello, reply, finish, kI2R, kR2I, sas, same: toHex(ssM) === toHex(ssM2) && toHex(ssX) === toHex(ssX2) };
+
+  // CONFIRM (responder, after decapsulating c_S with dk_S).
+  const ssSM2 = ml_kem768.decapsulate(cS, ident.kem.secretKey);
+  const prk2 = await extract(th2, cat(prk1, ssSM));
+  const mkS = await expand(prk2, str('tallow-v2 confirm sender'), 32);
+  const confPrefix = Uint8Array.from([MSG.confirm, VERSION]);
+  const th3 = await transcript(hello, reply, finish, confPrefix);
+  const confirm = cat(confPrefix, await hmac(mkS, th3));
+
+  const keys = await trafficKeys(prk2, th3);
+  return { hello, reply, finish, confirm, id: ident.id, ...keys,
+    same: secretsAgree && same(ssSM, ssSM2) };
 }
 
 async function openFrame(key, tid, frame) {
@@ -170,7 +217,8 @@ for (const [i, line] of lines.entries()) {
   const sasC = Buffer.from(fromHex(v.sas)).toString();
   const checks = {
     hello: toHex(r.hello) === v.hello, reply: toHex(r.reply) === v.reply,
-    finish: toHex(r.finish) === v.finish, secrets: r.same,
+    finish: toHex(r.finish) === v.finish, confirm: toHex(r.confirm) === v.confirm,
+    identity: toHex(r.id) === v.identity, secrets: r.same,
     k_i2r: toHex(r.kI2R) === v.k_i2r, k_r2i: toHex(r.kR2I) === v.k_r2i, sas: r.sas === sasC,
     chunks: await chunks(v, r.kI2R).catch(() => false),
   };
