@@ -13,7 +13,9 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       # the join-code prompt test drives a real terminal
       tmux
       # hostile-peer tests: packet capture, CPU contention
-      tcpdump stress-ng)
+      tcpdump stress-ng
+      # terminal tests: keys and screen captures of `tallow send` (tmux)
+      tmux)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -155,7 +155,8 @@ typedef struct tl_pc_stats {
     uint64_t bytes_sent, bytes_received;       /* data-channel payload bytes */
     uint64_t messages_sent, messages_received; /* data-channel messages */
     double srtt_ms;                            /* SCTP smoothed RTT, 0 if unknown */
-    uint64_t retransmissions;                  /* SCTP retransmitted chunks */
+    uint64_t retransmissions;                  /* SCTP retransmitted DATA chunks, process-wide
+                                                  (usrsctp has no per-association count) */
     int pair_selected;                         /* 1 once ICE selected a pair */
     tl_cand_type local_type, remote_type;      /* of the selected pair */
 } tl_pc_stats;

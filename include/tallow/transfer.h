@@ -174,6 +174,9 @@ typedef enum {
     TL_XFER_EV_RTT,           /* rtt_ms measured from a PONG */
     TL_XFER_EV_DONE,          /* session finished; error == 0 if every file OK */
     TL_XFER_EV_ERROR,         /* session failed: error, message; terminal */
+    TL_XFER_EV_NAME,          /* the peer's display name (NAME frame), escaped
+                                 by tl_text_sanitize, in message; before the
+                                 sender's MANIFEST */
 } tl_xfer_event_type;
 
 typedef struct tl_xfer_event {
@@ -225,6 +228,10 @@ typedef struct tl_xfer_config {
      * stalled" (receiver: no verified byte, manifest part or file result;
      * sender: no ACK, RESUME or FILE_RESULT), however many PINGs arrive. */
     uint32_t stall_timeout_ms;
+    /* Display name sent to the peer inside the encrypted channel right after
+     * keying (a NAME frame, PROTOCOL.md; only the first 64 bytes; NULL or
+     * "": none). Borrowed until the session is keyed. */
+    const char *name;
 } tl_xfer_config;
 
 /* ------------------------------------------------------------------ */
@@ -260,6 +267,10 @@ int tl_xfer_sender_read_done(tl_xfer_sender *s, uint64_t now, int err);
 
 /* Cancels: queues CANCEL; the session ends with TL_ERR_CANCELED. */
 int tl_xfer_sender_cancel(tl_xfer_sender *s, uint64_t now);
+/* The same with the text the recipient is shown (at most 256 bytes are
+ * sent; NULL: "cancelled by the sender"), e.g. "removed by the sender". The
+ * recipient keeps what it verified, so a later session resumes. */
+int tl_xfer_sender_cancel_reason(tl_xfer_sender *s, uint64_t now, const char *text);
 
 /* Earliest time poll() must be called again (UINT64_MAX: none). */
 uint64_t tl_xfer_sender_next_timeout(const tl_xfer_sender *s);
@@ -334,6 +345,9 @@ int tl_xfer_receiver_verify_done(tl_xfer_receiver *r, uint64_t now, int err,
 const uint8_t *tl_xfer_receiver_receipt_key(const tl_xfer_receiver *r);
 
 int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now);
+/* The same with the text the sender is shown (NULL: "cancelled by the
+ * receiver"; at most 256 bytes are sent). */
+int tl_xfer_receiver_cancel_reason(tl_xfer_receiver *r, uint64_t now, const char *text);
 uint64_t tl_xfer_receiver_next_timeout(const tl_xfer_receiver *r);
 int tl_xfer_receiver_is_done(const tl_xfer_receiver *r);
 
@@ -468,6 +482,16 @@ int tl_bucket_take(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
  * ready. Over time the rates hold exactly as with tl_bucket_take(). */
 int tl_bucket_ready(tl_bucket_group *g, int id, uint64_t now);
 void tl_bucket_consume(tl_bucket_group *g, int id, uint64_t n, uint64_t now);
+
+/* Changes the total rate (0 = unlimited) while members are sending: time
+ * up to `now` is credited at the old rate, later time at the new one; an
+ * automatic burst (burst 0 at creation) follows the new rate, and balances
+ * above it are cut, so a lowered limit holds from now on. */
+void tl_bucket_set_rate(tl_bucket_group *g, uint64_t total_rate, uint64_t now);
+/* Changes one member's own limit (0 = none) the same way. Going from none
+ * to a limit starts the member with an empty bucket (no burst). */
+void tl_bucket_set_peer_rate(tl_bucket_group *g, int id, uint64_t peer_rate, uint64_t now);
+uint64_t tl_bucket_rate(const tl_bucket_group *g);
 
 /* Milliseconds until tl_bucket_take(id, n) can succeed (0: now); with n = 1
  * the time until tl_bucket_ready(). */

@@ -1,6 +1,7 @@
 /* The tallow command-line tool: one file per subcommand (main.c dispatches).
  * Each entry point returns the process exit status (SPEC §2 CLI):
- * 0 success, 1 some recipients failed, 2 usage error, 3 nothing sent. */
+ * 0 success, 1 some recipients failed, 2 usage error, 3 nothing sent,
+ * 4 cancelled by a person, 5 offer declined (docs/CLI.md "Exit status"). */
 #ifndef TL_CLI_H
 #define TL_CLI_H
 

@@ -157,10 +157,25 @@ static void tl_cli_disarm(void)
     timeout_timer = NULL;
 }
 
+static void (*interrupt_fn)(void *);
+static void *interrupt_arg;
+static int interrupted;
+
+void tl_cli_on_interrupt(void (*fn)(void *), void *arg)
+{
+    interrupt_fn = fn;
+    interrupt_arg = arg;
+}
+
+/* SIGINT/SIGTERM: the first lets the job end cleanly (the hook tells the
+ * peers), a second one ends it now. */
 static gboolean on_signal(gpointer arg)
 {
-    tl_report_finish(arg, 1, "interrupted");
-    return G_SOURCE_REMOVE;
+    if (!interrupted++ && interrupt_fn)
+        interrupt_fn(interrupt_arg);
+    else
+        tl_report_finish(arg, TL_GROUP_STATUS_CANCELLED, "interrupted");
+    return G_SOURCE_CONTINUE;
 }
 
 static void tl_cli_arm(tl_loop *loop, tl_report *rp, unsigned timeout_s)

@@ -50,4 +50,9 @@ void tl_cli_net_free(tl_cli_net *n);
  * SIGINT/SIGTERM end it through rp too. Returns the exit status recorded. */
 int tl_cli_run(tl_loop *loop, tl_report *rp, unsigned timeout_s);
 
+/* Called on the first SIGINT/SIGTERM during tl_cli_run instead of ending at
+ * once (it should end the job through the report's on_finished); a second
+ * signal ends at once with status TL_GROUP_STATUS_CANCELLED. NULL: none. */
+void tl_cli_on_interrupt(void (*fn)(void *), void *arg);
+
 #endif

@@ -13,22 +13,28 @@
 #include "cli/cli_net.h"
 #include "cli/config.h"
 #include "cli/prompt.h"
+#include "cli/live.h"
+#include "cli/offer.h"
+
+#include <unistd.h>
 #include "cli/report.h"
 #include "tallow/group.h"
 
 static void usage(FILE *f)
 {
     fprintf(
-        f, "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--overwrite]\n"
-           "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
-           "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-           "         [--ca FILE | --insecure] [--sender-fingerprint WORDS] [--json]\n");
+        f,
+        "usage: tallow receive [CODE] [--name NAME] [--out DIR] [--accept] [--yes] [--overwrite]\n"
+        "         [--signal URL] [--relay-only] [--turn URL] [--turn-user U --turn-pass P]\n"
+        "         [--stun URL] [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
+        "         [--ca FILE | --insecure] [--sender-fingerprint WORDS] [--json]\n");
 }
 
 typedef struct recv_args {
     tl_group_receiver_config cfg;
     tl_cli_net net;
     int json;
+    int yes;      /* --yes: accept the offer without asking */
     int defaults; /* applying defaults (config.h), not the command line */
 } recv_args;
 
@@ -36,6 +42,7 @@ static const struct option recv_opts[] = {
     {"name", required_argument, 0, 'N'},
     {"out", required_argument, 0, 'o'},
     {"accept", no_argument, 0, 'a'},
+    {"yes", no_argument, 0, 'y'},
     {"overwrite", no_argument, 0, 'O'},
     {"signal", required_argument, 0, 's'},
     {"json", no_argument, 0, 'j'},
@@ -61,6 +68,9 @@ static int recv_option(void *ud, int c, int idx, const char *arg)
     case 'a':
         a->cfg.accept = 1;
         return 0;
+    case 'y':
+        a->yes = 1;
+        return 0;
     case 'O':
         a->cfg.overwrite = 1;
         return 0;
@@ -81,6 +91,16 @@ static int recv_option(void *ud, int c, int idx, const char *arg)
     default:
         return -1;
     }
+}
+
+/* SIGINT/SIGTERM: tell the sender (CANCEL, leave the group); the partial
+ * files stay so the same command resumes. */
+static tl_group_receiver *interrupt_receiver;
+static void on_interrupt(void *rp)
+{
+    if (tl_group_receiver_cancel(interrupt_receiver, TL_GROUP_STATUS_CANCELLED,
+                                 "interrupted; run the same command again to resume") != TL_OK)
+        tl_report_finish(rp, TL_GROUP_STATUS_CANCELLED, "interrupted");
 }
 
 int tl_cmd_receive(int argc, char **argv)
@@ -146,15 +166,31 @@ int tl_cmd_receive(int argc, char **argv)
     }
     cfg->code = code;
     tl_cli_net_apply(&a.net, &cfg->net);
+    /* The name the sender sees: --name, else this machine's host name. */
+    char host[65] = "";
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        host[0] = '\0';
+    cfg->display_name = cfg->name ? cfg->name : host[0] ? host : NULL;
 
     tl_logger lg = tl_report_logger();
     tl_loop *loop = NULL;
     tl_loop_new(&loop, &lg);
     tl_report *rp = tl_report_new(loop, a.json, 0);
+    tl_report_set_out_dir(rp, cfg->out_dir);
+    /* On a terminal the offer is a question; --yes, --json or no terminal
+     * (scripts) accept it as before. */
+    tl_group_callbacks cbs = tl_report_callbacks;
+    int ask = !a.yes && !a.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    tl_offer_init(&cbs, rp, loop, ask);
+    /* Asked on a terminal, an invitation is joined without --accept: the
+     * offer question (who invites, what) comes before anything is written. */
+    if (ask)
+        cfg->accept = 1;
     tl_group_receiver *r = NULL;
     unsigned logged = tl_report_errors_logged();
-    int rc = tl_group_receiver_new(&r, loop, cfg, &tl_report_callbacks, rp);
+    int rc = tl_group_receiver_new(&r, loop, cfg, &cbs, rp);
     int quiet = tl_report_errors_logged() != logged; /* the library said why */
+    tl_offer_bind(r);
     if (rc == TL_ERR_PARSE || rc == TL_ERR_INVALID_ARG || rc == TL_ERR_IDENTITY) {
         if (!quiet)
             fprintf(stderr, "tallow receive: %s\n",
@@ -168,8 +204,14 @@ int tl_cmd_receive(int argc, char **argv)
             fprintf(stderr, "tallow receive: %s\n", tl_strerror(rc));
         status = 3;
     } else {
+        tl_live *lv = tl_live_new(loop, rp, NULL, r);
+        interrupt_receiver = r;
+        tl_cli_on_interrupt(on_interrupt, rp);
         status = tl_cli_run(loop, rp, a.net.timeout_s);
+        tl_cli_on_interrupt(NULL, NULL);
+        tl_live_free(lv);
     }
+    tl_offer_end();
     tl_group_receiver_free(r);
     tl_report_free(rp);
     tl_loop_free(loop);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/cli_net.h"
 #include "cli/config.h"
+#include "cli/live.h"
 #include "cli/report.h"
 #include "common/parse.h"
 #include "tallow/group.h"
@@ -65,7 +66,7 @@ static void usage(FILE *f)
             "         [--listen HOST:PORT] [--limit RATE] [--peer-limit RATE] [--relay-only]\n"
             "         [--turn URL] [--turn-user U --turn-pass P] [--stun URL]\n"
             "         [--bind ADDR,...] [--timeout SECONDS] [--stall-timeout SECONDS]\n"
-            "         [--session FILE]\n"
+            "         [--session FILE] [--name NAME]\n"
             "         [--max-failed-keys N] [--ca FILE | --insecure]\n"
             "         [--turn-secret S | --turn-secret-file F] [--turn-ttl SECONDS] [--long-code]\n"
             "         [--json]\n");
@@ -93,6 +94,7 @@ static const struct option send_opts[] = {
     {"turn-secret", required_argument, 0, 'X'},
     {"turn-secret-file", required_argument, 0, 'F'},
     {"turn-ttl", required_argument, 0, 'T'},
+    {"name", required_argument, 0, 'N'},
     {"long-code", no_argument, 0, 'C'},
     TL_CLI_NET_OPTIONS,
     {"help", no_argument, 0, 'h'},
@@ -139,11 +141,25 @@ static int send_option(void *ud, int c, int idx, const char *arg)
         return a->secret ? 0 : -1;
     case 'T':
         return tl_opt_u32("send", "turn-ttl", arg, 1, UINT32_MAX, &a->cfg.turn_ttl_s);
+    case 'N':
+        a->cfg.display_name = arg;
+        return 0;
     case 'n':
         return tl_cli_net_option(&a->net, send_opts[idx].name, arg) < 0 ? -1 : 0;
     default:
         return -1;
     }
+}
+
+/* SIGINT/SIGTERM: every recipient is told to stop (and keeps its partial
+ * files); the session file stays so the same command resumes. */
+static tl_group_sender *interrupt_sender;
+static void on_interrupt(void *rp)
+{
+    if (tl_group_sender_cancel(interrupt_sender, TL_GROUP_STATUS_CANCELLED,
+                               "interrupted: the recipients were told to stop; run the same "
+                               "command again to resume") != TL_OK)
+        tl_report_finish(rp, TL_GROUP_STATUS_CANCELLED, "interrupted");
 }
 
 int tl_cmd_send(int argc, char **argv)
@@ -192,6 +208,10 @@ int tl_cmd_send(int argc, char **argv)
     cfg->n_to = a.n_to;
     tl_cli_net_apply(&a.net, &cfg->net);
     cfg->turn_secret = a.secret;
+    /* The name the recipients see: --name, else this machine's host name. */
+    char host[65] = "";
+    if (!cfg->display_name && gethostname(host, sizeof(host) - 1) == 0 && host[0])
+        cfg->display_name = host;
     if (a.secret && cfg->signal_url) {
         fprintf(stderr, "tallow send: --turn-secret is for the embedded server (no --signal)\n");
         goto usage_error;
@@ -215,7 +235,12 @@ int tl_cmd_send(int argc, char **argv)
             fprintf(stderr, "tallow send: %s\n", tl_strerror(rc));
         status = 3;
     } else {
+        tl_live *lv = tl_live_new(loop, rp, s, NULL);
+        interrupt_sender = s;
+        tl_cli_on_interrupt(on_interrupt, rp);
         status = tl_cli_run(loop, rp, a.net.timeout_s);
+        tl_cli_on_interrupt(NULL, NULL);
+        tl_live_free(lv);
     }
     tl_group_sender_free(s);
     tl_report_free(rp);

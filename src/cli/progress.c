@@ -31,8 +31,10 @@ size_t tl_progress_row(char *out, size_t cap, unsigned cols, const char *peer, d
         tl = 0;
     if ((size_t)tl >= sizeof(tail))
         tl = (int)sizeof(tail) - 1;
-    /* "PEER [BAR]" + tail in cols - 1: the bar takes what is left. */
-    long room = (long)cols - 1 - 12 - 3 - tl;
+    /* "PEER [BAR]" + tail in cols - 1: the bar takes what is left. PEER is
+     * at least 12 columns (the caller may give more: mark, id and name). */
+    size_t pl = strlen(peer) > 12 ? strlen(peer) : 12;
+    long room = (long)cols - 1 - (long)pl - 3 - tl;
     int bar_w = room > BAR_MAX ? BAR_MAX : room < BAR_MIN ? 0 : (int)room;
     char bar[BAR_MAX + 4] = ""; /* " [" BAR "]" NUL */
     if (bar_w) {
@@ -44,7 +46,7 @@ size_t tl_progress_row(char *out, size_t cap, unsigned cols, const char *peer, d
         bar[2 + bar_w] = ']';
         bar[3 + bar_w] = '\0';
     }
-    int n = snprintf(out, cap, "%-12.12s%s%s", peer, bar, tail);
+    int n = snprintf(out, cap, "%-12s%s%s", peer, bar, tail);
     size_t len = n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
     size_t max = cols > 1 ? cols - 1 : 1;
     if (len > max) {

@@ -20,11 +20,13 @@
 
 typedef struct row {
     char peer[64];
+    char name[64]; /* display name the peer sent (escaped), "" if none */
     char state[16];
     char quality[16];
     uint64_t bytes, total;
     double rate;
     char result[160];
+    char link[24]; /* "12 ms direct" from the last stats snapshot */
 } row;
 
 struct tl_report {
@@ -41,7 +43,16 @@ struct tl_report {
     cJSON *files;    /* receiver: files written */
     char sender[64]; /* the group fingerprint (sender) / the verified sender's (receiver) */
     char iface[64];  /* sender: interface whose address the code carries */
+    char mark[64];   /* sender: the row selected by a key (sanitised peer id) */
+    char footer[200];
+    char out_dir[512]; /* receiver: where files go (shown on the final screen) */
+    int prompting;     /* a question is on the screen: no redraw until answered */
 };
+
+/* The report redrawn in place on the terminal, if any: a log line printed
+ * under its rows would make the next redraw (cursor up by the rows drawn)
+ * land one line low and repeat the top row, so logging goes above it. */
+static tl_report *tty_report;
 
 static void emit(cJSON *o)
 {
@@ -108,7 +119,7 @@ static void draw(tl_report *rp, int force)
     if (!force && now - rp->last_draw < 250)
         return;
     rp->last_draw = now;
-    if (!rp->tty)
+    if (!rp->tty || rp->prompting)
         return;
     if (rp->drawn)
         printf("\x1b[%zuA", rp->drawn);
@@ -120,12 +131,135 @@ static void draw(tl_report *rp, int force)
         human(r->rate, rate, sizeof(rate));
         if (r->rate > 0 && r->total > r->bytes)
             snprintf(eta, sizeof(eta), "%.0fs", (double)(r->total - r->bytes) / r->rate);
-        tl_progress_row(line, sizeof(line), cols, r->peer, frac, rate, eta, r->state, r->quality,
-                        r->result);
+        /* Mark of the selected row, peer id, the name it sent. */
+        char who[40], q[48];
+        snprintf(who, sizeof(who), "%c%-12.12s %-14.14s",
+                 rp->mark[0] && !strcmp(rp->mark, r->peer) ? '>' : ' ', r->peer, r->name);
+        snprintf(q, sizeof(q), "%-9s %-13s", r->quality, r->link);
+        tl_progress_row(line, sizeof(line), cols, who, frac, rate, eta, r->state, q, r->result);
         printf("\x1b[2K%s\n", line);
     }
     rp->drawn = rp->n_rows;
+    if (rp->footer[0] && rp->n_rows) {
+        printf("\x1b[2K%s\n", rp->footer);
+        rp->drawn++;
+    }
     fflush(stdout);
+}
+
+void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps, const tl_group_stats *t)
+{
+    char peer_s[SAFE_CAP], name_s[SAFE_CAP];
+    const char *peer = safe(peer_s, ps->peer);
+    const char *name = safe(name_s, ps->name);
+    row *r = find_row(rp, peer);
+    if (ps->rtt_ms > 0 || ps->path[0])
+        snprintf(r->link, sizeof(r->link), "%.0f ms %s", ps->rtt_ms, ps->path);
+    if (rp->json) {
+        cJSON *o = event("stats");
+        cJSON_AddStringToObject(o, "peer", peer);
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, "state", ps->state);
+        cJSON_AddStringToObject(o, "quality", ps->quality);
+        cJSON_AddNumberToObject(o, "rtt_ms", ps->rtt_ms);
+        cJSON_AddStringToObject(o, "path", ps->path);
+        cJSON_AddStringToObject(o, "local_candidate", ps->local_candidate);
+        cJSON_AddStringToObject(o, "remote_candidate", ps->remote_candidate);
+        cJSON_AddNumberToObject(o, "bytes", (double)ps->bytes);
+        cJSON_AddNumberToObject(o, "total", (double)ps->total);
+        cJSON_AddNumberToObject(o, "rate", ps->rate_bps);
+        cJSON_AddNumberToObject(o, "retransmits", (double)ps->retransmits);
+        cJSON_AddBoolToObject(o, "relay_only", t->relay_only);
+        cJSON_AddNumberToObject(o, "connected_peers", t->connected);
+        emit(o);
+    }
+}
+
+static void on_name(void *ud, const char *peer, const char *name)
+{
+    char peer_s[SAFE_CAP], name_s[SAFE_CAP];
+    tl_report *rp = ud;
+    row *r = find_row(rp, safe(peer_s, peer));
+    snprintf(r->name, sizeof(r->name), "%.*s", (int)sizeof(r->name) - 1, safe(name_s, name));
+    if (!rp->json && !rp->tty) {
+        printf("%s: %s\n", r->peer, r->name);
+        fflush(stdout);
+    }
+    draw(rp, 1);
+}
+
+void tl_report_offer(tl_report *rp, const tl_group_offer *o, char *question, size_t cap)
+{
+    char from_s[SAFE_CAP], total[32], what[96];
+    const char *from = safe(from_s, o->from && o->from[0] ? o->from : "");
+    human((double)o->total, total, sizeof(total));
+    if (o->folders)
+        snprintf(what, sizeof(what), "%u file%s in %u folder%s", o->files, o->files == 1 ? "" : "s",
+                 o->folders, o->folders == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof(what), "%u file%s", o->files, o->files == 1 ? "" : "s");
+    if (question)
+        snprintf(question, cap, "Receive %s (%s) from %s%.40s? SAS %s [y/N] ", what, total,
+                 from[0] ? "" : "peer ", from[0] ? from : o->peer, o->sas);
+    if (rp->json) {
+        cJSON *e = event("offer");
+        cJSON_AddStringToObject(e, "peer", o->peer);
+        cJSON_AddStringToObject(e, "from", from);
+        cJSON_AddNumberToObject(e, "files", o->files);
+        cJSON_AddNumberToObject(e, "folders", o->folders);
+        cJSON_AddNumberToObject(e, "total", (double)o->total);
+        cJSON *names = cJSON_AddArrayToObject(e, "names");
+        for (uint32_t i = 0; i < o->n_names; i++) {
+            char n_s[SAFE_CAP];
+            cJSON_AddItemToArray(names, cJSON_CreateString(safe(n_s, o->names[i])));
+        }
+        cJSON_AddNumberToObject(e, "more_names", o->more_names);
+        cJSON_AddStringToObject(e, "sas", o->sas);
+        emit(e);
+    } else if (!rp->tty) {
+        printf("offer: %s (%s) from %s%s, SAS %s\n", what, total, from[0] ? "" : "peer ",
+               from[0] ? from : o->peer, o->sas);
+        fflush(stdout);
+    }
+}
+
+void tl_report_prompt(tl_report *rp, const char *question)
+{
+    if (question) {
+        if (rp->tty && rp->drawn) /* the question goes where the rows were */
+            printf("\x1b[%zuA\x1b[J", rp->drawn);
+        rp->drawn = 0;
+        rp->prompting = 1;
+        fputs(question, stdout);
+        fflush(stdout);
+    } else {
+        rp->prompting = 0; /* the answer's newline ended the line */
+        draw(rp, 1);
+    }
+}
+
+void tl_report_mark(tl_report *rp, const char *peer, const char *footer)
+{
+    char peer_s[SAFE_CAP];
+    snprintf(rp->mark, sizeof(rp->mark), "%.*s", (int)sizeof(rp->mark) - 1,
+             peer ? safe(peer_s, peer) : "");
+    snprintf(rp->footer, sizeof(rp->footer), "%s", footer ? footer : "");
+    draw(rp, 1);
+}
+
+int tl_report_interactive(const tl_report *rp)
+{
+    return rp->tty;
+}
+
+void tl_report_redraw(tl_report *rp)
+{
+    draw(rp, 1);
+}
+
+void tl_report_set_out_dir(tl_report *rp, const char *dir)
+{
+    snprintf(rp->out_dir, sizeof(rp->out_dir), "%s", dir ? dir : ".");
 }
 
 void tl_report_set_interface(tl_report *rp, const char *iface)
@@ -213,13 +347,16 @@ static void on_peer(void *ud, const char *peer, const char *state, const char *q
     if (rp->json) {
         cJSON *o = event("peer");
         cJSON_AddStringToObject(o, "peer", peer);
+        if (r->name[0])
+            cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddStringToObject(o, "state", state);
         cJSON_AddStringToObject(o, "quality", quality);
         if (sas)
             cJSON_AddStringToObject(o, "sas", sas);
         emit(o);
     } else if (!rp->tty) {
-        printf("%s: %s (%s)\n", peer, state, quality);
+        printf("%s%s%s%s: %s (%s)\n", peer, r->name[0] ? " (" : "", r->name, r->name[0] ? ")" : "",
+               state, quality);
         fflush(stdout);
     }
     draw(rp, 1);
@@ -238,6 +375,8 @@ static void on_progress(void *ud, const char *peer, uint64_t bytes, uint64_t tot
         cJSON *o = event("progress");
         if (rp->is_sender)
             cJSON_AddStringToObject(o, "peer", peer);
+        if (r->name[0])
+            cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddNumberToObject(o, "bytes", (double)bytes);
         cJSON_AddNumberToObject(o, "total", (double)total);
         cJSON_AddNumberToObject(o, "rate", rate);
@@ -262,6 +401,8 @@ static void on_result(void *ud, const char *peer, int ok, const char *error, uin
     if (rp->json) {
         cJSON *o = event("result");
         cJSON_AddStringToObject(o, "peer", peer);
+        if (r->name[0])
+            cJSON_AddStringToObject(o, "name", r->name);
         cJSON_AddBoolToObject(o, "ok", ok);
         if (!ok)
             cJSON_AddStringToObject(o, "error", error ? error : "unknown error");
@@ -297,12 +438,32 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
         return;
     rp->finished = 1;
     rp->status = status;
+    if (!rp->is_sender) /* the last state on the receiver's row is the outcome */
+        for (size_t i = 0; i < rp->n_rows; i++)
+            snprintf(rp->rows[i].state, sizeof(rp->rows[i].state), "%s",
+                     status == 0                           ? "done"
+                     : status == TL_GROUP_STATUS_CANCELLED ? "cancelled"
+                     : status == TL_GROUP_STATUS_DECLINED  ? "declined"
+                                                           : "failed");
+    rp->footer[0] = '\0';
+    rp->mark[0] = '\0';
     draw(rp, 1);
     /* The live rows are cut to the terminal's width: under them, once no
      * redraw follows, every failed peer's whole (sanitised) error. */
     for (size_t i = 0; rp->tty && !rp->json && i < rp->n_rows; i++)
         if (!strncmp(rp->rows[i].result, "FAILED: ", 8))
             printf("%s: %s\n", rp->rows[i].peer, rp->rows[i].result);
+    if (rp->tty && !rp->is_sender && rp->files) { /* what was saved, and where */
+        int n = cJSON_GetArraySize(rp->files);
+        for (int i = 0; i < n; i++) {
+            cJSON *f = cJSON_GetArrayItem(rp->files, i);
+            const cJSON *p = cJSON_GetObjectItem(f, "path"), *z = cJSON_GetObjectItem(f, "size");
+            char size[32];
+            human(cJSON_IsNumber(z) ? z->valuedouble : 0, size, sizeof(size));
+            printf("saved %s/%s (%s)\n", rp->out_dir[0] ? rp->out_dir : ".",
+                   cJSON_IsString(p) ? p->valuestring : "?", size);
+        }
+    }
     if (rp->json) {
         if (!rp->is_sender) {
             cJSON *o = event("result");
@@ -326,7 +487,7 @@ void tl_report_finish(tl_report *rp, int status, const char *msg)
     tl_loop_stop(rp->loop);
 }
 
-/* Receiver: the offer does not fit (status 4 follows); the numbers for
+/* Receiver: the offer does not fit (status 6 follows); the numbers for
  * --json, the terminal gets the message of on_finished. */
 static void on_nospace(void *ud, uint64_t needed, uint64_t available, const char *path)
 {
@@ -354,6 +515,7 @@ const tl_group_callbacks tl_report_callbacks = {
     .on_result = on_result,
     .on_file = on_file,
     .on_finished = on_finished,
+    .on_name = on_name,
     .on_sender = on_sender,
     .on_nospace = on_nospace,
 };
@@ -369,6 +531,8 @@ tl_report *tl_report_new(tl_loop *loop, int json, int is_sender)
     rp->is_sender = is_sender;
     rp->status = 3;
     rp->files = cJSON_CreateArray();
+    if (rp->tty)
+        tty_report = rp;
     return rp;
 }
 
@@ -376,6 +540,8 @@ void tl_report_free(tl_report *rp)
 {
     if (!rp)
         return;
+    if (tty_report == rp)
+        tty_report = NULL;
     cJSON_Delete(rp->files);
     free(rp);
 }
@@ -396,10 +562,18 @@ static void log_stderr(void *ud, tl_log_level level, const char *subject, const 
     char msg_s[SAFE_CAP];
     msg = safe(msg_s, msg);
     static const char *names[] = {"debug", "info", "warn", "error"};
+    tl_report *rp = tty_report;
+    if (rp && rp->drawn && isatty(STDERR_FILENO)) { /* clear the rows, log, redraw */
+        printf("\x1b[%zuA\x1b[J", rp->drawn);
+        fflush(stdout);
+        rp->drawn = 0;
+    }
     if (level >= TL_LOG_ERROR)
         errors_logged++;
     fprintf(stderr, "%s %s [%s] %s\n", ud ? (const char *)ud : "tallow",
             names[level < 4 ? level : 3], subject, msg);
+    if (rp && !rp->drawn && rp->n_rows)
+        draw(rp, 1);
 }
 
 tl_logger tl_cli_logger(const char *prefix, tl_log_level level)

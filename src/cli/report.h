@@ -23,6 +23,28 @@ extern const tl_group_callbacks tl_report_callbacks;
  * none to mention); shown with the code. */
 void tl_report_set_interface(tl_report *rp, const char *iface);
 
+/* One peer's statistics (tl_group_*_stats): a JSON "stats" event, and the
+ * RTT and path on the peer's terminal row (docs/CLI.md). */
+void tl_report_peer_stats(tl_report *rp, const tl_group_peer_stats *ps, const tl_group_stats *t);
+
+/* Terminal view: marks the row of peer (NULL: none) and shows footer (a key
+ * help or prompt line; NULL: none) under the rows; redraws. */
+void tl_report_mark(tl_report *rp, const char *peer, const char *footer);
+void tl_report_redraw(tl_report *rp);
+/* 1 when the view is redrawn in place (stdout is a terminal, no --json). */
+int tl_report_interactive(const tl_report *rp);
+
+/* Receiver: reports an offer (JSON "offer" event; a plain line when stdout
+ * is not a terminal) and, when question is set, writes the terminal
+ * question "Receive 3 files (1.2 GB) from alice? SAS 123 456 [y/N] " there. */
+void tl_report_offer(tl_report *rp, const tl_group_offer *o, char *question, size_t cap);
+/* Shows a question in place of the rows and holds redraws until called
+ * again with NULL (answered). */
+void tl_report_prompt(tl_report *rp, const char *question);
+
+/* Receiver: the output folder, for the final list of saved files. */
+void tl_report_set_out_dir(tl_report *rp, const char *dir);
+
 /* Exit status recorded by on_finished (3 if the job never finished). */
 int tl_report_status(const tl_report *rp);
 

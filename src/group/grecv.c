@@ -44,6 +44,10 @@ struct tl_group_receiver {
     tl_timer *join_timer;
     unsigned join_retries;
     tl_timer *gone_timer; /* no session: the sender is gone when this fires */
+    char sas[TL_HS_SAS_LEN];
+    char from[128];    /* the sender's display name (escaped), "" if none */
+    int offer_pending; /* on_offer called, waiting for tl_group_receiver_answer */
+    int accepted;      /* the offer was accepted (asked once per job) */
     /* Sender identity (docs/CRYPTO.md §3): what the code, the link or
      * --sender-fingerprint commits to, then the identity pinned at the first
      * keyed session (every later session must present the same). */
@@ -160,7 +164,7 @@ static void human_size(uint64_t v, char *buf, size_t cap)
  * offer still needs (less what a resume already has) against what the
  * output folder's file system gives this user. When it does not fit, the
  * offer is refused with both numbers, the sinks are discarded, the sender
- * is told why, and the job ends with status 4. Returns 1 when it fits (or
+ * is told why, and the job ends with status 6 (TL_GROUP_STATUS_NOSPACE). Returns 1 when it fits (or
  * the free space cannot be known). */
 static int enough_space(tl_group_receiver *r, const tl_xfer_manifest *m, const tl_xfer_have *have)
 {
@@ -183,7 +187,7 @@ static int enough_space(tl_group_receiver *r, const tl_xfer_manifest *m, const t
                 (unsigned long long)need, (unsigned long long)avail);
     if (r->cb.on_nospace)
         r->cb.on_nospace(r->ud, need, avail, dir);
-    finish(r, 4, msg);
+    finish(r, TL_GROUP_STATUS_NOSPACE, msg);
     for (uint32_t i = 0; i < r->n_sinks; i++) {
         tl_sink_discard(r->sinks[i]);
         r->sinks[i] = NULL;
@@ -230,6 +234,37 @@ static void keep_sink_error(tl_group_receiver *r, const tl_sink *k)
     tl_loop_log(r->loop, TL_LOG_DEBUG, "receive", "%s", r->sink_err);
 }
 
+/* Tells the application what is offered (on_offer) and waits. */
+static void make_offer(tl_group_receiver *r, const tl_xfer_manifest *m)
+{
+    tl_group_offer o;
+    memset(&o, 0, sizeof(o));
+    char names[TL_GROUP_OFFER_NAMES][256];
+    o.peer = r->sender;
+    o.from = r->from;
+    o.sas = r->sas;
+    for (uint32_t i = 0; m && i < m->count; i++) {
+        const tl_xfer_entry *e = &m->entries[i];
+        if (e->kind == TL_XFER_FILE) {
+            o.files++;
+            o.total += e->size;
+        } else {
+            o.folders++;
+        }
+        if (strchr(e->path, '/'))
+            continue;
+        if (o.n_names < TL_GROUP_OFFER_NAMES) {
+            tl_text_sanitize(names[o.n_names], sizeof(names[0]), e->path, strlen(e->path));
+            o.names[o.n_names] = names[o.n_names];
+            o.n_names++;
+        } else {
+            o.more_names++;
+        }
+    }
+    r->offer_pending = 1;
+    r->cb.on_offer(r->ud, &o);
+}
+
 static int is_transport_error(int err)
 {
     return err == TL_ERR_TIMEOUT || err == TL_ERR_CLOSED;
@@ -240,6 +275,7 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
     const tl_xfer_manifest *m = tl_xfer_receiver_manifest(r->xr);
     switch (ev->type) {
     case TL_XFER_EV_KEYED:
+        snprintf(r->sas, sizeof(r->sas), "%s", ev->sas);
         if (ev->has_identity && !r->pinned) {
             char fp[64];
             memcpy(r->expect_id, ev->identity, sizeof(r->expect_id));
@@ -252,7 +288,16 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
             r->cb.on_peer(r->ud, r->sender, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
         break;
+    case TL_XFER_EV_NAME:
+        snprintf(r->from, sizeof(r->from), "%s", ev->message);
+        if (r->cb.on_name)
+            r->cb.on_name(r->ud, r->sender, r->from);
+        break;
     case TL_XFER_EV_MANIFEST: {
+        if (r->cb.on_offer && !r->accepted) { /* nothing is written until accepted */
+            make_offer(r, m);
+            break;
+        }
         int rc = open_sinks(r);
         if (rc != TL_OK && rc != TL_ERR_NOSPACE) /* NOSPACE: reported already */
             tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
@@ -307,7 +352,12 @@ static void on_event(tl_group_receiver *r, const tl_xfer_event *ev, uint64_t now
             else
                 snprintf(msg, sizeof(msg), "%s%s", ev->remote ? "sender reported: " : "",
                          ev->message[0] ? ev->message : tl_strerror(ev->error));
-            finish(r, 1, msg);
+            /* The sender's CANCEL (interrupted, or it removed us) is a
+             * person's decision, not a failure: its own status. */
+            if (ev->remote && ev->error == TL_ERR_CANCELED)
+                tl_gjob_decide(&r->job, TL_GROUP_STATUS_CANCELLED, msg, 0);
+            else
+                finish(r, 1, msg);
         }
         break;
     default:
@@ -376,6 +426,7 @@ static void link_open(tl_link *l, void *ud)
     xc.stall_timeout_ms = r->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)r->group;
     xc.hs.group_id_len = strlen(r->group);
+    xc.name = r->cfg.display_name;
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
         finish(r, 1, "no DTLS fingerprint");
         return;
@@ -721,12 +772,78 @@ void tl_group_receiver_free(tl_group_receiver *r)
         tl_timer_stop(r->refuse_timer);
     clear_pending(r);
     gc(r);
+    close_sinks(r); /* first: a sink saves its state through the session's manifest */
     tl_xfer_receiver_free(r->xr);
     tl_link_free(r->link);
-    close_sinks(r);
     tl_signal_client_free(r->sig);
     if (r->out_fd >= 0)
         close(r->out_fd);
     tl_joincode_wipe(&r->code);
     free(r);
+}
+
+size_t tl_group_receiver_stats(const tl_group_receiver *r, tl_group_stats *total,
+                               tl_group_peer_stats *peers, size_t cap)
+{
+    tl_group_stats t;
+    memset(&t, 0, sizeof(t));
+    if (total)
+        *total = t;
+    if (!r)
+        return 0;
+    size_t n = 0;
+    if (r->sender[0]) {
+        tl_group_peer_stats p;
+        tl_gstats_peer(&p, r->sender, r->from, r->link, &r->prog, NULL, tl_loop_now_ms(r->loop));
+        tl_gstats_add(&t, &p);
+        if (cap)
+            peers[0] = p;
+        n = 1;
+    }
+    t.relay_only = r->cfg.net.relay_only != 0;
+    if (total)
+        *total = t;
+    return n;
+}
+
+int tl_group_receiver_cancel(tl_group_receiver *r, int status, const char *message)
+{
+    if (!r)
+        return TL_ERR_INVALID_ARG;
+    if (r->job.decided)
+        return TL_ERR_STATE;
+    int live = r->xr && r->link;
+    tl_gjob_decide(&r->job, status, message, live ? GROUP_LINGER_MS / 3 : 0);
+    if (live) {
+        tl_xfer_receiver_cancel(r->xr, tl_loop_now_ms(r->loop));
+        pump(r);
+    }
+    if (r->sig && r->group[0])
+        tl_signal_client_leave(r->sig, r->group);
+    return TL_OK;
+}
+
+int tl_group_receiver_answer(tl_group_receiver *r, int accept)
+{
+    if (!r || !r->offer_pending)
+        return TL_ERR_STATE;
+    r->offer_pending = 0;
+    uint64_t now = tl_loop_now_ms(r->loop);
+    if (!accept) {
+        tl_loop_log(r->loop, TL_LOG_INFO, "receive", "offer declined");
+        tl_gjob_decide(&r->job, TL_GROUP_STATUS_DECLINED, "declined: nothing was written",
+                       r->link ? GROUP_LINGER_MS / 3 : 0);
+        if (r->xr)
+            tl_xfer_receiver_cancel_reason(r->xr, now, "declined by the receiver");
+        pump(r);
+        return TL_OK;
+    }
+    r->accepted = 1;
+    if (r->xr && tl_xfer_receiver_manifest(r->xr)) {
+        int rc = open_sinks(r);
+        if (rc != TL_OK)
+            tl_loop_log(r->loop, TL_LOG_ERROR, "receive", "cannot accept: %s", tl_strerror(rc));
+    }
+    pump(r);
+    return TL_OK;
 }

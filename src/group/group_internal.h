@@ -88,4 +88,12 @@ void tl_gnet_default_bind(tl_group_net *net, const char *location);
  * hostile-name tests can make a sender advertise a bad name). */
 void tl_gtest_rename_first(tl_xfer_manifest *m);
 
+/* gstats.c: one peer's statistics from its link (NULL: none now) and
+ * progress (may be NULL); done_state overrides the link state ("done",
+ * "failed"). */
+void tl_gstats_peer(tl_group_peer_stats *o, const char *peer, const char *name, const tl_link *link,
+                    const tl_gprogress *prog, const char *done_state, uint64_t now);
+/* Adds one peer to the totals. */
+void tl_gstats_add(tl_group_stats *t, const tl_group_peer_stats *p);
+
 #endif

@@ -20,15 +20,22 @@
 #include "tallow/transfer.h"
 
 #define PROGRESS_EVERY_MS 250
+/* A removed recipient's link stays until it left the group (it got the
+ * CANCEL, which may wait behind file data already queued) or this long. */
+#define DROP_LINGER_MS 15000
 
 typedef struct recipient {
     struct tl_group_sender *s;
     char peer[64];
-    char name[64];
+    char name[64];     /* registered device name (signaling), "" if none */
+    char display[128]; /* display name it sent (NAME frame, escaped) */
     tl_link *link;
     tl_xfer_sender *xs;
     int bucket;
     int done;
+    int ok;           /* it verified every file */
+    int dropped;      /* removed by the sender (tl_group_sender_drop) */
+    int left;         /* it left the group (signaling) */
     uint64_t done_at; /* when it was decided: reaped GROUP_LINGER_MS later */
     int pumping;
     tl_timer *timer;
@@ -66,6 +73,7 @@ struct tl_group_sender {
     tl_bucket_group *buckets;
     recipient *recipients;
     uint32_t n_ok, n_failed;
+    uint32_t n_dropped;     /* removed by the sender: no longer expected */
     uint32_t n_failed_keys; /* recipients that connected but never keyed */
     tl_gjob job;
     long tamper_chunk; /* TALLOW_TEST_TAMPER_CHUNK, -1 when unset */
@@ -108,10 +116,14 @@ static void finish_job(tl_group_sender *s, int status, const char *msg)
 static void check_finished(tl_group_sender *s)
 {
     char msg[160];
-    if (s->n_ok >= s->cfg.expect) {
+    uint32_t expect = s->cfg.expect > s->n_dropped ? s->cfg.expect - s->n_dropped : 0;
+    if (!expect) {
+        if (active_count(s) == 0)
+            finish_job(s, 1, "every recipient was removed");
+    } else if (s->n_ok >= expect) {
         snprintf(msg, sizeof(msg), "%u recipient(s) verified every file", s->n_ok);
         finish_job(s, s->n_failed ? 1 : 0, msg);
-    } else if (s->n_ok + s->n_failed >= s->cfg.expect && active_count(s) == 0) {
+    } else if (s->n_ok + s->n_failed >= expect && active_count(s) == 0) {
         snprintf(msg, sizeof(msg), "%u verified, %u failed", s->n_ok, s->n_failed);
         finish_job(s, 1, msg);
     }
@@ -127,11 +139,12 @@ static void recipient_result(recipient *r, int ok, const char *error)
     if (r->done)
         return;
     r->done = 1;
+    r->ok = ok;
     r->done_at = tl_loop_now_ms(s->loop);
     uint64_t sent = r->sent_before + (r->xs ? tl_xfer_sender_bytes_sent(r->xs) : 0);
     if (ok)
         s->n_ok++;
-    else
+    else if (!r->dropped)
         s->n_failed++;
     if (!ok && r->opened && !r->keyed && ++s->n_failed_keys == s->cfg.max_failed_keys)
         tl_loop_log(s->loop, TL_LOG_WARN, "send",
@@ -141,7 +154,10 @@ static void recipient_result(recipient *r, int ok, const char *error)
     if (s->buckets && r->bucket >= 0)
         tl_bucket_set_active(s->buckets, r->bucket, 0);
     if (s->cb.on_peer)
-        s->cb.on_peer(s->ud, r->peer, ok ? "done" : "failed",
+        s->cb.on_peer(s->ud, r->peer,
+                      ok           ? "done"
+                      : r->dropped ? "removed"
+                                   : "failed",
                       tl_quality_name(r->link ? tl_link_quality(r->link) : TL_QUALITY_DISCONNECTED),
                       NULL);
     if (s->cb.on_result)
@@ -177,9 +193,10 @@ static void reap(void *arg)
     recipient **pp = &s->recipients;
     while (*pp) {
         recipient *r = *pp;
-        if (r->done && now - r->done_at < GROUP_LINGER_MS) {
-            if (r->done_at + GROUP_LINGER_MS < next)
-                next = r->done_at + GROUP_LINGER_MS;
+        uint64_t linger = r->dropped && !r->left ? DROP_LINGER_MS : GROUP_LINGER_MS;
+        if (r->done && now - r->done_at < linger) {
+            if (r->done_at + linger < next)
+                next = r->done_at + linger;
             pp = &r->next;
         } else if (r->done && !r->pumping) {
             *pp = r->next;
@@ -270,6 +287,11 @@ static void on_event(recipient *r, const tl_xfer_event *ev, uint64_t now)
         if (s->cb.on_peer)
             s->cb.on_peer(s->ud, r->peer, "keyed", tl_quality_name(tl_link_quality(r->link)),
                           ev->sas);
+        break;
+    case TL_XFER_EV_NAME:
+        snprintf(r->display, sizeof(r->display), "%s", ev->message);
+        if (s->cb.on_name)
+            s->cb.on_name(s->ud, r->peer, r->display);
         break;
     case TL_XFER_EV_PROGRESS:
         if (tl_gprogress_update(&r->prog, ev->bytes, ev->total, now, PROGRESS_EVERY_MS) &&
@@ -394,6 +416,7 @@ static void link_open(tl_link *l, void *ud)
     xc.stall_timeout_ms = s->cfg.net.stall_timeout_ms;
     xc.hs.group_id = (const uint8_t *)s->group;
     xc.hs.group_id_len = strlen(s->group);
+    xc.name = s->cfg.display_name;
     xc.hs.identity = s->identity;
     if (tl_link_fingerprints(l, xc.hs.local_fp, xc.hs.remote_fp) != TL_OK) {
         recipient_result(r, 0, "no DTLS fingerprint");
@@ -636,6 +659,12 @@ static void sig_peer_left(void *ud, const char *group, const char *peer)
 {
     tl_group_sender *s = ud;
     (void)group;
+    for (recipient *o = s->recipients; o; o = o->next)
+        if (o->dropped && !strcmp(o->peer, peer) && !o->left) {
+            o->left = 1; /* its CANCEL arrived: released at the next reap */
+            if (!s->reap_timer)
+                s->reap_timer = tl_timer_start(s->loop, 0, reap, s);
+        }
     recipient *r = find(s, peer);
     if (r && !(r->xs && tl_xfer_sender_is_done(r->xs)))
         recipient_result(r, 0, "recipient left the group");
@@ -753,7 +782,9 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
     }
     if (rc == TL_OK)
         rc = build_manifest(s);
-    if (rc == TL_OK && (cfg->limit || cfg->peer_limit))
+    /* Always there (unlimited costs nothing): limits may change while
+     * sending (tl_group_sender_set_limits). */
+    if (rc == TL_OK)
         rc = tl_bucket_group_new(&s->buckets, cfg->limit, 0, tl_loop_now_ms(loop));
     static const tl_signal_callbacks scb = {
         .on_state = sig_state,
@@ -828,6 +859,123 @@ void tl_group_sender_free(tl_group_sender *s)
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
     tl_hs_identity_free(s->identity);
     free(s);
+}
+
+/* ---- statistics and control (group.h) ---- */
+
+size_t tl_group_sender_stats(const tl_group_sender *s, tl_group_stats *total,
+                             tl_group_peer_stats *peers, size_t cap)
+{
+    tl_group_stats t;
+    memset(&t, 0, sizeof(t));
+    if (total)
+        *total = t;
+    if (!s)
+        return 0;
+    uint64_t now = tl_loop_now_ms(s->loop);
+    size_t n = 0;
+    for (const recipient *r = s->recipients; r; r = r->next) {
+        tl_group_peer_stats p;
+        const char *done = !r->done ? NULL : r->ok ? "done" : r->dropped ? "removed" : "failed";
+        tl_gstats_peer(&p, r->peer, r->display, r->link, &r->prog, done, now);
+        tl_gstats_add(&t, &p);
+        if (n < cap)
+            peers[n] = p;
+        n++;
+    }
+    t.relay_only = s->cfg.net.relay_only != 0;
+    t.limit = s->cfg.limit;
+    t.peer_limit = s->cfg.peer_limit;
+    if (total)
+        *total = t;
+    return n;
+}
+
+int tl_group_sender_drop(tl_group_sender *s, const char *peer)
+{
+    if (!s || !peer)
+        return TL_ERR_INVALID_ARG;
+    recipient *r = find(s, peer);
+    if (!r)
+        return TL_ERR_NOT_FOUND;
+    tl_loop_log(s->loop, TL_LOG_INFO, r->peer, "removed by the sender");
+    r->dropped = 1;
+    s->n_dropped++;
+    if (r->xs)
+        tl_xfer_sender_cancel_reason(r->xs, tl_loop_now_ms(s->loop), "removed by the sender");
+    recipient_result(r, 0, "removed by the sender");
+    pump(r); /* the CANCEL leaves now; the link lingers until it is reaped */
+    return TL_OK;
+}
+
+int tl_group_sender_set_limits(tl_group_sender *s, uint64_t limit, uint64_t peer_limit)
+{
+    if (!s)
+        return TL_ERR_INVALID_ARG;
+    if (!s->buckets)
+        return TL_ERR_NOMEM;
+    uint64_t now = tl_loop_now_ms(s->loop);
+    s->cfg.limit = limit;
+    s->cfg.peer_limit = peer_limit;
+    tl_bucket_set_rate(s->buckets, limit, now);
+    for (recipient *r = s->recipients; r; r = r->next) {
+        if (r->bucket >= 0)
+            tl_bucket_set_peer_rate(s->buckets, r->bucket, peer_limit, now);
+        if (!r->done)
+            arm_timer(r, now, now); /* a wait computed at the old rate may be too long */
+    }
+    tl_loop_log(s->loop, TL_LOG_INFO, "send", "limits now %llu B/s total, %llu B/s each",
+                (unsigned long long)limit, (unsigned long long)peer_limit);
+    return TL_OK;
+}
+
+int tl_group_sender_invite(tl_group_sender *s, const char *name)
+{
+    if (!s || !name || !name[0] || strlen(name) > 63)
+        return TL_ERR_INVALID_ARG;
+    if (!s->have_group || s->job.decided)
+        return TL_ERR_STATE;
+    char **to = realloc(s->to, (s->cfg.n_to + 2) * sizeof(char *));
+    if (!to)
+        return TL_ERR_NOMEM;
+    s->to = to;
+    int *joined = realloc(s->to_joined, (s->cfg.n_to + 2) * sizeof(int));
+    if (!joined)
+        return TL_ERR_NOMEM;
+    s->to_joined = joined;
+    char *copy = strdup(name);
+    if (!copy)
+        return TL_ERR_NOMEM;
+    s->to[s->cfg.n_to] = copy;
+    s->to_joined[s->cfg.n_to] = 0;
+    s->cfg.n_to++;
+    s->to[s->cfg.n_to] = NULL;
+    s->cfg.expect++;
+    s->cfg.to = NULL; /* the caller's list no longer describes ours */
+    tl_signal_client_invite(s->sig, s->group, name, NULL, 0);
+    return TL_OK;
+}
+
+int tl_group_sender_cancel(tl_group_sender *s, int status, const char *message)
+{
+    if (!s)
+        return TL_ERR_INVALID_ARG;
+    if (s->job.decided)
+        return TL_ERR_STATE;
+    uint64_t now = tl_loop_now_ms(s->loop);
+    int live = 0;
+    for (const recipient *r = s->recipients; r; r = r->next)
+        live += !r->done && r->xs;
+    /* Decided first: the recipients' results that follow do not decide it;
+     * the linger lets the CANCELs leave (none to deliver: report now). */
+    tl_gjob_decide(&s->job, status, message, live ? GROUP_LINGER_MS : 0);
+    for (recipient *r = s->recipients; r; r = r->next) {
+        if (r->done || !r->xs)
+            continue;
+        tl_xfer_sender_cancel_reason(r->xs, now, TL_GROUP_SENDER_CANCELLED);
+        pump(r);
+    }
+    return TL_OK;
 }
 
 const char *tl_group_sender_fingerprint(const tl_group_sender *s)

@@ -34,6 +34,7 @@ struct tl_link {
     uint32_t connect_timeout_ms;
     uint32_t reconnect_window_ms; /* answerer: give up after this long lost */
     tl_quality_tracker quality;
+    int have_srtt; /* SCTP's smoothed RTT drives quality (not transfer pings) */
 };
 
 const char *tl_link_state_name(tl_link_state s)
@@ -282,6 +283,14 @@ static void tick(void *arg)
     if (l->state == TL_LINK_RECONNECTING && !l->offerer && l->lost_since &&
         now - l->lost_since > l->reconnect_window_ms)
         fail(l, "connection lost and not restored");
+    /* Quality from SCTP's smoothed RTT: transfer pings queue behind file
+     * data, so on a busy good link they read as poor. It is an RTT only,
+     * not a sign of life (activity still comes from received messages). */
+    tl_pc_stats ps;
+    if (l->state == TL_LINK_OPEN && tl_pc_get_stats(l->pc, &ps) == TL_OK && ps.srtt_ms > 0) {
+        l->have_srtt = 1;
+        l->quality.rtt_ms = (uint32_t)(ps.srtt_ms + 0.5);
+    }
     update_quality(l);
 }
 
@@ -415,7 +424,10 @@ int tl_link_writable(const tl_link *l)
 
 void tl_link_rtt(tl_link *l, uint32_t rtt_ms)
 {
-    tl_quality_rtt(&l->quality, rtt_ms, tl_loop_now_ms(l->loop));
+    if (l->have_srtt) /* the transport's RTT is the better measure */
+        tl_quality_activity(&l->quality, tl_loop_now_ms(l->loop));
+    else
+        tl_quality_rtt(&l->quality, rtt_ms, tl_loop_now_ms(l->loop));
     update_quality(l);
 }
 
@@ -441,5 +453,7 @@ int tl_link_fingerprints(const tl_link *l, uint8_t local[32], uint8_t remote[32]
 
 int tl_link_stats(const tl_link *l, tl_pc_stats *out)
 {
+    if (!l || !l->pc)
+        return TL_ERR_STATE;
     return tl_pc_get_stats(l->pc, out);
 }

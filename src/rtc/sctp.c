@@ -665,7 +665,12 @@ int tl_sctp_stats(const tl_sctp *s, double *srtt_ms, uint64_t *retrans)
     struct sctp_status st;
     socklen_t len = sizeof(st);
     memset(&st, 0, sizeof(st));
-    *retrans = 0; /* usrsctp 0.9.5 exposes no retransmission counter */
+    /* usrsctp 0.9.5 keeps no per-association retransmission counter: this
+     * is the process-wide count of retransmitted DATA chunks (rtc.h). */
+    struct sctpstat ss;
+    memset(&ss, 0, sizeof(ss));
+    usrsctp_get_stat(&ss);
+    *retrans = ss.sctps_sendretransdata;
     *srtt_ms = 0;
     if (!s->connected || s->closed)
         return TL_ERR_STATE;

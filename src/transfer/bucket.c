@@ -23,6 +23,7 @@ typedef struct member {
 struct tl_bucket_group {
     uint64_t rate;  /* bytes/s, 0 = unlimited */
     uint64_t burst; /* bytes */
+    int auto_burst; /* burst follows the rate (0 given at creation) */
     uint64_t last;
     int64_t pool; /* milli-bytes nobody claimed (>= 0) */
     member *m;
@@ -37,6 +38,7 @@ int tl_bucket_group_new(tl_bucket_group **out, uint64_t total_rate, uint64_t bur
     if (!g)
         return TL_ERR_NOMEM;
     g->rate = total_rate;
+    g->auto_burst = burst == 0;
     g->burst = burst ? burst : (total_rate / 10 > 262144 ? total_rate / 10 : 262144);
     g->last = now;
     *out = g;
@@ -222,4 +224,52 @@ uint64_t tl_bucket_wait_ms(tl_bucket_group *g, int id, uint64_t n, uint64_t now)
             wait = w;
     }
     return wait;
+}
+
+static void clamp_balances(tl_bucket_group *g)
+{
+    if (g->pool > cap_mb(g))
+        g->pool = cap_mb(g);
+    for (int i = 0; i < g->n; i++) {
+        if (g->m[i].share > cap_mb(g))
+            g->m[i].share = cap_mb(g);
+        if (g->m[i].own > cap_mb(g))
+            g->m[i].own = cap_mb(g);
+    }
+}
+
+void tl_bucket_set_rate(tl_bucket_group *g, uint64_t total_rate, uint64_t now)
+{
+    if (!g)
+        return;
+    refill(g, now); /* credit the time so far at the old rate */
+    if (g->rate == 0 && total_rate) {
+        /* No shares were kept while unlimited: start from empty. */
+        g->pool = 0;
+        for (int i = 0; i < g->n; i++)
+            g->m[i].share = 0;
+    }
+    g->rate = total_rate;
+    g->last = now > g->last ? now : g->last;
+    if (g->auto_burst)
+        g->burst = total_rate / 10 > 262144 ? total_rate / 10 : 262144;
+    clamp_balances(g);
+}
+
+void tl_bucket_set_peer_rate(tl_bucket_group *g, int id, uint64_t peer_rate, uint64_t now)
+{
+    if (!g || id < 0 || id >= g->n || !g->m[id].used)
+        return;
+    member *m = &g->m[id];
+    refill_own(g, m, now);
+    if (!m->peer_rate)
+        m->own = 0;
+    m->peer_rate = peer_rate;
+    m->own_last = now;
+    clamp_balances(g);
+}
+
+uint64_t tl_bucket_rate(const tl_bucket_group *g)
+{
+    return g ? g->rate : 0;
 }

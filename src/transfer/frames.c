@@ -22,6 +22,8 @@ const char *tl_frame_name(uint8_t type)
         return "DATA";
     case TL_FR_FILE_END:
         return "FILE_END";
+    case TL_FR_NAME:
+        return "NAME";
     case TL_FR_FILE_RESULT:
         return "FILE_RESULT";
     case TL_FR_ACK:
@@ -73,6 +75,8 @@ static size_t fixed_len(uint8_t type)
         return 9;
     case TL_FR_CANCEL:
         return 5;
+    case TL_FR_NAME:
+        return 3;
     case TL_FR_ERROR:
         return 5;
     default:
@@ -148,6 +152,12 @@ static int decode_var(const uint8_t *b, size_t len, tl_frame *f)
         if (rest == 0 || rest > TL_XFER_MAX_CHUNK)
             return TL_ERR_PARSE;
         return TL_OK;
+    case TL_FR_NAME:
+        f->u.name.len = tl_get16(b + 1);
+        f->u.name.text = (const char *)(b + 3);
+        if (f->u.name.len == 0 || f->u.name.len > TL_FR_MAX_NAME || f->u.name.len != rest)
+            return TL_ERR_PARSE;
+        return TL_OK;
     case TL_FR_CANCEL:
     case TL_FR_ERROR:
         f->u.error.code = tl_get16(b + 1);
@@ -179,6 +189,7 @@ int tl_frame_decode(const uint8_t *b, size_t len, tl_frame *f)
     case TL_FR_RESUME:
     case TL_FR_HASHES:
     case TL_FR_DATA:
+    case TL_FR_NAME:
     case TL_FR_CANCEL:
     case TL_FR_ERROR:
         return decode_var(b, len, f);
@@ -236,6 +247,8 @@ static size_t var_len(const tl_frame *f)
                    : (size_t)f->u.hashes.count * 32u;
     case TL_FR_DATA:
         return (f->u.data.len == 0 || f->u.data.len > TL_XFER_MAX_CHUNK) ? SIZE_MAX : f->u.data.len;
+    case TL_FR_NAME:
+        return (f->u.name.len == 0 || f->u.name.len > TL_FR_MAX_NAME) ? SIZE_MAX : f->u.name.len;
     case TL_FR_CANCEL:
     case TL_FR_ERROR:
         return f->u.error.text_len > TL_FR_MAX_TEXT ? SIZE_MAX : f->u.error.text_len;
@@ -320,6 +333,10 @@ static void encode_body(const tl_frame *f, uint8_t *o)
     case TL_FR_DONE:
         tl_put32(o + 1, f->u.done.files_ok);
         tl_put32(o + 5, f->u.done.files_failed);
+        break;
+    case TL_FR_NAME:
+        tl_put16(o + 1, (uint16_t)f->u.name.len);
+        memcpy(o + 3, f->u.name.text, f->u.name.len);
         break;
     case TL_FR_CANCEL:
     case TL_FR_ERROR:

@@ -16,6 +16,7 @@ enum {
     TL_FR_MANIFEST = 0x10, /* encrypted from here on */
     TL_FR_RESUME = 0x11,
     TL_FR_RESUME_END = 0x12,
+    TL_FR_NAME = 0x13, /* both, after keys: the side's display name */
     TL_FR_HASHES = 0x20,
     TL_FR_DATA = 0x21,
     TL_FR_FILE_END = 0x22,
@@ -35,6 +36,7 @@ enum {
 #define TL_FR_MANIFEST_PART 65536u /* max bytes of manifest per frame */
 #define TL_FR_MAX_BITMAP 65536u    /* max bitmap bytes in RESUME */
 #define TL_FR_MAX_TEXT 256u        /* max ERROR text bytes */
+#define TL_FR_MAX_NAME 64u         /* max NAME bytes */
 #define TL_FR_RECEIPT_LEN 32       /* proof of receipt in RESUME / FILE_RESULT */
 #define TL_FR_ROLE_RECEIVER 0
 #define TL_FR_ROLE_SENDER 1
@@ -102,6 +104,10 @@ typedef struct tl_frame {
             const char *text;
             size_t text_len;
         } error; /* ERROR and CANCEL */
+        struct {
+            const char *text;
+            size_t len; /* 1..TL_FR_MAX_NAME */
+        } name;
     } u;
 } tl_frame;
 

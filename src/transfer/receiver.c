@@ -464,14 +464,19 @@ int tl_xfer_receiver_refuse(tl_xfer_receiver *r, uint64_t now, int err, const ch
     return TL_OK;
 }
 
-int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now)
+int tl_xfer_receiver_cancel_reason(tl_xfer_receiver *r, uint64_t now, const char *text)
 {
     if (!r)
         return TL_ERR_INVALID_ARG;
     if (r->s.state == TL_SS_DONE || r->s.state == TL_SS_DEAD)
         return TL_ERR_STATE;
-    tl_xsess_fail(&r->s, now, TL_ERR_CANCELED, 0, "cancelled by the receiver");
+    tl_xsess_fail(&r->s, now, TL_ERR_CANCELED, 0, text ? text : "cancelled by the receiver");
     return TL_OK;
+}
+
+int tl_xfer_receiver_cancel(tl_xfer_receiver *r, uint64_t now)
+{
+    return tl_xfer_receiver_cancel_reason(r, now, NULL);
 }
 
 uint64_t tl_xfer_receiver_next_timeout(const tl_xfer_receiver *r)

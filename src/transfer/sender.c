@@ -569,14 +569,19 @@ int tl_xfer_sender_read_done(tl_xfer_sender *x, uint64_t now, int err)
     return TL_OK;
 }
 
-int tl_xfer_sender_cancel(tl_xfer_sender *x, uint64_t now)
+int tl_xfer_sender_cancel_reason(tl_xfer_sender *x, uint64_t now, const char *text)
 {
     if (!x)
         return TL_ERR_INVALID_ARG;
     if (x->s.state == TL_SS_DONE || x->s.state == TL_SS_DEAD)
         return TL_ERR_STATE;
-    tl_xsess_fail(&x->s, now, TL_ERR_CANCELED, 0, "cancelled by the sender");
+    tl_xsess_fail(&x->s, now, TL_ERR_CANCELED, 0, text ? text : "cancelled by the sender");
     return TL_OK;
+}
+
+int tl_xfer_sender_cancel(tl_xfer_sender *x, uint64_t now)
+{
+    return tl_xfer_sender_cancel_reason(x, now, NULL);
 }
 
 uint64_t tl_xfer_sender_next_timeout(const tl_xfer_sender *x)

@@ -285,6 +285,18 @@ static int keys_ready(tl_xsess *s, uint64_t now)
     s->progress_at = now;
     s->pings_since = now;
     tl_xsess_event(s, &ev);
+    /* Our display name goes first, inside the channel (never in the
+     * handshake): a sender's NAME precedes its MANIFEST. */
+    if (s->cfg.name && s->cfg.name[0]) {
+        tl_frame nf = {.type = TL_FR_NAME};
+        size_t n = strlen(s->cfg.name);
+        nf.u.name.text = s->cfg.name;
+        nf.u.name.len = n > TL_FR_MAX_NAME ? TL_FR_MAX_NAME : n;
+        rc = tl_xsess_send(s, now, &nf);
+        if (rc != TL_OK)
+            return tl_xsess_fail(s, now, rc, 0, "cannot send the name");
+    }
+    s->cfg.name = NULL; /* borrowed until now */
     if (tl_hostile("errtext"))
         return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, TL_HOSTILE_TEXT);
     return TL_OK;
@@ -392,6 +404,14 @@ static int recv_record(tl_xsess *s, uint64_t now, const uint8_t *msg, size_t len
             tl_xsess_event(s, &ev);
         }
         return 0;
+    case TL_FR_NAME: {
+        if (s->got_name++)
+            return tl_xsess_fail(s, now, TL_ERR_PROTO, 0, "second NAME");
+        tl_xfer_event ev = {.type = TL_XFER_EV_NAME};
+        tl_text_sanitize(ev.message, sizeof(ev.message), f->u.name.text, f->u.name.len);
+        tl_xsess_event(s, &ev);
+        return 0;
+    }
     case TL_FR_ERROR:
     case TL_FR_CANCEL:
         return remote_error(s, now, f);

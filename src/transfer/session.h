@@ -62,6 +62,7 @@ typedef struct tl_xsess {
     uint64_t progress_at;    /* last progress (tl_xsess_progress) */
     uint8_t receipt_key[32]; /* proof-of-receipt MAC key (PROTOCOL.md §4) */
     uint8_t *plain;          /* opened record (TL_XFER_MAX_PLAIN) */
+    int got_name;            /* the peer's NAME arrived (at most one) */
 } tl_xsess;
 
 int tl_xsess_init(tl_xsess *s, const tl_xfer_config *cfg, uint8_t role);

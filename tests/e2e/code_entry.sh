@@ -57,10 +57,10 @@ E2E_STDIN=$E2E_TMP/code.txt e2e_spawn r3 - "$E2E_TALLOW" receive --json --out "$
 
 # r4: the prompt in a terminal. The tmux server is ours (its PID is recorded
 # for the cleanup trap; closing its terminals ends the receive in the pane);
-# the shell in the pane writes the exit status of the receive to a file.
+# the shell in the pane writes the exit status of the receive to a file. (--yes: the offer question is tested in offer.sh)
 sock=$E2E_TMP/tmux.sock
 tmux -S "$sock" -f /dev/null new-session -d -s code -x 150 -y 30 \
-    "$E2E_TALLOW receive --out $out/r4 --timeout 200; echo \$? >$E2E_TMP/r4.rc; sleep 600"
+    "$E2E_TALLOW receive --out $out/r4 --yes --timeout 200; echo \$? >$E2E_TMP/r4.rc; sleep 600"
 E2E_PIDS[tmux]=$(tmux -S "$sock" display-message -p -t code '#{pid}')
 screen() { tmux -S "$sock" capture-pane -p -t code; }
 _screen_has() { screen | grep -qF -- "$1"; }

@@ -56,6 +56,16 @@ if(TALLOW_E2E)
   tl_add_e2e(nospace nospace.sh 4)
   tl_add_e2e(cli_errors cli_errors.sh)
   tl_add_e2e(vanished_source vanished_source.sh 64)
+  # tallow send on a terminal (tmux): the screen, keys that remove a
+  # recipient and change the limits while sending (#11).
+  tl_add_e2e(stats_events stats_events.sh)
+  tl_add_e2e(interrupt interrupt.sh)
+  foreach(mode accept decline auto invite)
+    tl_add_e2e(offer_${mode} offer.sh ${mode})
+  endforeach()
+  foreach(mode screen drop limit invite)
+    tl_add_e2e(term_send_${mode} term_send.sh ${mode})
+  endforeach()
   # Between machines (namespaces): LAN default, NAT traversal with STUN,
   # TURN over UDP and TCP, ICE servers from the signaling server.
   foreach(mode lan lan6 stun symmetric tcp server-ice embedded-ice mixed)

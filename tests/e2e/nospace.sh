@@ -2,7 +2,7 @@
 # Free space before accepting (docs/CLI.md): recipient 1 writes into a 2 MiB
 # tmpfs (mounted by this test) and is offered a 4 MiB file. It refuses before
 # any data, with both numbers: a `nospace` event, a result ok:false, exit
-# status 4, nothing left in its folder; the sender shows the reason for that
+# status 6, nothing left in its folder; the sender shows the reason for that
 # recipient, recipient 2 (normal disk) verifies, the sender exits 1.
 #
 # usage: nospace.sh TALLOW [SIZE_MIB]
@@ -22,7 +22,7 @@ e2e_start_receivers 2 "$E2E_CODE" "$out" --timeout 120
 e2e_wait_all_exit 150 r1 r2 send
 
 e2e_reap r1
-e2e_expect_rc r1 4
+e2e_expect_rc r1 6
 need=$(e2e_events r1 'select(.event=="nospace") | .needed')
 avail=$(e2e_events r1 'select(.event=="nospace") | .available')
 path=$(e2e_events r1 'select(.event=="nospace") | .path')

@@ -46,4 +46,13 @@ fi
 grep -aq 'ALLOCATE processed, success' "$E2E_LOG/turnserver.log" ||
     e2e_fail "coturn logged no successful ALLOCATE: nothing was relayed"
 e2e_log "$relay relay candidate lines, no host/srflx"
+# The stats events (docs/CLI.md) say so too: relayed paths over relay
+# candidates, relay-only on (a 16 MiB transfer lasts more than a second).
+bad=$(e2e_events send 'select(.event=="stats") | select(.relay_only != true or
+    (.state == "connected" and (.path != "relayed" or .local_candidate != "relay"))) |
+    tojson' | head -n 1)
+[[ -z $bad ]] || e2e_fail "sender stats event not relayed: $bad"
+e2e_events send 'select(.event=="stats" and .path=="relayed") | .path' | grep -q . ||
+    e2e_fail "no relayed stats event"
+e2e_log "sender stats: $(e2e_events send 'select(.event=="stats") | .path' | sort | uniq -c | tr -s ' ')"
 e2e_pass

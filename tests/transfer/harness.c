@@ -63,6 +63,13 @@ static void on_event(hx_side *s, const tl_xfer_event *ev)
     case TL_XFER_EV_FILE_VERIFIED:
         s->verified++;
         break;
+    case TL_XFER_EV_NAME:
+        snprintf(s->peer_name, sizeof(s->peer_name), "%s", ev->message);
+        s->name_late = s->manifest_seen;
+        break;
+    case TL_XFER_EV_MANIFEST:
+        s->manifest_seen = 1;
+        break;
     case TL_XFER_EV_RTT:
         s->rtt_ms = ev->rtt_ms;
         s->rtt_count++;
@@ -133,6 +140,7 @@ static tl_xfer_config make_cfg(hx *h, const char *code, int sender)
     cfg.hs.code_secret_len = code ? strlen(code) : 0;
     cfg.window = h->window;
     cfg.stall_timeout_ms = h->stall_ms;
+    cfg.name = sender ? h->name_s : h->name_r;
     /* DTLS fingerprints as each side would see them */
     memset(sender ? cfg.hs.local_fp : cfg.hs.remote_fp, 0xa5, 32);
     memset(sender ? cfg.hs.remote_fp : cfg.hs.local_fp, 0x5a, 32);

@@ -25,6 +25,9 @@ typedef struct hx_side {
     int file_err[64];
     uint64_t progress_bytes, progress_total;
     uint32_t rtt_ms, rtt_count;
+    char peer_name[128]; /* the peer's NAME (escaped), "" if none */
+    int manifest_seen;   /* a MANIFEST event came */
+    int name_late;       /* the NAME came after the MANIFEST */
 } hx_side;
 
 typedef struct hx {
@@ -37,6 +40,7 @@ typedef struct hx {
     uint32_t nsinks;
     tl_sink_config scfg;
     const char *code_s, *code_r; /* join-code secrets */
+    const char *name_s, *name_r; /* display names (tl_xfer_config.name) */
     hx_chan s2r, r2s;
     uint64_t now;
     hx_side S, R;

@@ -97,6 +97,11 @@ static int sample(int i, tl_frame *f)
         f->u.error.text = "cancelled by user";
         f->u.error.text_len = strlen(f->u.error.text);
         return 1;
+    case 15:
+        f->type = TL_FR_NAME;
+        f->u.name.text = "alice's laptop";
+        f->u.name.len = strlen(f->u.name.text);
+        return 1;
     default:
         return 0;
     }
@@ -224,6 +229,22 @@ static void err_text_long(uint8_t *b, size_t *n)
     tl_put16(b + 3, 300);
     *n = 5 + 300;
 }
+static void name_empty(uint8_t *b, size_t *n)
+{
+    tl_put16(b + 1, 0);
+    *n = 3;
+}
+static void name_long(uint8_t *b, size_t *n)
+{
+    tl_put16(b + 1, 65);
+    memset(b + 3, 'a', 65);
+    *n = 3 + 65;
+}
+static void name_short(uint8_t *b, size_t *n)
+{
+    (*n)--; /* one byte fewer than its length says */
+    (void)b;
+}
 static void unknown_type(uint8_t *b, size_t *n)
 {
     (void)n;
@@ -247,6 +268,9 @@ static void test_malformed(void **state)
     expect_bad(14, err_code_0, TL_ERR_PARSE);
     expect_bad(14, err_text_long, TL_ERR_PARSE);
     expect_bad(4, unknown_type, TL_ERR_PARSE);
+    expect_bad(15, name_empty, TL_ERR_PARSE);
+    expect_bad(15, name_long, TL_ERR_PARSE);
+    expect_bad(15, name_short, TL_ERR_PARSE);
     tl_frame g;
     assert_int_equal(tl_frame_decode((const uint8_t *)"", 0, &g), TL_ERR_PARSE);
     tl_frame f = {.type = 0x77};

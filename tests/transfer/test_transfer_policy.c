@@ -117,6 +117,60 @@ static void test_bucket_ready_consume(void **state)
     tl_bucket_group_free(g);
 }
 
+/* Limits changed while members send (tl_group_sender_set_limits): each
+ * phase holds the rate set for it, from the moment it is set. Members try
+ * at most 16 chunks per millisecond, so the unlimited phases end. */
+static void run_capped(tl_bucket_group *g, const int *ids, int n, uint64_t *now, uint64_t ms,
+                       uint64_t *got)
+{
+    for (uint64_t t = 0; t < ms; t++) {
+        (*now)++;
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < 16 && tl_bucket_take(g, ids[i], CHUNK, *now); k++)
+                got[i] += CHUNK;
+    }
+}
+
+static void test_bucket_rate_change(void **state)
+{
+    (void)state;
+    tl_bucket_group *g;
+    uint64_t now = 0;
+    assert_int_equal(tl_bucket_group_new(&g, 0, 0, now), TL_OK);
+    int ids[2] = {tl_bucket_add(g, 0), tl_bucket_add(g, 0)};
+    uint64_t got[2] = {0};
+    run_capped(g, ids, 2, &now, 1000, got); /* unlimited: the cap only */
+    assert_int_equal(got[0], 16000ull * CHUNK);
+    assert_int_equal(tl_bucket_rate(g), 0);
+    /* total 1 MB/s for 10 s, fairly shared */
+    tl_bucket_set_rate(g, 1000000, now);
+    assert_int_equal(tl_bucket_rate(g), 1000000);
+    got[0] = got[1] = 0;
+    run_capped(g, ids, 2, &now, 10000, got);
+    assert_true(got[0] + got[1] >= 9700000 && got[0] + got[1] <= 10300000);
+    assert_true(got[0] > 4700000 && got[1] > 4700000);
+    /* lowered to 200 kB/s: the old balance does not carry over */
+    tl_bucket_set_rate(g, 200000, now);
+    got[0] = got[1] = 0;
+    run_capped(g, ids, 2, &now, 10000, got);
+    assert_true(got[0] + got[1] >= 1900000 && got[0] + got[1] <= 2000000 + 300000);
+    /* member 0 limited to 50 kB/s on its own (no burst), member 1 takes the rest */
+    tl_bucket_set_peer_rate(g, ids[0], 50000, now);
+    got[0] = got[1] = 0;
+    run_capped(g, ids, 2, &now, 10000, got);
+    assert_true(got[0] >= 500000 - 2 * CHUNK && got[0] <= 500000 + CHUNK);
+    /* (member 0's unused half overflows to member 1 once it exceeds the burst) */
+    assert_true(got[1] >= 1000000 && got[0] + got[1] <= 2000000 + 300000);
+    /* both limits lifted: unlimited again */
+    tl_bucket_set_peer_rate(g, ids[0], 0, now);
+    tl_bucket_set_rate(g, 0, now);
+    got[0] = got[1] = 0;
+    run_capped(g, ids, 2, &now, 100, got);
+    assert_int_equal(got[0], 1600ull * CHUNK);
+    assert_int_equal(got[1], 1600ull * CHUNK);
+    tl_bucket_group_free(g);
+}
+
 static void test_quality_thresholds(void **state)
 {
     (void)state;
@@ -250,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_bucket_slow_member_does_not_stall),
         cmocka_unit_test(test_bucket_per_peer_limit),
         cmocka_unit_test(test_bucket_ready_consume),
+        cmocka_unit_test(test_bucket_rate_change),
         cmocka_unit_test(test_quality_thresholds),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_backoff_doubling),

@@ -197,6 +197,66 @@ static void test_resume_twice_then_complete(void **state)
     assert_same(f, "data.bin");
 }
 
+/* The sender removes a recipient mid-transfer (tl_group_sender_drop): the
+ * recipient sees a CANCEL with the sender's reason, keeps what it verified,
+ * and a later session resumes instead of starting over. */
+static void test_sender_removes(void **state)
+{
+    fx *f = *state;
+    static const char *const one[] = {"data.bin"};
+    char p[1200];
+    path(p, sizeof(p), f->src, "data.bin");
+    hx_write_random(p, 2u << 20, 11);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    h.stop_after = 80;
+    assert_int_equal(hx_run(&h), 1);
+    h.stop_after = 0;
+    h.interrupted = 0;
+    assert_int_equal(tl_xfer_sender_cancel_reason(h.s, h.now, "removed by the sender"), TL_OK);
+    assert_int_equal(tl_xfer_sender_cancel_reason(h.s, h.now, "twice"), TL_ERR_STATE);
+    assert_int_equal(hx_run(&h), 1);
+    assert_int_equal(h.R.err, TL_ERR_CANCELED);
+    assert_true(h.R.remote);
+    assert_string_equal(h.R.msg, "removed by the sender");
+    assert_int_equal(h.S.err, TL_ERR_CANCELED);
+    assert_false(h.R.done);
+    hx_teardown(&h, 0);
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    assert_int_equal(hx_run(&h), 0);
+    /* resumed: less than the whole file went again */
+    assert_true(tl_xfer_sender_bytes_sent(h.s) < (2u << 20) - 200000);
+    hx_teardown(&h, 0);
+    assert_same(f, "data.bin");
+}
+
+/* Display names travel inside the channel after keying, both ways; the
+ * sender's arrives before its MANIFEST, escaped for printing; a name over
+ * 64 bytes is cut; none is sent when none is set. */
+static void test_names(void **state)
+{
+    fx *f = *state;
+    static const char *const one[] = {"data.bin"};
+    char p[1200];
+    path(p, sizeof(p), f->src, "data.bin");
+    hx_write_random(p, 100000, 12);
+    hx h;
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    h.name_s = "alice\x1b[2J";
+    h.name_r = "bob's phone with a name that is far too long to be sent in one NAME fr";
+    assert_int_equal(hx_run(&h), 0);
+    assert_string_equal(h.R.peer_name, "alice\\x1b[2J");
+    assert_false(h.R.name_late);
+    assert_int_equal(strlen(h.S.peer_name), 64);
+    assert_memory_equal(h.S.peer_name, h.name_r, 64);
+    hx_teardown(&h, 0);
+    hx_init(&h, fake_crypto(), hx_manifest(f->src, 16384, one, 1), f->out_fd);
+    assert_int_equal(hx_run(&h), 0);
+    assert_string_equal(h.R.peer_name, "");
+    assert_string_equal(h.S.peer_name, "");
+    hx_teardown(&h, 0);
+}
+
 static void test_tampered_record(void **state)
 {
     fx *f = *state;
@@ -533,6 +593,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_random_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_twice_then_complete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sender_removes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_hashes, setup, teardown),
