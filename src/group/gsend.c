@@ -3,6 +3,7 @@
  * given), one tl_link + tl_xfer_sender per recipient, a shared tl_source and
  * token buckets. Each recipient is driven independently by its own events,
  * so a slow or failed recipient never stalls the others. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <glib.h>
 
 #include "common/hostile.h"
+#include "common/parse.h"
 #include "group/group_internal.h"
 #include "signal/joincode.h"
 #include "group/link.h"
@@ -761,8 +763,12 @@ int tl_group_sender_new(tl_group_sender **out, tl_loop *loop, const tl_group_sen
         s->cfg.expect = cfg->n_to ? (uint32_t)cfg->n_to : 1;
     if (!s->cfg.max_failed_keys)
         s->cfg.max_failed_keys = 16;
+    /* Test hook: the chunk index to corrupt (docs/SECURITY.md); a value
+     * that is not a whole number leaves it off. */
     const char *t = getenv("TALLOW_TEST_TAMPER_CHUNK");
-    s->tamper_chunk = t ? strtol(t, NULL, 10) : -1;
+    uint64_t tc;
+    const char *why;
+    s->tamper_chunk = t && !tl_parse_number(t, 0, LONG_MAX, &tc, &why) ? (long)tc : -1;
     s->to = calloc(cfg->n_to + 1, sizeof(char *));
     s->to_joined = calloc(cfg->n_to + 1, sizeof(int));
     for (size_t i = 0; s->to && i < cfg->n_to; i++)
