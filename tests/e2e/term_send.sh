@@ -97,7 +97,9 @@ screen)
 drop)
     e2e_wait_until 60 all_moving || e2e_fail "the recipients are not all receiving"
     e2e_wait_until 10 term_has send "$ROW" || e2e_fail "no rows on the screen"
-    term_has send '^>[0-9a-f]{12}' || e2e_fail "no recipient selected"
+    # The selection comes with the first stats tick (about a second after
+    # the rows): wait for it.
+    e2e_wait_until 10 term_has send '^>[0-9a-f]{12}' || e2e_fail "no recipient selected"
     sel=$(term_screen send | grep -E '^>' | cut -c2-13)
     term_keys send d
     e2e_wait_until 20 term_has send "removed by the sender" || e2e_fail "no removed row"
