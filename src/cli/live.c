@@ -133,11 +133,11 @@ static void submit(tl_live *lv)
     tl_group_peer_stats p[MAX_PEERS];
     snapshot(lv, &t, p);
     uint64_t v = 0;
+    const char *why = NULL;
     char a[32], b[32];
     switch (lv->mode) {
     case MODE_LIMIT:
     case MODE_PEER_LIMIT:
-        const char *why = NULL;
         if (tl_parse_size(lv->input, 0, TL_RATE_MAX, &v, &why)) {
             snprintf(lv->message, sizeof(lv->message), "%s: %.40s", why, lv->input);
             break;
